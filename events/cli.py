@@ -1,0 +1,150 @@
+"""The ``strikedb`` command line: parses arguments, calls the library, prints.
+
+Command groups live beside this file (``events/cli_*.py``), each with a ``register(app)``.
+Library errors (:class:`events.errors.StrikeDBError`) become a message, a hint and exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+from rich.table import Table
+
+from events import __version__, migrate
+from events.cli_common import State, console, err_console, state
+from events.db import ENV_VAR, make_engine, resolve_url
+from events.errors import StrikeDBError
+
+app = typer.Typer(
+    name="strikedb",
+    help="Track reported strikes on energy infrastructure: ingest, geocode, map and analyse.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Create, migrate, check, back up and restore the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"strikedb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar=ENV_VAR, help="Database URL or SQLite file [default: sqlite:///strikes.db]."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """strikedb: the database of reported strikes on energy infrastructure."""
+    ctx.obj = State(url=resolve_url(db))
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create the schema or migrate it to REVISION (default: newest)."""
+    engine = make_engine(state(ctx).url)
+    before = migrate.current(engine)
+    migrate.upgrade(engine, revision)
+    after = migrate.current(engine)
+    console.print(
+        f"database {engine.url.render_as_string()} at {', '.join(after) or 'base'} (was {', '.join(before) or 'empty'})"
+    )
+
+
+@db_app.command("downgrade")
+def db_downgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
+    """Migrate the schema down to REVISION (may drop data kept only by newer revisions)."""
+    engine = make_engine(state(ctx).url)
+    migrate.downgrade(engine, revision)
+    console.print(f"database at {', '.join(migrate.current(engine)) or 'base'}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the revision the database is at and the code's head."""
+    engine = make_engine(state(ctx).url)
+    console.print(f"database: {', '.join(migrate.current(engine)) or 'empty (no schema)'}")
+    console.print(f"code head: {', '.join(migrate.heads())}")
+
+
+@db_app.command("history")
+def db_history() -> None:
+    """List the migrations, newest first."""
+    table = Table("revision", "down revision", "description")
+    for rev, down, doc in migrate.history():
+        table.add_row(rev, str(down or "-"), doc)
+    console.print(table)
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context) -> None:
+    """Exit non-zero unless the database is at the code's head and matches the models."""
+    engine = make_engine(state(ctx).url)
+    migrate.check(engine)
+    diffs = migrate.drift(engine)
+    if diffs:
+        for diff in diffs:
+            err_console.print(f"  drift: {diff}", highlight=False)
+        raise StrikeDBError(
+            f"the database schema differs from the models in {len(diffs)} place(s)",
+            hint="the database was changed by hand or by another tool; restore a backup or re-create it",
+        )
+    console.print(f"ok: database at {', '.join(migrate.current(engine))}, schema matches the code")
+
+
+# Command groups defined in their own modules. Each adds its commands to `app`.
+# --- command groups: begin ---
+# --- command groups: end ---
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code instead of exiting (used by tests and :func:`main`).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 for a library error, 2 for a usage error, 130 when interrupted.
+    """
+    try:
+        result = app(args=argv, prog_name="strikedb", standalone_mode=False)
+    except StrikeDBError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        if exc.hint:
+            err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err_console.print("[bold red]Interrupted[/]: nothing was committed for the batch in progress.")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+__all__ = ["app", "main", "run"]

@@ -1,0 +1,221 @@
+"""Engines, connections and sessions for SQLite (default) and PostgreSQL + PostGIS.
+
+Configuration order: an explicit URL (``--db``), then ``STRIKEDB_URL``, then
+``sqlite:///strikes.db``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from events.errors import ConfigError
+
+DEFAULT_URL = "sqlite:///strikes.db"
+ENV_VAR = "STRIKEDB_URL"
+#: How long a SQLite connection waits for another writer before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+EARTH_RADIUS_KM = 6371.0088
+
+
+def resolve_url(url: str | None = None) -> str:
+    """Return the database URL to use.
+
+    Parameters
+    ----------
+    url : str, optional
+        An explicit URL, e.g. from ``--db``. Wins over the environment.
+
+    Returns
+    -------
+    str
+        ``url``, else ``$STRIKEDB_URL``, else ``sqlite:///strikes.db``. A bare file path is
+        accepted and turned into a SQLite URL.
+    """
+    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    if "://" not in chosen:
+        chosen = "sqlite:///" + chosen
+    return chosen
+
+
+def parse_url(url: str) -> URL:
+    """Parse a database URL, choosing the psycopg 3 driver for PostgreSQL.
+
+    Parameters
+    ----------
+    url : str
+        A SQLAlchemy URL such as ``sqlite:///strikes.db`` or ``postgresql://user@host/db``.
+
+    Returns
+    -------
+    sqlalchemy.engine.URL
+
+    Raises
+    ------
+    ConfigError
+        When the URL cannot be parsed or names an unsupported backend.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"cannot parse database URL {url!r}",
+            hint="use sqlite:///path/to/strikes.db or postgresql://user@host/dbname",
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise ConfigError(
+            f"unsupported database backend {backend!r}",
+            hint="strikedb supports sqlite:/// files and postgresql:// servers with PostGIS",
+        )
+    return parsed
+
+
+def is_sqlite(engine_or_url: Engine | URL | str) -> bool:
+    """Tell whether an engine or URL points at SQLite."""
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url.dialect.name == "sqlite"
+    if isinstance(engine_or_url, str):
+        engine_or_url = parse_url(engine_or_url)
+    return engine_or_url.get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """Return the file path of a SQLite URL, or None for in-memory or non-SQLite URLs."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    database = parsed.database
+    if database.startswith("file:"):
+        database = database[len("file:") :]
+    return Path(database)
+
+
+def distance_km(lat1: float | None, lon1: float | None, lat2: float | None, lon2: float | None) -> float | None:
+    """Great-circle (haversine) distance in kilometres; ``None`` if any argument is NULL.
+
+    Registered as the SQL function ``distance_km`` on every SQLite connection; a migration
+    creates the same function on PostgreSQL, so analyst queries run unchanged on both.
+    """
+    if lat1 is None or lon1 is None or lat2 is None or lon2 is None:
+        return None
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+    """Set pragmas and transaction handling on every new SQLite connection."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so DDL in
+        # migrations is transactional and BEGIN IMMEDIATE can be used for writers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+        dbapi_connection.create_function("distance_km", 4, distance_km, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        # IMMEDIATE takes the write lock up front: two writers then queue on busy_timeout
+        # instead of failing with "database is locked" when a read lock cannot be upgraded.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None, *, read_only: bool = False, echo: bool = False) -> Engine:
+    """Create an engine for a strikedb database.
+
+    Parameters
+    ----------
+    url : str, optional
+        Database URL; resolved with :func:`resolve_url`.
+    read_only : bool
+        Open SQLite with ``mode=ro`` and PostgreSQL sessions as ``READ ONLY`` so no statement
+        can change data.
+    echo : bool
+        Log SQL statements.
+
+    Returns
+    -------
+    sqlalchemy.Engine
+
+    Raises
+    ------
+    ConfigError
+        For an unusable URL, or a read-only SQLite database that does not exist.
+    """
+    parsed = parse_url(resolve_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        connect_args: dict[str, object] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if read_only:
+            if path is None or not path.exists():
+                raise ConfigError(
+                    f"database file {path} does not exist",
+                    hint="create it with `strikedb db upgrade` or `strikedb demo`",
+                )
+            parsed = parsed.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
+        elif path is not None and not path.parent.exists():
+            raise ConfigError(
+                f"directory {path.parent} does not exist", hint="create the directory or choose another --db path"
+            )
+        engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+        _configure_sqlite(engine, read_only=read_only)
+        return engine
+    options = {"postgresql_readonly": True} if read_only else {}
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True, execution_options=options)
+    if read_only:
+
+        @event.listens_for(engine, "connect")
+        def _read_only_session(dbapi_connection, _record) -> None:
+            # Belt and braces: even a COMMIT followed by a new transaction stays read-only.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            cursor.close()
+            dbapi_connection.commit()
+
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Yield a session that commits on success and rolls back on any exception.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Yields
+    ------
+    sqlalchemy.orm.Session
+    """
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

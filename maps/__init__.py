@@ -1,0 +1,1 @@
+"""Folium map rendering. Takes data (GeoDataFrames or rows), never a database session."""

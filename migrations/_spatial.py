@@ -1,0 +1,103 @@
+"""Backend-specific spatial DDL used by migrations.
+
+SQLite: R*Tree virtual tables ``<table>_rtree(id, min_lat, max_lat, min_lon, max_lon)`` kept in
+step with ``latitude``/``longitude`` by triggers. PostgreSQL: a PostGIS ``geom`` column
+(``geometry(Point, 4326)``) kept in step by a trigger, with a GiST index.
+
+Caution for future migrations: a SQLite batch operation that recreates ``events`` or
+``facilities`` drops their triggers; call :func:`create_sqlite_triggers` again afterwards.
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+SPATIAL_TABLES = ("events", "facilities")
+
+PG_DISTANCE_FUNCTION = """
+CREATE OR REPLACE FUNCTION distance_km(
+    lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision
+) RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT 2 * 6371.0088 * asin(least(1.0, sqrt(
+        power(sin(radians(lat2 - lat1) / 2), 2)
+        + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2)
+    )))
+$$
+"""
+
+PG_SYNC_FUNCTION = """
+CREATE OR REPLACE FUNCTION strikedb_sync_geom() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.latitude IS NULL OR NEW.longitude IS NULL THEN
+        NEW.geom := NULL;
+    ELSE
+        NEW.geom := ST_SetSRID(ST_MakePoint(NEW.longitude, NEW.latitude), 4326);
+    END IF;
+    RETURN NEW;
+END
+$$
+"""
+
+
+def create_sqlite_triggers(table: str) -> None:
+    """(Re)create the triggers that keep ``<table>_rtree`` in step with ``<table>``."""
+    rtree = f"{table}_rtree"
+    for name in ("insert", "update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS {rtree}_{name}")
+    op.execute(
+        f"CREATE TRIGGER {rtree}_insert AFTER INSERT ON {table} "
+        "WHEN new.latitude IS NOT NULL AND new.longitude IS NOT NULL BEGIN "
+        f"INSERT OR REPLACE INTO {rtree} (id, min_lat, max_lat, min_lon, max_lon) "
+        "VALUES (new.id, new.latitude, new.latitude, new.longitude, new.longitude); END"
+    )
+    op.execute(
+        f"CREATE TRIGGER {rtree}_update AFTER UPDATE OF id, latitude, longitude ON {table} BEGIN "
+        f"DELETE FROM {rtree} WHERE id = old.id; "
+        f"INSERT INTO {rtree} (id, min_lat, max_lat, min_lon, max_lon) "
+        "SELECT new.id, new.latitude, new.latitude, new.longitude, new.longitude "
+        "WHERE new.latitude IS NOT NULL AND new.longitude IS NOT NULL; END"
+    )
+    op.execute(
+        f"CREATE TRIGGER {rtree}_delete AFTER DELETE ON {table} BEGIN DELETE FROM {rtree} WHERE id = old.id; END"
+    )
+
+
+def create_spatial() -> None:
+    """Create the spatial index structures of the current backend."""
+    dialect = op.get_bind().dialect.name
+    for table in SPATIAL_TABLES:
+        if dialect == "sqlite":
+            op.execute(f"CREATE VIRTUAL TABLE {table}_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon)")
+            op.execute(
+                f"INSERT INTO {table}_rtree SELECT id, latitude, latitude, longitude, longitude FROM {table} "
+                "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+            )
+            create_sqlite_triggers(table)
+        elif dialect == "postgresql":
+            op.execute(PG_SYNC_FUNCTION)
+            op.execute(f"ALTER TABLE {table} ADD COLUMN geom geometry(Point, 4326)")
+            op.execute(
+                f"UPDATE {table} SET geom = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) "
+                "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_sync_geom BEFORE INSERT OR UPDATE OF latitude, longitude ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION strikedb_sync_geom()"
+            )
+            op.execute(f"CREATE INDEX ix_{table}_geom ON {table} USING gist (geom)")
+
+
+def drop_spatial() -> None:
+    """Drop what :func:`create_spatial` created."""
+    dialect = op.get_bind().dialect.name
+    for table in SPATIAL_TABLES:
+        if dialect == "sqlite":
+            for name in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_rtree_{name}")
+            op.execute(f"DROP TABLE IF EXISTS {table}_rtree")
+        elif dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_sync_geom ON {table}")
+            op.execute(f"DROP INDEX IF EXISTS ix_{table}_geom")
+            op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS geom")
+    if dialect == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS strikedb_sync_geom()")
