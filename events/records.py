@@ -1,0 +1,120 @@
+"""Plain data records that flow through the ingest pipeline.
+
+Readers (:mod:`events.parse`, :mod:`events.formats`) turn input files into a stream of
+:class:`EventRecord` (a row that passed validation) and :class:`RejectedRecord` (a row that did
+not, with every problem found). The loader (:mod:`events.ingest`) geocodes, grades, deduplicates
+and stores them. These classes carry no database state, so every step before loading is pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One reason a row was rejected: where it is and what is wrong.
+
+    Attributes
+    ----------
+    file : str
+        Path of the input file as given by the user.
+    line : int
+        1-based physical line of the row's first line (the header is line 1 in a CSV).
+    column : str or None
+        Column (or GeoJSON property) name; None for problems with the whole row.
+    value : str or None
+        The offending value as read (truncated to 200 characters).
+    reason : str
+        What is wrong and, where possible, how to fix it.
+    """
+
+    file: str
+    line: int
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        if self.column:
+            where += f": column {self.column!r}"
+        shown = f" (value {self.value!r})" if self.value not in (None, "") else ""
+        return f"{where}{shown}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the problem as a JSON-ready dict (stored in ``rejected_rows.reasons``)."""
+        return {"column": self.column, "value": self.value, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A source reporting an event, as read from the input."""
+
+    url: str | None = None
+    publisher: str | None = None
+    title: str | None = None
+    published_date: dt.date | None = None
+    archived_url: str | None = None
+    language: str | None = None
+    claimed_by: str | None = None
+    source_type: str | None = None
+
+
+@dataclass
+class EventRecord:
+    """A validated event row, before geocoding and storage.
+
+    Coordinates may be missing (the loader then geocodes from ``facility_name`` or
+    ``location_text``); every other value is already checked against :mod:`events.vocab`.
+    """
+
+    file: str
+    line_number: int
+    #: The row exactly as read (raw CSV text of the row, or the feature's JSON).
+    raw: str
+    event_date: dt.date
+    date_precision: str = "day"
+    event_time_utc: dt.time | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    #: Precision stated by the input (e.g. ACLED geo_precision); None lets the loader decide.
+    geo_precision: str | None = None
+    location_text: str | None = None
+    facility_name: str | None = None
+    facility_type: str | None = None
+    #: ISO 3166-1 alpha-2.
+    country: str | None = None
+    admin1: str | None = None
+    attack_type: str = "unknown"
+    effect: str | None = None
+    damage_level: str | None = None
+    description: str | None = None
+    claim_status: str = "reported"
+    source_reliability: str | None = None
+    info_credibility: int | None = None
+    fatalities_low: int | None = None
+    fatalities_best: int | None = None
+    fatalities_high: int | None = None
+    #: Dataset of origin: ``csv``, ``acled``, ``ucdp``, ``geojson``.
+    origin: str = "csv"
+    #: Identifier in the dataset of origin (ACLED event_id_cnty, UCDP relid, a CSV ``event_id`` column).
+    external_id: str | None = None
+    sources: list[SourceRecord] = field(default_factory=list)
+    #: Columns of the input that have no home in the schema.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RejectedRecord:
+    """A row that failed validation, with every problem found (not only the first)."""
+
+    file: str
+    line_number: int
+    raw: str
+    problems: list[RowProblem]
+
+
+ParsedRow = EventRecord | RejectedRecord
