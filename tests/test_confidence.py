@@ -47,3 +47,23 @@ def test_unknown_values_raise() -> None:
         confidence_level("rumoured")
     with pytest.raises(ValueError):
         confidence_level("reported", "Z", 1)
+
+
+def test_documented_table_matches_the_code() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "confidence.md").read_text(encoding="utf-8")
+    header = "| claim status | no grading | A1 / B1 | C3 | E5 |"
+    lines = doc[doc.index(header) :].splitlines()[2:]
+    grades = [(None, None), ("A", 1), ("C", 3), ("E", 5)]
+    checked = 0
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        statuses = [s.strip() for s in cells[0].replace("_imagery", "confirmed_by_imagery").split("/")]
+        for status in statuses:
+            for (reliability, credibility), expected in zip(grades, cells[1:], strict=True):
+                assert confidence_level(status, reliability, credibility) == expected, (status, reliability)
+                checked += 1
+    assert checked == 24
