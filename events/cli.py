@@ -7,13 +7,15 @@ Library errors (:class:`events.errors.StrikeDBError`) become a message, a hint a
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import click
 import typer
 from rich.table import Table
 
-from events import __version__, migrate
+from events import __version__, backup, migrate
+from events.backup import BackupReport
 from events.cli_common import State, console, err_console, state
 from events.db import ENV_VAR, make_engine, resolve_url
 from events.errors import StrikeDBError
@@ -101,6 +103,41 @@ def db_check(ctx: typer.Context) -> None:
             hint="the database was changed by hand or by another tool; restore a backup or re-create it",
         )
     console.print(f"ok: database at {', '.join(migrate.current(engine))}, schema matches the code")
+
+
+def _print_counts(report: BackupReport) -> None:
+    table = Table("table", "rows")
+    for name, count in report.counts.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    for note in report.notes:
+        err_console.print(f"[yellow]Note:[/] {note}", highlight=False)
+
+
+@db_app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Backup file to write (SQLite file, or pg_dump archive).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a verified, consistent backup of the database to FILE (safe while others work)."""
+    report = backup.backup_database(state(ctx).url, file, overwrite=force)
+    console.print(f"backup {report.path} written ({report.size_bytes:,} bytes, revision {report.revision}), verified")
+    _print_counts(report)
+
+
+@db_app.command("restore")
+def db_restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A file written by `strikedb db backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
+) -> None:
+    """Replace the database with the backup FILE, after checking the backup is sound."""
+    report = backup.restore_database(state(ctx).url, file, force=force)
+    if report.previous_copy is not None:
+        console.print(f"the replaced database was saved as {report.previous_copy}")
+    console.print(f"restored {report.path} (revision {report.revision}), verified")
+    _print_counts(report)
 
 
 # Command groups defined in their own modules. Each adds its commands to `app`.
