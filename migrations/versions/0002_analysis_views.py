@@ -9,10 +9,12 @@ analyst SQL runs unchanged on both. Only two expressions differ by dialect: the 
 (``strftime`` on SQLite, ``to_char`` on PostgreSQL) and nothing else. The columns are documented
 in ``docs/views.md``.
 
-The SQL is frozen here on purpose (a migration must not change after release). A later
-migration that rebuilds ``events``, ``facilities`` or ``sources`` with SQLite batch mode must
-drop these views first and re-create them afterwards: SQLite refuses to rename a table while a
-view refers to a table that does not exist.
+The SQL is frozen here on purpose (a migration must not change after release). Caution for a
+later migration that *recreates* ``events``, ``facilities``, ``sources`` or ``event_sources`` with
+SQLite batch mode: the final ``ALTER TABLE _alembic_tmp_x RENAME TO x`` fails with "error in
+view events_enriched: no such table" because SQLite checks views while renaming. Wrap the batch
+operation in ``PRAGMA legacy_alter_table = ON`` / ``OFF`` (the views refer to tables by name and
+work again afterwards), or drop and re-create the views. Plain ``add_column`` needs neither.
 """
 
 from __future__ import annotations
