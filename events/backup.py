@@ -316,7 +316,9 @@ def _libpq_url(url: URL) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    plain = URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -421,6 +423,8 @@ def _backup_postgresql(url: str, destination: Path) -> BackupReport:
         counts = _pg_counts(engine)
     finally:
         engine.dispose()
+    # Checked up front so the hint shows the command for the real destination, not the temporary file.
+    _require_program("pg_dump", pg_dump_command(url, destination))
     partial = _temporary_beside(destination)
     partial.unlink(missing_ok=True)
     try:
