@@ -99,7 +99,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "source_reliability": ("reliability", "admiralty", "admiralty_code", "admiralty_grade", "grade"),
     "info_credibility": ("information_credibility", "credibility"),
     "source_url": ("source", "url", "link", "source_link", "sources", "source_urls", "fonte", "источник"),
-    "publisher": ("outlet", "source_name", "media", "editore"),
+    "publisher": ("outlet", "source_name", "source_publisher", "publisher_name", "media", "editore"),
     "source_title": ("headline", "article_title"),
     "source_date": ("published", "published_date", "publication_date", "date_published"),
     "archived_url": ("archived", "archive", "archive_url", "archive_link", "wayback", "archivio"),
@@ -380,7 +380,7 @@ def _sniff_delimiter(sample: str) -> str:
 def _check_delimiter(delimiter: str) -> str:
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     delimiter = named.get(delimiter.lower(), delimiter)
-    if len(delimiter) != 1 or delimiter in "\r\n\"" or delimiter.isalnum():
+    if len(delimiter) != 1 or delimiter in '\r\n"' or delimiter.isalnum():
         raise InputError(f"delimiter {delimiter!r} must be one character such as , ; | or tab")
     return delimiter
 
@@ -554,7 +554,9 @@ def _target_of(normalised: str) -> tuple[str, int] | None:
     return None
 
 
-def plan_columns(path: Path | str, header: list[str], column_map: dict[str, str] | None = None) -> ColumnPlan:
+def plan_columns(
+    path: Path | str, header: list[str], column_map: dict[str, str] | None = None, *, located: bool = False
+) -> ColumnPlan:
     """Decide where each column goes and check that the required ones are there.
 
     Parameters
@@ -565,6 +567,8 @@ def plan_columns(path: Path | str, header: list[str], column_map: dict[str, str]
         Column names as written in the file (or GeoJSON property names).
     column_map : dict, optional
         From :func:`parse_column_map`: input column → field, ``extra`` or ``ignore``.
+    located : bool
+        True when positions come from elsewhere (GeoJSON geometry): no location column needed.
 
     Returns
     -------
@@ -597,7 +601,7 @@ def plan_columns(path: Path | str, header: list[str], column_map: dict[str, str]
             )
         slot[field_name] = index
     plan = ColumnPlan(fields, dict(sorted(sources.items())), extra, list(header))
-    _check_required(path, plan)
+    _check_required(path, plan, located=located)
     return plan
 
 
@@ -628,14 +632,14 @@ def _extra_name(name: str, index: int, taken: list[tuple[int, str]]) -> str:
     return candidate
 
 
-def _check_required(path: Path | str, plan: ColumnPlan) -> None:
+def _check_required(path: Path | str, plan: ColumnPlan, *, located: bool = False) -> None:
     have = set(plan.fields)
     missing: list[str] = []
     if "date" not in have:
         missing.append("date (or event_date, data)")
     if ("latitude" in have) != ("longitude" in have):
         missing.append("longitude" if "latitude" in have else "latitude")
-    if not have & {"latitude", "coordinates", "location", "facility"}:
+    if not located and not have & {"latitude", "coordinates", "location", "facility"}:
         missing.append("latitude+longitude, coordinates, location or facility")
     if missing:
         raise InputError(
@@ -661,10 +665,10 @@ class _Row:
     def problem(self, column: str | None, value: str | None, reason: str) -> None:
         self.problems.append(RowProblem(self.path, self.line, column, v.shown(value), reason))
 
-    def check(self, column: str, text: str, parser, *args):
-        """Run ``parser(text, *args)``; on FieldError record a problem and return None."""
+    def check(self, column: str, text: str, parser, *args, **kwargs):
+        """Run ``parser(text, *args, **kwargs)``; on FieldError record a problem and return None."""
         try:
-            return parser(text, *args)
+            return parser(text, *args, **kwargs)
         except v.FieldError as exc:
             self.problem(column, text, exc.reason)
             return None

@@ -268,7 +268,7 @@ def parse_time(text: str) -> dt.time:
 
 _DEG = "°º˚d"
 _MIN = "'′’´m"
-_SEC = "\"″”s"
+_SEC = '"″”s'
 _NUM = r"\d+(?:[.,]\d+)?"
 _DMS = re.compile(
     rf"^(?P<pre>[NSEWnsew])?\s*(?P<sign>[+-])?\s*(?P<d>{_NUM})\s*(?:[{_DEG}]|deg)?\s*"
@@ -408,8 +408,7 @@ _FACILITY_SYNONYMS = _table(
         "|deposito di carburante|нефтебаза|нафтобаза",
         "oil_terminal": "terminal|oil terminal|export terminal|port terminal|marine terminal|terminale petrolifero",
         "pipeline": "pipelines|oil pipeline|gas pipeline|oleodotto|gasdotto|трубопровод|нефтепровод",
-        "pumping_station": "pumping station|pump station|compressor station|stazione di pompaggio"
-        "|насосная станция|нпс",
+        "pumping_station": "pumping station|pump station|compressor station|stazione di pompaggio|насосная станция|нпс",
         "power_plant": "power plant|power station|thermal power plant|tpp|chp|hpp|hydroelectric plant"
         "|nuclear power plant|npp|centrale elettrica|centrale termoelettrica|тэц|грэс|тец|электростанция",
         "substation": "substations|electrical substation|power substation|sottostazione|sottostazione elettrica"
@@ -615,9 +614,7 @@ def parse_admiralty(text: str) -> tuple[str | None, int | None]:
     """
     m = _ADMIRALTY.match(text.strip())
     if not m or not (m[1] or m[2]):
-        raise FieldError(
-            "not an Admiralty grade; reliability is A-F, credibility 1-6, or both together such as B2"
-        )
+        raise FieldError("not an Admiralty grade; reliability is A-F, credibility 1-6, or both together such as B2")
     return (m[1].upper() if m[1] else None), (int(m[2]) if m[2] else None)
 
 
@@ -722,6 +719,7 @@ _COUNTRY_ALIASES = {
     "cambodia": "KH",
     "kampuchea": "KH",
     "macedonia": "MK",
+    "macedonia fyr": "MK",
     "north macedonia": "MK",
     "gambia": "GM",
     "tanzania": "TZ",
