@@ -177,10 +177,10 @@ def parse_date(text: str, *, today: dt.date | None = None) -> tuple[dt.date, str
         raise FieldError("date is missing")
     week = _WEEK_OF.match(cleaned)
     if week:
-        day, precision = parse_date(week.group(1), today=today)
+        day, precision = _parse_date_forms(week.group(1))  # not recursive: "week of week of ..." is an error
         if precision != "day":
             raise FieldError("'week of' needs a full date, e.g. 'week of 2025-09-08'")
-        return day, "week"
+        return _check_range(day, today), "week"
     value, precision = _parse_date_forms(cleaned)
     return _check_range(value, today), precision
 
@@ -269,7 +269,7 @@ def parse_time(text: str) -> dt.time:
 _DEG = "°º˚d"
 _MIN = "'′’´m"
 _SEC = '"″”s'
-_NUM = r"\d+(?:[.,]\d+)?"
+_NUM = r"[0-9]+(?:[.,][0-9]+)?"
 _DMS = re.compile(
     rf"^(?P<pre>[NSEWnsew])?\s*(?P<sign>[+-])?\s*(?P<d>{_NUM})\s*(?:[{_DEG}]|deg)?\s*"
     rf"(?:(?P<m>{_NUM})\s*(?:[{_MIN}]|min)?\s*)?"
@@ -780,7 +780,7 @@ def parse_country(text: str) -> str:
     """
     by_text, by_number = _country_table()
     cleaned = text.strip()
-    if cleaned.isdigit():
+    if re.fullmatch(r"[0-9]{1,4}", cleaned):
         if int(cleaned) in by_number:
             return by_number[int(cleaned)]
         raise FieldError(f"{cleaned} is not an ISO 3166-1 numeric country code")
