@@ -143,6 +143,7 @@ def db_restore(
 # Command groups defined in their own modules. Each adds its commands to `app`.
 # --- command groups: begin ---
 from events.cli_sql import register as _register_sql; _register_sql(app)  # noqa: E402, E702, I001
+from events.cli_ingest import register as _register_ingest; _register_ingest(app)  # noqa: E402, E702, I001
 # --- command groups: end ---
 
 

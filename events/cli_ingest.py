@@ -1,0 +1,275 @@
+"""``strikedb ingest`` and ``strikedb events ...``: load event files, inspect and correct events.
+
+The work is done by :mod:`events.ingest` and :mod:`events.eventops`; this module parses options,
+draws the progress bar (stderr) and prints the summary and the problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from events import eventops, vocab
+from events.cli_common import console, err_console, is_interactive, state
+from events.errors import InputError
+from events.ingest import FORMATS, IngestReport, default_user, ingest_file
+from events.parse import parse_column_map, template_header
+
+#: Problems printed after a run; the rest are in ``rejected_rows``.
+PROBLEMS_SHOWN = 20
+
+events_app = typer.Typer(help="List, show and correct events: history, merge, split, delete.", no_args_is_help=True)
+
+
+def _count_lines(path: Path) -> int | None:
+    """Count the lines of a file cheaply (a progress total; multi-line cells make it an estimate)."""
+    try:
+        with path.open("rb") as fh:
+            return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return None
+
+
+def ingest(
+    ctx: typer.Context,
+    files: Annotated[list[Path] | None, typer.Argument(help="Event files to load.", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Input format: {', '.join(FORMATS)}.")] = "csv",
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Text encoding (default: UTF-8).")] = None,
+    delimiter: Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter (default: sniffed).")] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="COLUMN=FIELD: map an input column (repeatable; FIELD may be extra/ignore)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Load nothing if any row is rejected.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run, report, roll back.")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per transaction.")] = 5000,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", min=0.0, help="Link events within this distance of a known facility.")
+    ] = 3.0,
+    dedup_km: Annotated[
+        float, typer.Option("--dedup-km", min=0.0, help="Same-date reports within this distance are one strike.")
+    ] = 2.0,
+    user: Annotated[str | None, typer.Option("--user", help="Name recorded on the run (default: OS user).")] = None,
+    template: Annotated[
+        bool, typer.Option("--template", help="Print the header line of the canonical CSV format and exit.")
+    ] = False,
+) -> None:
+    """Load event FILES: validate, geocode, grade, deduplicate; bad rows go to rejected_rows.
+
+    Exit code 1 when any row was rejected (the good rows are loaded unless --strict).
+    """
+    if template:
+        console.print(template_header(), highlight=False, soft_wrap=True)
+        return
+    if not files:
+        raise InputError("no input file given", hint="strikedb ingest FILE... (or --template for the CSV header)")
+    column_map = parse_column_map(mapping) if mapping else None
+    engine = state(ctx).engine()
+    any_rejected = False
+    for path in files:
+        report = _ingest_one(
+            engine,
+            path,
+            fmt=fmt,
+            encoding=encoding,
+            delimiter=delimiter,
+            column_map=column_map,
+            strict=strict,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            radius_km=radius_km,
+            dedup_km=dedup_km,
+            user=user or default_user(),
+        )
+        _print_summary(report)
+        _print_problems(report)
+        any_rejected = any_rejected or report.rejected > 0
+    if any_rejected:
+        raise typer.Exit(1)
+
+
+def _ingest_one(engine: Any, path: Path, **options: Any) -> IngestReport:
+    if not is_interactive():
+        return ingest_file(engine, path, **options)
+    total = _count_lines(path) if options["fmt"] != "geojson" else None
+    columns = [
+        SpinnerColumn(),
+        TextColumn(f"[bold]{path.name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("ingest", total=max(total - 1, 1) if total else None)
+
+        def advance(rows: int) -> None:
+            bar.update(task, completed=rows)
+
+        return ingest_file(engine, path, progress=advance, **options)
+
+
+def _print_summary(report: IngestReport) -> None:
+    title = f"{report.file}: {report.status}" + (" (dry run: nothing kept)" if report.status == "dry_run" else "")
+    table = Table("read", "inserted", "updated", "merged", "unchanged", "rejected", "seconds", title=title)
+    table.add_row(
+        str(report.read),
+        str(report.inserted),
+        str(report.updated),
+        str(report.merged),
+        str(report.unchanged),
+        str(report.rejected),
+        f"{report.duration:.2f}",
+    )
+    console.print(table)
+    if report.status == "failed":
+        err_console.print("[bold red]--strict:[/] rows were rejected, so no event of this file was loaded.")
+
+
+def _print_problems(report: IngestReport) -> None:
+    for problem in report.problems[:PROBLEMS_SHOWN]:
+        err_console.print(str(problem), highlight=False, markup=False)
+    # Every rejected row has at least one problem; only the first ones are kept on the report.
+    hidden = max(report.rejected, len(report.problems)) - min(len(report.problems), PROBLEMS_SHOWN)
+    if report.rejected and hidden > 0:
+        where = f"SELECT * FROM rejected_rows WHERE run_id = {report.run_id}" if report.run_id else "rejected_rows"
+        err_console.print(f'... and {hidden} more; see `strikedb sql "{where}"`', highlight=False, markup=False)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from exc
+
+
+@events_app.command("list")
+def events_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many events.")] = 50,
+    since: Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO alpha-2 code, e.g. RU.")] = None,
+    min_confidence: Annotated[
+        str | None, typer.Option("--min-confidence", help=f"One of {', '.join(vocab.CONFIDENCE_LEVELS)}.")
+    ] = None,
+) -> None:
+    """List events, newest first."""
+    if min_confidence is not None and min_confidence not in vocab.CONFIDENCE_LEVELS:
+        raise InputError(f"unknown confidence level {min_confidence!r}")
+    rows = eventops.list_events(
+        state(ctx).engine(read_only=True),
+        limit=limit,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        country=country,
+        min_confidence=min_confidence,
+    )
+    table = Table("public id", "date", "facility / location", "country", "attack", "claim", "confidence", "sources")
+    for row in rows:
+        place = row["facility_name_reported"] or row["location_text"] or ""
+        table.add_row(
+            row["public_id"],
+            str(row["event_date"]),
+            place[:60],
+            row["country"] or "",
+            row["attack_type"],
+            row["claim_status"],
+            row["confidence"],
+            str(row["sources"]),
+        )
+    console.print(table)
+
+
+@events_app.command("show")
+def events_show(ctx: typer.Context, public_id: Annotated[str, typer.Argument(help="SDB-... id.")]) -> None:
+    """Show one event with its sources."""
+    event = eventops.get_event(state(ctx).engine(read_only=True), public_id)
+    table = Table("column", "value", title=event["public_id"], show_header=False)
+    for column, value in event.items():
+        if column in ("sources", "id"):
+            continue
+        shown = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict) else str(value)
+        table.add_row(column, "" if value is None else shown)
+    console.print(table)
+    sources = Table("url", "publisher", "title", "role", title="sources")
+    for source in event["sources"]:
+        sources.add_row(source["url"] or "", source["publisher"] or "", source["title"] or "", source["role"] or "")
+    console.print(sources)
+
+
+@events_app.command("history")
+def events_history(ctx: typer.Context, public_id: Annotated[str, typer.Argument(help="SDB-... id.")]) -> None:
+    """Show the revisions of an event (also of a deleted or merged-away one)."""
+    revisions = eventops.history(state(ctx).engine(read_only=True), public_id)
+    table = Table("when (UTC)", "action", "by", "previous", "changes", "reason", title=public_id.upper())
+    for rev in revisions:
+        table.add_row(
+            str(rev["changed_at"])[:19],
+            rev["action"],
+            rev["changed_by"] or "",
+            json.dumps(rev["previous"], ensure_ascii=False, default=str)[:300],
+            json.dumps(rev["changes"], ensure_ascii=False, default=str)[:300] if rev["changes"] else "",
+            rev["reason"] or "",
+        )
+    if not revisions:
+        console.print(f"{public_id.upper()} has no revisions (never changed since it was loaded).")
+        return
+    console.print(table)
+
+
+@events_app.command("merge")
+def events_merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="Event to keep.")],
+    other: Annotated[str, typer.Argument(help="Event merged into KEEP and removed.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+) -> None:
+    """Merge event OTHER into KEEP (they report the same strike)."""
+    engine = state(ctx).engine()
+    eventops.merge_events(engine, keep, other, user=user or default_user(), reason=reason)
+    event = eventops.get_event(engine, keep)
+    console.print(
+        f"merged {other.upper()} into {event['public_id']}: {len(event['sources'])} source(s), "
+        f"credibility {event['info_credibility']}, confidence {event['confidence']}"
+    )
+
+
+@events_app.command("split")
+def events_split(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(help="Event to split.")],
+    urls: Annotated[list[str], typer.Argument(help="Source URLs that belong to a different strike.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+) -> None:
+    """Move the listed sources of an event to a new event (undo a wrong merge)."""
+    new_id = eventops.split_event(state(ctx).engine(), public_id, urls, user=user or default_user(), reason=reason)
+    console.print(f"split {len(urls)} source(s) off {public_id.upper()} into {new_id}")
+
+
+@events_app.command("delete")
+def events_delete(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(help="Event to delete.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+) -> None:
+    """Delete an event; its values stay in the history and re-imports do not bring it back."""
+    eventops.delete_event(state(ctx).engine(), public_id, user=user or default_user(), reason=reason)
+    console.print(f"deleted {public_id.upper()} (see `strikedb events history {public_id.upper()}`)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ingest`` and the ``events`` group to the root app."""
+    app.command("ingest")(ingest)
+    app.add_typer(events_app, name="events")

@@ -1,0 +1,345 @@
+"""Deduplication: when two reports describe one strike, and how corroboration raises credibility.
+
+The rules (documented for analysts in ``docs/ingest.md``):
+
+*Same strike.* Two reports describe the same strike when their dates agree and their places agree:
+
+1. Dates agree when the date windows overlap (``day``: that day; ``week``: the 7 days from the
+   date; ``month``: the calendar month). A report with a coarse date (week/month) is merged only
+   when exactly one event matches it, because "Saratov refinery, October" cannot tell apart two
+   October strikes.
+2. Places agree when both are linked to the same facility, or, when at most one of them is linked
+   to a facility, when both points are known to the site or the town (``exact``/``near_town``, never
+   ``region``) and lie within ``dedup_km`` (default 2 km) of each other. Two reports linked to
+   *different* facilities, or stating different facility types, are different strikes.
+3. Two records of the same dataset with different identifiers (two ACLED ``event_id_cnty`` values)
+   are never merged: the dataset already decided they are distinct events.
+
+*Corroboration.* The independent publishers of an event's sources are counted (independence =
+different registrable domains of the URLs, e.g. ``reuters.com`` vs ``kyivindependent.com``; per
+channel/account for social networks such as ``t.me/<channel>``; the publisher name when a source
+has no URL). With two independent publishers the information credibility improves by one step,
+but not beyond 2 ("probably true"); an ungraded report (no credibility or 6) becomes 3 ("possibly
+true"). With three or more it becomes 1 ("confirmed by other sources"). Corroboration never
+worsens a grade. The confidence level is then recomputed with
+:func:`events.confidence.confidence_level`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from events.db import distance_km
+
+#: Default distance (km) within which two reports of the same date are one strike.
+DEDUP_KM = 2.0
+
+_GEO_RANK = {"exact": 0, "near_town": 1, "region": 2}
+_DATE_RANK = {"day": 0, "week": 1, "month": 2}
+# Strength of a claim status when two reports disagree; disputed/debunked are analyst decisions.
+_CLAIM_RANK = {"claimed": 0, "reported": 1, "confirmed_by_official": 2, "confirmed_by_imagery": 3}
+_SOCIAL_HOSTS = {
+    "t.me",
+    "telegram.me",
+    "x.com",
+    "twitter.com",
+    "facebook.com",
+    "instagram.com",
+    "youtube.com",
+    "tiktok.com",
+    "vk.com",
+    "threads.net",
+}
+# Second-level labels under which registrations happen (bbc.co.uk, pravda.com.ua, gov.ru).
+_PUBLIC_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "in", "or", "ne", "go", "mil"}
+
+
+def date_window(day: dt.date, precision: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last day a date of the given precision may mean.
+
+    Parameters
+    ----------
+    day : datetime.date
+        The stored date (for ``month``, any day of the month).
+    precision : str
+        ``day``, ``week`` or ``month``.
+
+    Returns
+    -------
+    tuple of datetime.date
+    """
+    if precision == "week":
+        return day, day + dt.timedelta(days=6)
+    if precision == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last)
+    return day, day
+
+
+def dates_agree(a_date: dt.date, a_precision: str, b_date: dt.date, b_precision: str) -> bool:
+    """Tell whether two dates (with their precisions) can mean the same day."""
+    a_lo, a_hi = date_window(a_date, a_precision)
+    b_lo, b_hi = date_window(b_date, b_precision)
+    return a_lo <= b_hi and b_lo <= a_hi
+
+
+def is_coarse(precision: str) -> bool:
+    """True for week/month precision, where a report cannot pick one of several strikes."""
+    return precision != "day"
+
+
+def same_strike(a: Mapping[str, Any], b: Mapping[str, Any], dedup_km: float = DEDUP_KM) -> bool:
+    """Apply the same-strike rule to two events given as column mappings.
+
+    Parameters
+    ----------
+    a, b : mapping
+        Event values with at least ``event_date``, ``date_precision``, ``latitude``,
+        ``longitude``, ``geo_precision``, ``facility_id``, ``facility_type``, ``origin``,
+        ``external_id``.
+    dedup_km : float
+        Largest distance between two reports of one strike when no facility links them.
+
+    Returns
+    -------
+    bool
+    """
+    if not dates_agree(a["event_date"], a["date_precision"], b["event_date"], b["date_precision"]):
+        return False
+    if a["origin"] == b["origin"] and a["external_id"] and b["external_id"] and a["external_id"] != b["external_id"]:
+        return False
+    if a["facility_type"] and b["facility_type"] and a["facility_type"] != b["facility_type"]:
+        return False
+    if a["facility_id"] is not None and b["facility_id"] is not None:
+        return a["facility_id"] == b["facility_id"]
+    if a["geo_precision"] == "region" or b["geo_precision"] == "region":
+        return False
+    distance = distance_km(a["latitude"], a["longitude"], b["latitude"], b["longitude"])
+    return distance is not None and distance <= dedup_km
+
+
+def match_rank(row: Mapping[str, Any], event: Mapping[str, Any]) -> tuple[int, int, float]:
+    """Order candidate events for a report: same facility first, then closest date, then closest point."""
+    same_facility = 0 if row["facility_id"] is not None and row["facility_id"] == event["facility_id"] else 1
+    days = abs((row["event_date"] - event["event_date"]).days)
+    distance = distance_km(row["latitude"], row["longitude"], event["latitude"], event["longitude"]) or 0.0
+    return same_facility, days, distance
+
+
+def choose_target(
+    row: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]], dedup_km: float = DEDUP_KM
+) -> Mapping[str, Any] | None:
+    """Pick the event a report merges into, or None.
+
+    Parameters
+    ----------
+    row : mapping
+        The new report's event values.
+    candidates : iterable of mapping
+        Events that might be the same strike (already loaded; filtered here with :func:`same_strike`).
+    dedup_km : float
+
+    Returns
+    -------
+    mapping or None
+        The best matching event; None when nothing matches, or when a coarse-dated report
+        matches several events.
+    """
+    matching = [c for c in candidates if same_strike(row, c, dedup_km)]
+    if not matching:
+        return None
+    if len(matching) > 1 and (is_coarse(row["date_precision"])):
+        return None
+    return min(matching, key=lambda c: match_rank(row, c))
+
+
+def search_box(latitude: float, longitude: float, km: float) -> tuple[float, float, float, float]:
+    """Return ``(min_lat, max_lat, min_lon, max_lon)`` of a box containing the circle of ``km``."""
+    dlat = km / 111.0
+    cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
+    dlon = min(180.0, km / (111.0 * cos_lat))
+    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+
+
+def publisher_key(url: str | None, publisher: str | None) -> str | None:
+    """Return the identity of a source's publisher, used to count independent sources.
+
+    Parameters
+    ----------
+    url : str, optional
+    publisher : str, optional
+
+    Returns
+    -------
+    str or None
+        The registrable domain (``reuters.com``, ``bbc.co.uk``), ``host/account`` for social
+        networks (``t.me/mod_russia``), else the lower-cased publisher name; None when neither
+        is known.
+
+    Examples
+    --------
+    >>> publisher_key("https://www.reuters.com/world/europe/", None)
+    'reuters.com'
+    >>> publisher_key("https://t.me/s/some_channel/123", None)
+    't.me/some_channel'
+    >>> publisher_key(None, " Kyiv Independent ")
+    'kyiv independent'
+    """
+    if url:
+        parts = urlsplit(url.strip() if "://" in url else "http://" + url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        if host.startswith("www."):
+            host = host[4:]
+        if host:
+            if host.startswith("m.") and host[2:] in _SOCIAL_HOSTS:
+                host = host[2:]
+            if host in _SOCIAL_HOSTS:
+                segments = [s for s in parts.path.split("/") if s and s != "s"]
+                return f"{host}/{segments[0].lower()}" if segments else host
+            return _registrable_domain(host)
+    if publisher and publisher.strip():
+        return re.sub(r"\s+", " ", publisher.strip().lower())
+    return None
+
+
+def _registrable_domain(host: str) -> str:
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _PUBLIC_SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def independent_publishers(sources: Iterable[tuple[str | None, str | None]]) -> int:
+    """Count the distinct publishers among ``(url, publisher)`` pairs."""
+    return len({key for url, publisher in sources if (key := publisher_key(url, publisher)) is not None})
+
+
+def corroborated_credibility(base: int | None, independent: int) -> int | None:
+    """Apply the corroboration rule to an information-credibility grade.
+
+    Parameters
+    ----------
+    base : int or None
+        The credibility the reports themselves give (1-6), None when ungraded.
+    independent : int
+        Number of independent publishers among the event's sources.
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> corroborated_credibility(3, 2), corroborated_credibility(None, 2), corroborated_credibility(4, 3)
+    (2, 3, 1)
+    >>> corroborated_credibility(5, 1)
+    5
+    """
+    if independent >= 3:
+        return 1
+    if independent == 2:
+        if base is None or base == 6:
+            return 3
+        return base if base <= 2 else base - 1
+    return base
+
+
+def better_geo(a: str, b: str) -> bool:
+    """True when geo precision ``a`` is strictly better than ``b``."""
+    return _GEO_RANK.get(a, 9) < _GEO_RANK.get(b, 9)
+
+
+def better_date(a: str, b: str) -> bool:
+    """True when date precision ``a`` is strictly finer than ``b``."""
+    return _DATE_RANK.get(a, 9) < _DATE_RANK.get(b, 9)
+
+
+def stronger_claim(current: str, incoming: str) -> str:
+    """Return the claim status an event keeps when a report with ``incoming`` status joins it.
+
+    A disputed or debunked event stays so (that is an analyst's call); otherwise the stronger
+    confirmation wins, and a merged report never downgrades the event.
+    """
+    if current in ("disputed", "debunked") or incoming not in _CLAIM_RANK:
+        return current
+    return incoming if _CLAIM_RANK[incoming] > _CLAIM_RANK.get(current, -1) else current
+
+
+def best_reliability(a: str | None, b: str | None) -> str | None:
+    """Return the better Admiralty reliability (A best; F and None last)."""
+    order = {letter: i for i, letter in enumerate("ABCDEF")}
+    candidates = [x for x in (a, b) if x is not None]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda x: order.get(x, 9))
+
+
+def best_credibility(a: int | None, b: int | None) -> int | None:
+    """Return the better Admiralty credibility (1 best; 6 and None last)."""
+    candidates = [x for x in (a, b) if x is not None]
+    if not candidates:
+        return None
+    return min(candidates)
+
+
+#: Location columns that move together when a more precise report improves an event.
+LOCATION_COLUMNS = ("latitude", "longitude", "geo_precision", "geocoded_by", "geocode_score")
+#: Columns taken from a merged report only when the event has no value.
+FILL_COLUMNS = (
+    "event_time_utc",
+    "location_text",
+    "facility_type",
+    "facility_name_reported",
+    "effect",
+    "damage_level",
+    "description",
+    "country",
+    "admin1",
+    "fatalities_low",
+    "fatalities_best",
+    "fatalities_high",
+)
+
+
+def merged_values(event: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the columns of ``event`` that change when ``report`` is merged into it.
+
+    Keeps the best geo and date precision, links the facility when only the report has one, fills
+    empty columns, keeps the stronger claim status and the best Admiralty grades. Grading columns
+    are returned ungraded by corroboration; the caller recomputes credibility and confidence.
+
+    Parameters
+    ----------
+    event, report : mapping
+        Event column values.
+
+    Returns
+    -------
+    dict
+        Column -> new value, only for columns that change.
+    """
+    new: dict[str, Any] = {}
+    if better_geo(report["geo_precision"], event["geo_precision"]):
+        new.update({c: report[c] for c in LOCATION_COLUMNS})
+    if better_date(report["date_precision"], event["date_precision"]):
+        new.update(event_date=report["event_date"], date_precision=report["date_precision"])
+    if event["facility_id"] is None and report["facility_id"] is not None:
+        new.update({c: report[c] for c in ("facility_id", "facility_match", "facility_distance_km")})
+    for column in FILL_COLUMNS:
+        if event[column] in (None, "") and report[column] not in (None, ""):
+            new[column] = report[column]
+    if event["attack_type"] == "unknown" and report["attack_type"] != "unknown":
+        new["attack_type"] = report["attack_type"]
+    claim = stronger_claim(event["claim_status"], report["claim_status"])
+    if claim != event["claim_status"]:
+        new["claim_status"] = claim
+    reliability = best_reliability(event["source_reliability"], report["source_reliability"])
+    if reliability != event["source_reliability"]:
+        new["source_reliability"] = reliability
+    return {k: v for k, v in new.items() if event[k] != v}

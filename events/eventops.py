@@ -1,0 +1,434 @@
+"""Analyst operations on stored events: show, list, update, delete, merge, split, history.
+
+Every change writes an ``event_revisions`` row holding the previous values, so the dataset is
+auditable and a wrong merge or delete can be traced (``strikedb events history ID``). Each
+operation runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from events import dedup, vocab
+from events.confidence import confidence_level
+from events.errors import NotFoundError, ValidationError
+from events.ingest import (
+    META_KEY,
+    events_t,
+    links_t,
+    peek_meta,
+    regrade,
+    revision_row,
+    revisions_t,
+    sources_t,
+)
+from events.records import RowProblem
+
+#: Columns an analyst may change with :func:`update_event`, with their vocabularies.
+EDITABLE: dict[str, tuple[Any, ...] | None] = {
+    "event_date": None,
+    "date_precision": vocab.DATE_PRECISIONS,
+    "latitude": None,
+    "longitude": None,
+    "geo_precision": vocab.GEO_PRECISIONS,
+    "location_text": None,
+    "facility_id": None,
+    "facility_type": vocab.FACILITY_TYPES,
+    "attack_type": vocab.ATTACK_TYPES,
+    "effect": vocab.EFFECTS,
+    "damage_level": vocab.DAMAGE_LEVELS,
+    "description": None,
+    "country": None,
+    "admin1": None,
+    "claim_status": vocab.CLAIM_STATUSES,
+    "source_reliability": vocab.SOURCE_RELIABILITIES,
+    "info_credibility": vocab.INFO_CREDIBILITIES,
+}
+_NOT_NULL = {"event_date", "date_precision", "latitude", "longitude", "geo_precision", "attack_type", "claim_status"}
+_BOOKKEEPING = {"id", "created_at", "updated_at", "content_hash", "ingest_run_id", "extra"}
+
+
+def _load(conn: Connection, public_id: str) -> dict[str, Any]:
+    row = conn.execute(select(events_t).where(events_t.c.public_id == public_id.strip().upper())).mappings().first()
+    if row is None:
+        raise NotFoundError(
+            f"no event {public_id!r}", hint="`strikedb events list` shows the public ids (SDB-...) of stored events"
+        )
+    return dict(row)
+
+
+def _event_sources(conn: Connection, event_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(sources_t, links_t.c.role)
+        .join(links_t, links_t.c.source_id == sources_t.c.id)
+        .where(links_t.c.event_id == event_id)
+        .order_by(sources_t.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def _publishers(conn: Connection, event_id: int) -> list[tuple[str | None, str | None]]:
+    return [(s["url"], s["publisher"]) for s in _event_sources(conn, event_id)]
+
+
+def _write(conn: Connection, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Store the changed columns of an event; return ``{column: new}`` of those shown in revisions."""
+    changed = {c: after[c] for c in after if c != "id" and after[c] != before.get(c)}
+    if changed:
+        conn.execute(update(events_t).where(events_t.c.id == before["id"]).values(**changed))
+    return {c: v for c, v in changed.items() if c not in _BOOKKEEPING}
+
+
+def _revise(
+    conn: Connection,
+    event: dict[str, Any],
+    action: str,
+    previous: dict[str, Any],
+    changes: dict[str, Any] | None,
+    user: str | None,
+    reason: str | None,
+) -> None:
+    conn.execute(
+        insert(revisions_t), revision_row(event, action, previous, changes, user=user, run_id=None, reason=reason)
+    )
+
+
+def get_event(engine: Engine, public_id: str) -> dict[str, Any]:
+    """Return an event's columns with its ``sources`` (list of dicts).
+
+    Raises
+    ------
+    NotFoundError
+    """
+    with engine.connect() as conn:
+        event = _load(conn, public_id)
+        event["sources"] = _event_sources(conn, event["id"])
+        return event
+
+
+def list_events(
+    engine: Engine,
+    *,
+    limit: int = 50,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    country: str | None = None,
+    min_confidence: str | None = None,
+) -> list[dict[str, Any]]:
+    """Return events, newest first, with their number of sources.
+
+    Parameters
+    ----------
+    limit : int
+    since, until : datetime.date, optional
+        Inclusive date range.
+    country : str, optional
+        ISO alpha-2.
+    min_confidence : str, optional
+        Weakest confidence level to include.
+    """
+    n_sources = select(func.count()).select_from(links_t).where(links_t.c.event_id == events_t.c.id).scalar_subquery()
+    stmt = select(
+        events_t.c.public_id,
+        events_t.c.event_date,
+        events_t.c.facility_name_reported,
+        events_t.c.location_text,
+        events_t.c.country,
+        events_t.c.attack_type,
+        events_t.c.claim_status,
+        events_t.c.confidence,
+        n_sources.label("sources"),
+    )
+    if since:
+        stmt = stmt.where(events_t.c.event_date >= since)
+    if until:
+        stmt = stmt.where(events_t.c.event_date <= until)
+    if country:
+        stmt = stmt.where(events_t.c.country == country.upper())
+    if min_confidence:
+        stmt = stmt.where(events_t.c.confidence.in_(vocab.levels_at_or_above(min_confidence)))
+    stmt = stmt.order_by(events_t.c.event_date.desc(), events_t.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def history(engine: Engine, public_id: str) -> list[dict[str, Any]]:
+    """Return the revisions of an event (also of a deleted one), oldest first.
+
+    Raises
+    ------
+    NotFoundError
+        When the id has neither an event nor any revision.
+    """
+    pid = public_id.strip().upper()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(revisions_t).where(revisions_t.c.event_public_id == pid).order_by(revisions_t.c.id)
+        ).mappings()
+        revisions = [dict(r) for r in rows]
+        if not revisions:
+            _load(conn, pid)  # raises NotFoundError for an unknown id
+        return revisions
+
+
+def _check_changes(public_id: str, changes: dict[str, Any]) -> None:
+    problems = []
+    for column, value in changes.items():
+        if column not in EDITABLE:
+            reason = f"cannot be edited; editable: {', '.join(EDITABLE)}"
+            problems.append(RowProblem(public_id, 0, column, str(value), reason))
+            continue
+        allowed = EDITABLE[column]
+        if value is None and column in _NOT_NULL:
+            problems.append(RowProblem(public_id, 0, column, None, "cannot be empty"))
+        elif value is not None and allowed is not None and value not in allowed:
+            reason = f"must be one of {', '.join(map(str, allowed))}"
+            problems.append(RowProblem(public_id, 0, column, str(value), reason))
+    lat, lon = changes.get("latitude"), changes.get("longitude")
+    if lat is not None and not -90 <= lat <= 90:
+        problems.append(RowProblem(public_id, 0, "latitude", str(lat), "must be between -90 and 90"))
+    if lon is not None and not -180 <= lon <= 180:
+        problems.append(RowProblem(public_id, 0, "longitude", str(lon), "must be between -180 and 180"))
+    if problems:
+        raise ValidationError("; ".join(f"{p.column}: {p.reason}" for p in problems), problems)
+
+
+def update_event(
+    engine: Engine, public_id: str, changes: dict[str, Any], *, user: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    """Change columns of an event, recompute its confidence, and record an ``update`` revision.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    public_id : str
+    changes : dict
+        Column -> new value; only :data:`EDITABLE` columns, checked against the vocabularies.
+    user, reason : str, optional
+        Recorded on the revision.
+
+    Returns
+    -------
+    dict
+        The changed columns with their new values (empty when nothing changed).
+
+    Raises
+    ------
+    NotFoundError, ValidationError
+    """
+    _check_changes(public_id, changes)
+    with engine.begin() as conn:
+        before = _load(conn, public_id)
+        after = copy.deepcopy(before)
+        after.update(changes)
+        if "info_credibility" in changes:
+            # The analyst's grade becomes the base that corroboration starts from.
+            meta = peek_meta(after)
+            if meta:
+                meta["base_credibility"] = changes["info_credibility"]
+        regrade(after, _publishers(conn, before["id"]))
+        if "info_credibility" in changes and after["info_credibility"] != changes["info_credibility"]:
+            after["info_credibility"] = changes["info_credibility"]
+            after["confidence"] = confidence_level(
+                after["claim_status"], after["source_reliability"], after["info_credibility"]
+            )
+        shown = _write(conn, before, after)
+        if shown:
+            _revise(conn, before, "update", {c: before[c] for c in shown}, shown, user, reason)
+        return shown
+
+
+def delete_event(engine: Engine, public_id: str, *, user: str | None = None, reason: str | None = None) -> None:
+    """Delete an event and record a ``delete`` revision with all its previous values and sources.
+
+    A later re-import of the file it came from does not bring it back.
+
+    Raises
+    ------
+    NotFoundError
+    """
+    with engine.begin() as conn:
+        event = _load(conn, public_id)
+        previous = dict(event)
+        previous["sources"] = [s["url"] or s["publisher"] for s in _event_sources(conn, event["id"])]
+        conn.execute(delete(events_t).where(events_t.c.id == event["id"]))
+        _revise(conn, event, "delete", previous, None, user, reason)
+
+
+def merge_events(
+    engine: Engine, keep_public_id: str, other_public_id: str, *, user: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    """Merge event ``other`` into ``keep``: move its sources, keep the best values, delete it.
+
+    The kept event gets a ``merge`` revision (its previous values), the other one a ``merge``
+    revision with all its values; the other's reports are remembered by the kept event so that
+    re-importing them adds nothing.
+
+    Returns
+    -------
+    dict
+        The kept event's changed columns.
+
+    Raises
+    ------
+    NotFoundError, ValidationError
+    """
+    if keep_public_id.strip().upper() == other_public_id.strip().upper():
+        raise ValidationError("cannot merge an event into itself")
+    with engine.begin() as conn:
+        keep = _load(conn, keep_public_id)
+        other = _load(conn, other_public_id)
+        before = copy.deepcopy(keep)
+        after = copy.deepcopy(keep)
+        after.update(dedup.merged_values(keep, other))
+        meta = after.setdefault("extra", None) or {}
+        after["extra"] = meta
+        bookkeeping = meta.setdefault(META_KEY, {})
+        reports = bookkeeping.setdefault("reports", {})
+        other_meta = peek_meta(other)
+        reports.update(other_meta.get("reports", {}))
+        if other["natural_key"]:
+            reports[other["natural_key"]] = {
+                "hash": other["content_hash"],
+                "urls": [s["url"] for s in _event_sources(conn, other["id"]) if s["url"]],
+                "credibility": other_meta.get("base_credibility", other["info_credibility"]),
+                "public_id": other["public_id"],
+            }
+        base = bookkeeping.get("base_credibility", keep["info_credibility"])
+        other_base = other_meta.get("base_credibility", other["info_credibility"])
+        bookkeeping["base_credibility"] = dedup.best_credibility(base, other_base)
+        moved = _move_links(conn, other["id"], keep["id"])
+        regrade(after, _publishers(conn, keep["id"]))
+        shown = _write(conn, before, after)
+        changes = {**shown, "merged_from": other["public_id"], "sources_added": moved}
+        _revise(conn, before, "merge", {c: before[c] for c in shown}, changes, user, reason)
+        conn.execute(delete(events_t).where(events_t.c.id == other["id"]))
+        _revise(conn, other, "merge", dict(other), {"merged_into": keep["public_id"]}, user, reason)
+        return shown
+
+
+def _move_links(conn: Connection, from_id: int, to_id: int, source_ids: list[int] | None = None) -> list[str]:
+    """Move source links between events (dropping ones the target has); return the moved URLs."""
+    links = [s for s in _event_sources(conn, from_id) if source_ids is None or s["id"] in source_ids]
+    have = {s["id"] for s in _event_sources(conn, to_id)}
+    moved = []
+    for source in links:
+        if source["id"] not in have:
+            conn.execute(
+                insert(links_t).values(event_id=to_id, source_id=source["id"], role=source["role"] or "report")
+            )
+            moved.append(source["url"] or source["publisher"] or "")
+        conn.execute(delete(links_t).where(links_t.c.event_id == from_id, links_t.c.source_id == source["id"]))
+    return moved
+
+
+def split_event(
+    engine: Engine,
+    public_id: str,
+    source_urls: list[str],
+    *,
+    user: str | None = None,
+    reason: str | None = None,
+) -> str:
+    """Split the listed sources off an event into a new event (copying its other values).
+
+    Use it when deduplication merged two different strikes. Both events get a ``split``
+    revision; corroboration and confidence are recomputed for both. Reports whose URLs moved go
+    with them, so re-importing their file keeps the split.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    public_id : str
+        The event to split.
+    source_urls : list of str
+        URLs of the event's sources that belong to the other strike.
+
+    Returns
+    -------
+    str
+        The new event's public id.
+
+    Raises
+    ------
+    NotFoundError
+        When the event does not exist or a URL is not one of its sources.
+    ValidationError
+        When no URL is given, or all sources would move (nothing would be left).
+    """
+    wanted = [u.strip() for u in source_urls if u and u.strip()]
+    if not wanted:
+        raise ValidationError("give at least one source URL to split off")
+    with engine.begin() as conn:
+        event = _load(conn, public_id)
+        sources = _event_sources(conn, event["id"])
+        by_url = {s["url"]: s for s in sources if s["url"]}
+        unknown = [u for u in wanted if u not in by_url]
+        if unknown:
+            raise NotFoundError(
+                f"{event['public_id']} has no source {unknown[0]!r}",
+                hint=f"`strikedb events show {event['public_id']}` lists its sources",
+            )
+        if len(set(wanted)) >= len(sources):
+            raise ValidationError("splitting off every source would leave the event empty; delete it instead")
+        new_id = _split_public_id(event["public_id"], wanted)
+        before = copy.deepcopy(event)
+        kept, moved_reports = _split_reports(event, set(wanted))
+        new_row = {c: v for c, v in event.items() if c not in ("id", "created_at", "updated_at")}
+        new_row.update(public_id=new_id, natural_key=None, content_hash=None, external_id=None, ingest_run_id=None)
+        new_row["extra"] = _with_reports(event.get("extra"), moved_reports)
+        new_event_id = conn.execute(insert(events_t).returning(events_t.c.id), new_row).scalar_one()
+        _move_links(conn, event["id"], new_event_id, [by_url[u]["id"] for u in wanted])
+        after = copy.deepcopy(event)
+        after["extra"] = _with_reports(event.get("extra"), kept)
+        regrade(after, _publishers(conn, event["id"]))
+        shown = _write(conn, before, after)
+        created = dict(new_row, id=new_event_id)
+        regraded = copy.deepcopy(created)
+        regrade(regraded, _publishers(conn, new_event_id))
+        _write(conn, created, regraded)
+        _revise(
+            conn,
+            before,
+            "split",
+            {c: before[c] for c in shown},
+            {**shown, "split_to": new_id, "sources": wanted},
+            user,
+            reason,
+        )
+        _revise(conn, created, "split", {}, {"split_from": event["public_id"], "sources": wanted}, user, reason)
+        return new_id
+
+
+def _split_public_id(public_id: str, urls: list[str]) -> str:
+    digest = hashlib.sha256("|".join([public_id, "split", *sorted(urls)]).encode()).hexdigest()
+    return "SDB-" + digest[:12].upper()
+
+
+def _split_reports(event: dict[str, Any], moving: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Divide the merged reports of an event: those all of whose URLs move go with the split."""
+    reports = peek_meta(event).get("reports", {})
+    kept, moved = {}, {}
+    for key, entry in reports.items():
+        urls = set(entry.get("urls") or [])
+        (moved if urls and urls <= moving else kept)[key] = entry
+    return kept, moved
+
+
+def _with_reports(extra: dict[str, Any] | None, reports: dict[str, Any]) -> dict[str, Any] | None:
+    extra = copy.deepcopy(extra) if extra else {}
+    meta = extra.get(META_KEY, {})
+    if reports:
+        meta["reports"] = reports
+    else:
+        meta.pop("reports", None)
+    if meta:
+        extra[META_KEY] = meta
+    else:
+        extra.pop(META_KEY, None)
+    return extra or None

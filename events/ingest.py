@@ -1,0 +1,1329 @@
+"""Load event files into the database: geocode, grade, deduplicate, store, quarantine.
+
+Pipeline (every step streams; memory stays flat whatever the file size)::
+
+    read_events(path)            -> EventRecord | RejectedRecord   (events.parse, pure)
+    enrich(record, geocoder)     -> Prepared | RejectedRecord      (geocoding, grading, keys)
+    batches of ``batch_size``    -> one transaction each: look up keys and dedup candidates with
+                                    IN/VALUES queries, decide insert/update/merge/unchanged,
+                                    write with executemany, commit
+
+Identity of a report (documented in ``docs/ingest.md``):
+
+* ``report key`` (stored as ``events.natural_key`` of the event the report created):
+  SHA-256 of ``origin`` + ``external_id`` when the row has an identifier, else of origin, date,
+  date precision, place (coordinates rounded to 3 decimals, else the normalised facility name,
+  else the normalised location text) and the sorted source URLs. Deterministic: re-running a file,
+  or resuming an interrupted run, finds every report already stored.
+* ``content hash`` (``events.content_hash``): SHA-256 of every value the row states (not its
+  line number). Same key + same hash = unchanged; same key + other hash = update, with an
+  ``event_revisions`` row holding the previous values.
+* ``public_id``: ``SDB-`` + the first 12 hex digits of the report key, so it is stable too.
+
+Reports merged into an existing event (deduplication, :mod:`events.dedup`) are remembered in the
+event's ``extra["_strikedb"]["reports"]`` (key, content hash, URLs, credibility), so re-importing
+them is also "unchanged". Events an analyst deleted or merged away are not re-created by a
+re-import (their ``delete``/``merge`` revision is found by public id).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import getpass
+import hashlib
+import json
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
+
+from events import dedup
+from events.confidence import confidence_level
+from events.errors import InputError
+from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source
+from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
+
+events_t = Event.__table__
+sources_t = Source.__table__
+links_t = EventSource.__table__
+revisions_t = EventRevision.__table__
+runs_t = IngestRun.__table__
+rejected_t = RejectedRow.__table__
+
+FORMATS = ("csv", "acled", "ucdp", "geojson")
+#: Problems kept on the report for display; all of them are stored in ``rejected_rows``.
+MAX_PROBLEMS_KEPT = 100
+#: Key in ``events.extra`` under which the loader keeps its bookkeeping.
+META_KEY = "_strikedb"
+#: Source URLs longer than this are rejected (PostgreSQL cannot index longer unique values).
+MAX_URL_LENGTH = 2000
+# Columns written by the loader but not shown as changes in revisions.
+_BOOKKEEPING = {"content_hash", "ingest_run_id", "updated_at", "created_at", "extra"}
+# Rows per VALUES list in candidate queries (SQLite allows 32766 parameters per statement).
+_QUERY_CHUNK = 500
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did.
+
+    Attributes
+    ----------
+    run_id : int or None
+        ``ingest_runs.id`` (None for a dry run, whose writes are rolled back).
+    file : str
+    status : str
+        ``committed``, ``failed`` (strict mode found problems) or ``dry_run``.
+    read : int
+        Rows read (valid and rejected).
+    inserted, updated, merged, unchanged, rejected : int
+        What happened to them; they add up to ``read``.
+    problems : list of RowProblem
+        The first problems found (at most :data:`MAX_PROBLEMS_KEPT`).
+    duration : float
+        Seconds.
+    checksum : str
+        SHA-256 of the file.
+    """
+
+    run_id: int | None
+    file: str
+    status: str = "running"
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    duration: float = 0.0
+    checksum: str = ""
+
+    def counts(self) -> dict[str, int]:
+        """Return the row counts as a dict (read, inserted, updated, merged, unchanged, rejected)."""
+        return {k: getattr(self, k) for k in ("read", "inserted", "updated", "merged", "unchanged", "rejected")}
+
+    @property
+    def accounted(self) -> int:
+        """Rows with a known outcome; equals :attr:`read` after a complete run."""
+        return self.inserted + self.updated + self.merged + self.unchanged + self.rejected
+
+
+@dataclass
+class Prepared:
+    """A valid report with its geocoded event values and identity."""
+
+    record: EventRecord
+    key: str
+    content_hash: str
+    values: dict[str, Any]
+    sources: list[SourceRecord]
+
+
+@dataclass
+class _Ev:
+    """An event touched by the current batch (new, or loaded from the database)."""
+
+    values: dict[str, Any]
+    is_new: bool
+    original: dict[str, Any] | None = None
+    #: Sources to link in this batch.
+    new_sources: list[SourceRecord] = field(default_factory=list)
+    #: ``(url, publisher)`` of every source of the event, for corroboration (None = not loaded).
+    publishers: list[tuple[str | None, str | None]] | None = None
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def sample_events_path() -> Path:
+    """Return the path of the bundled illustrative sample (``events/data/sample_events.csv``)."""
+    return Path(str(files("events") / "data" / "sample_events.csv"))
+
+
+def file_checksum(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity: keys and hashes
+# ---------------------------------------------------------------------------------------------
+
+
+def _norm(text: str | None) -> str:
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.time | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _sha(payload: Any) -> str:
+    data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def source_urls(record: EventRecord) -> list[str]:
+    """Return the record's source URLs, stripped, without duplicates, sorted."""
+    return sorted({s.url.strip() for s in record.sources if s.url and s.url.strip()})
+
+
+def report_key(record: EventRecord) -> str:
+    """Return the deterministic identity of a report (see the module docstring)."""
+    if record.external_id:
+        return _sha(["ext", record.origin, record.external_id.strip()])
+    if record.latitude is not None and record.longitude is not None:
+        place = f"ll:{record.latitude:.3f},{record.longitude:.3f}"
+    elif record.facility_name:
+        place = "f:" + _norm(record.facility_name)
+    else:
+        place = "t:" + _norm(record.location_text)
+    return _sha(["nk", record.origin, record.event_date, record.date_precision, place, source_urls(record)])
+
+
+def content_hash(record: EventRecord) -> str:
+    """Return the hash of every value a record states (its position in the file excluded)."""
+    values = asdict(record)
+    for positional in ("file", "line_number", "raw"):
+        values.pop(positional)
+    return _sha(values)
+
+
+def public_id_for(key: str) -> str:
+    """Return the public id of the event a report creates: ``SDB-`` + 12 hex digits of its key."""
+    return "SDB-" + key[:12].upper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Enrichment: geocoding, grading, checks the schema would otherwise fail on
+# ---------------------------------------------------------------------------------------------
+
+
+class Enricher:
+    """Turns validated records into event values: coordinates, facility link, region, confidence.
+
+    Parameters
+    ----------
+    geocoder : events.geocode.Geocoder
+        Loaded once per run.
+    """
+
+    def __init__(self, geocoder: Any) -> None:
+        from events import geocode
+
+        self.geocoder = geocoder
+        self._admin1_at = geocode.admin1_at
+        self._likely_swapped = lru_cache(maxsize=65536)(geocode.likely_swapped)
+
+    def __call__(self, record: EventRecord) -> Prepared | RejectedRecord:
+        """Enrich one record, or reject it with every reason found."""
+        problems: list[RowProblem] = []
+        location = self._locate(record, problems)
+        problems.extend(_storage_problems(record))
+        if problems or location is None:
+            return RejectedRecord(record.file, record.line_number, record.raw, problems)
+        key = report_key(record)
+        values = _event_values(record, location, key)
+        if values["country"] is None or values["admin1"] is None:
+            country, admin1 = self.region(values["latitude"], values["longitude"])
+            # The stated country wins; the region is only taken when it lies in that country.
+            if values["country"] is None:
+                values["country"] = country
+            if values["admin1"] is None and country is not None and country == values["country"]:
+                values["admin1"] = admin1
+        return Prepared(record, key, content_hash(record), values, _clean_sources(record.sources))
+
+    def _problem(self, record: EventRecord, column: str | None, value: Any, reason: str) -> RowProblem:
+        shown = None if value is None else str(value)[:200]
+        return RowProblem(record.file, record.line_number, column, shown, reason)
+
+    def _locate(self, record: EventRecord, problems: list[RowProblem]) -> dict[str, Any] | None:
+        if record.latitude is not None and record.longitude is not None:
+            return self._from_coordinates(record, problems)
+        if (record.latitude is None) != (record.longitude is None):
+            missing = "longitude" if record.longitude is None else "latitude"
+            problems.append(
+                self._problem(record, missing, None, f"{missing} is missing while the other coordinate is given")
+            )
+            return None
+        return self._from_names(record, problems)
+
+    def _from_coordinates(self, record: EventRecord, problems: list[RowProblem]) -> dict[str, Any] | None:
+        lat, lon = record.latitude, record.longitude
+        assert lat is not None and lon is not None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            problems.append(
+                self._problem(record, "latitude", f"{lat}, {lon}", "coordinates out of range (lat ±90, lon ±180)")
+            )
+            return None
+        if record.country and self._likely_swapped(lat, lon, record.country):
+            problems.append(
+                self._problem(
+                    record,
+                    "latitude",
+                    f"{lat}, {lon}",
+                    f"latitude and longitude look swapped: ({lat}, {lon}) is outside {record.country} but "
+                    f"({lon}, {lat}) is inside; swap the two columns for this row (strikedb never swaps silently)",
+                )
+            )
+            return None
+        location: dict[str, Any] = {
+            "latitude": lat,
+            "longitude": lon,
+            "geo_precision": record.geo_precision or "exact",
+            "geocoded_by": "coordinates",
+            "geocode_score": None,
+        }
+        location.update(self._facility_near(record, lat, lon))
+        return location
+
+    def _facility_near(self, record: EventRecord, lat: float, lon: float) -> dict[str, Any]:
+        """Link the facility named by the row if it is within the radius, else the nearest one."""
+        radius = self.geocoder.radius_km
+        if record.facility_name:
+            match = self.geocoder.match_facility_name(
+                record.facility_name, country=record.country, facility_type=record.facility_type
+            )
+            if match is not None and match.latitude is not None and match.longitude is not None:
+                distance = dedup.distance_km(lat, lon, match.latitude, match.longitude)
+                if distance is not None and distance <= radius:
+                    return _facility_link(match, match.method, distance)
+        match = self.geocoder.nearest_facility(lat, lon, facility_type=record.facility_type)
+        if match is not None:
+            distance = match.distance_km
+            if distance is None:
+                distance = dedup.distance_km(lat, lon, match.latitude, match.longitude)
+            return _facility_link(match, "nearest", distance)
+        return {}
+
+    def _from_names(self, record: EventRecord, problems: list[RowProblem]) -> dict[str, Any] | None:
+        if record.facility_name:
+            match = self.geocoder.match_facility_name(
+                record.facility_name, country=record.country, facility_type=record.facility_type
+            )
+            if match is not None and match.latitude is not None and match.longitude is not None:
+                by = {"name": "facility", "alias": "facility_alias"}.get(match.method, "facility_fuzzy")
+                location = {
+                    "latitude": match.latitude,
+                    "longitude": match.longitude,
+                    "geo_precision": "exact",
+                    "geocoded_by": by,
+                    "geocode_score": match.score,
+                }
+                location.update(_facility_link(match, match.method, 0.0))
+                return location
+        if record.location_text:
+            place = self.geocoder.place(record.location_text, country=record.country)
+            if place is not None:
+                location = {
+                    "latitude": place.latitude,
+                    "longitude": place.longitude,
+                    "geo_precision": place.geo_precision,
+                    "geocoded_by": "gazetteer",
+                    "geocode_score": place.score,
+                    "country": place.country,
+                    "admin1": place.admin1,
+                }
+                return location
+        tried = []
+        if record.facility_name:
+            tried.append(f"facility name {record.facility_name!r}")
+        if record.location_text:
+            tried.append(f"location {record.location_text!r}")
+        if tried:
+            reason = (
+                f"no coordinates, and {' nor '.join(tried)} matched a known facility or place; add latitude and "
+                "longitude, or use a name from `strikedb facilities list`"
+            )
+            column = "facility_name" if record.facility_name else "location"
+            value = record.facility_name or record.location_text
+        else:
+            reason = "no coordinates, facility name or location: the event cannot be placed"
+            column, value = "latitude", None
+        problems.append(self._problem(record, column, value, reason))
+        return None
+
+    def region(self, latitude: float, longitude: float) -> tuple[str | None, str | None]:
+        """Return ``(country, admin1)`` at a point from the bundled boundaries."""
+        return self._admin1_at(latitude, longitude)
+
+
+def _facility_link(match: Any, method: str, distance: float | None) -> dict[str, Any]:
+    return {
+        "facility_id": match.facility_id,
+        "facility_match": method,
+        "facility_distance_km": None if distance is None else round(distance, 3),
+        "_facility_type": match.facility_type,
+        "_facility_country": match.country,
+        "_facility_admin1": match.admin1,
+    }
+
+
+def _event_values(record: EventRecord, location: dict[str, Any], key: str) -> dict[str, Any]:
+    """Build the ``events`` row of a record (no id; grading before corroboration)."""
+    values: dict[str, Any] = {
+        "public_id": public_id_for(key),
+        "event_date": record.event_date,
+        "date_precision": record.date_precision,
+        "event_time_utc": record.event_time_utc,
+        "latitude": location["latitude"],
+        "longitude": location["longitude"],
+        "geo_precision": location["geo_precision"],
+        "geocoded_by": location["geocoded_by"],
+        "geocode_score": location.get("geocode_score"),
+        "location_text": record.location_text,
+        "facility_id": location.get("facility_id"),
+        "facility_match": location.get("facility_match"),
+        "facility_distance_km": location.get("facility_distance_km"),
+        "facility_type": record.facility_type or location.get("_facility_type"),
+        "facility_name_reported": record.facility_name,
+        "attack_type": record.attack_type,
+        "effect": record.effect,
+        "damage_level": record.damage_level,
+        "description": record.description,
+        "country": record.country or location.get("country") or location.get("_facility_country"),
+        "admin1": record.admin1 or location.get("admin1") or location.get("_facility_admin1"),
+        "claim_status": record.claim_status,
+        "source_reliability": record.source_reliability,
+        "info_credibility": record.info_credibility,
+        "confidence": confidence_level(record.claim_status, record.source_reliability, record.info_credibility),
+        "fatalities_low": record.fatalities_low,
+        "fatalities_best": record.fatalities_best,
+        "fatalities_high": record.fatalities_high,
+        "origin": record.origin,
+        "external_id": record.external_id.strip() if record.external_id else None,
+        "natural_key": key,
+        "content_hash": None,
+        "ingest_run_id": None,
+        "extra": dict(record.extra) if record.extra else None,
+    }
+    return values
+
+
+def _clean_sources(sources: list[SourceRecord]) -> list[SourceRecord]:
+    """Strip URLs and drop sources repeated within one row."""
+    seen: set[tuple[str | None, str | None, str | None]] = set()
+    cleaned = []
+    for source in sources:
+        url = source.url.strip() if source.url and source.url.strip() else None
+        ident = (url, None, None) if url else (None, source.publisher, source.title)
+        if ident in seen or (url is None and not source.publisher and not source.title):
+            continue
+        seen.add(ident)
+        cleaned.append(SourceRecord(**{**asdict(source), "url": url}))
+    return cleaned
+
+
+@lru_cache(maxsize=4)
+def _string_limits(table_name: str) -> dict[str, int]:
+    table = {"events": events_t, "sources": sources_t}[table_name]
+    return {c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length}
+
+
+_FIELD_TO_EVENT_COLUMN = {"facility_name": "facility_name_reported", "external_id": "external_id"}
+
+
+def _storage_problems(record: EventRecord) -> list[RowProblem]:
+    """Find values both backends cannot store alike: over-long text, NUL characters, long URLs."""
+    problems = []
+    limits = _string_limits("events")
+    for name, value in asdict(record).items():
+        if name in ("file", "line_number", "raw", "sources", "extra") or not isinstance(value, str):
+            continue
+        column = _FIELD_TO_EVENT_COLUMN.get(name, name)
+        if "\x00" in value:
+            reason = "contains a NUL character"
+            problems.append(RowProblem(record.file, record.line_number, name, _shown(value), reason))
+        elif column in limits and len(value) > limits[column]:
+            reason = f"longer than {limits[column]} characters ({len(value)}); shorten it"
+            problems.append(RowProblem(record.file, record.line_number, name, _shown(value), reason))
+    source_limits = _string_limits("sources")
+    for source in record.sources:
+        for name, value in asdict(source).items():
+            if not isinstance(value, str):
+                continue
+            limit = MAX_URL_LENGTH if name in ("url", "archived_url") else source_limits.get(name)
+            column = f"source_{name}" if name != "url" else "source_url"
+            if "\x00" in value:
+                problems.append(
+                    RowProblem(record.file, record.line_number, column, _shown(value), "contains a NUL character")
+                )
+            elif limit and len(value) > limit:
+                reason = f"longer than {limit} characters ({len(value)}); shorten it"
+                problems.append(RowProblem(record.file, record.line_number, column, _shown(value), reason))
+    if record.extra:
+        try:
+            json.dumps(record.extra, default=_json_default).encode("utf-8")
+        except (TypeError, ValueError, UnicodeEncodeError):
+            problems.append(RowProblem(record.file, record.line_number, None, None, "extra columns are not storable"))
+    return problems
+
+
+def _shown(value: str) -> str:
+    return _db_text(value[:200])
+
+
+def _db_text(value: str) -> str:
+    """Make text storable on both backends: NUL and lone surrogates escaped, nothing dropped."""
+    value = value.replace("\x00", "\\x00")
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookkeeping kept in events.extra
+# ---------------------------------------------------------------------------------------------
+
+
+def event_meta(values: dict[str, Any]) -> dict[str, Any]:
+    """Return (creating it) the loader's bookkeeping dict inside an event's ``extra``."""
+    extra = values.get("extra")
+    if extra is None:
+        extra = values["extra"] = {}
+    return extra.setdefault(META_KEY, {})
+
+
+def peek_meta(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the bookkeeping dict of an event without creating it (empty when absent)."""
+    extra = values.get("extra") or {}
+    meta = extra.get(META_KEY) if isinstance(extra, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def regrade(values: dict[str, Any], publishers: list[tuple[str | None, str | None]]) -> None:
+    """Apply corroboration to an event's credibility and recompute its confidence, in place.
+
+    The credibility the reports gave is kept as ``base_credibility`` in the bookkeeping whenever
+    corroboration changes it, so corroboration is never applied twice.
+    """
+    meta = peek_meta(values)
+    base = meta["base_credibility"] if "base_credibility" in meta else values["info_credibility"]
+    credibility = dedup.corroborated_credibility(base, dedup.independent_publishers(publishers))
+    if credibility != base or "base_credibility" in meta:
+        event_meta(values)["base_credibility"] = base
+    values["info_credibility"] = credibility
+    values["confidence"] = confidence_level(values["claim_status"], values["source_reliability"], credibility)
+
+
+def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of column values with dates and times as ISO strings (for revisions)."""
+    return {k: (_json_default(v) if isinstance(v, dt.date | dt.time | dt.datetime) else v) for k, v in values.items()}
+
+
+def revision_row(
+    event: dict[str, Any],
+    action: str,
+    previous: dict[str, Any],
+    changes: dict[str, Any] | None,
+    *,
+    user: str | None,
+    run_id: int | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    """Build an ``event_revisions`` row (``event_id`` may be filled in later for new events)."""
+    return {
+        "event_id": event.get("id"),
+        "event_public_id": event["public_id"],
+        "action": action,
+        "changed_by": user,
+        "ingest_run_id": run_id,
+        "previous": jsonable(previous),
+        "changes": jsonable(changes) if changes is not None else None,
+        "reason": reason,
+    }
+
+
+def source_role(source: SourceRecord) -> str:
+    """Return the ``event_sources.role`` of a source: imagery, claim or report."""
+    if source.source_type == "imagery":
+        return "imagery"
+    if source.claimed_by:
+        return "claim"
+    return "report"
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch loader
+# ---------------------------------------------------------------------------------------------
+
+
+class BatchLoader:
+    """Decides and writes what a batch of prepared reports does to the database.
+
+    One instance per run; :meth:`load` handles one batch inside the caller's transaction.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        run_id: int | None,
+        *,
+        dedup_km: float,
+        user: str | None,
+        report: IngestReport,
+    ) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.dedup_km = dedup_km
+        self.user = user
+        self.report = report
+        self.sqlite = conn.dialect.name == "sqlite"
+
+    # -- public ----------------------------------------------------------------------------
+
+    def load(self, prepared: list[Prepared], rejected: list[RejectedRecord]) -> None:
+        """Insert, update or merge a batch of reports and quarantine the rejected rows."""
+        self.cache: dict[int, _Ev] = {}
+        self.by_key: dict[str, _Ev] = {}
+        self.new: list[_Ev] = []
+        self.new_by_day: dict[dt.date, list[_Ev]] = defaultdict(list)
+        self.new_coarse: list[_Ev] = []
+        self._load_by_key([p.key for p in prepared])
+        unresolved = [p for p in prepared if p.key not in self.by_key]
+        self._db_cands = self._db_candidates(unresolved)
+        removed = self._removed_public_ids([p.values["public_id"] for p in unresolved])
+        for item in prepared:
+            self._decide(item, removed)
+        self._flush()
+        self._quarantine(rejected)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def _remember(self, row: dict[str, Any]) -> _Ev:
+        ev = self.cache.get(row["id"])
+        if ev is None:
+            ev = _Ev(values=row, is_new=False, original=copy.deepcopy(row))
+            self.cache[row["id"]] = ev
+        return ev
+
+    def _load_by_key(self, keys: list[str]) -> None:
+        unique = list(dict.fromkeys(keys))
+        for chunk in _chunks(unique, 1000):
+            rows = self.conn.execute(select(events_t).where(events_t.c.natural_key.in_(chunk))).mappings()
+            for row in rows:
+                self.by_key[row["natural_key"]] = self._remember(dict(row))
+
+    def _db_candidates(self, unresolved: list[Prepared]) -> dict[int, list[_Ev]]:
+        """Find stored events that may be the same strike as each unresolved report.
+
+        Three indexed queries per chunk: by point (R*Tree on SQLite, GiST on PostGIS), by
+        facility and by source URL. Returns the candidates keyed by ``id()`` of the report.
+        """
+        if not unresolved:
+            return {}
+        found: dict[int, set[int]] = defaultdict(set)
+        indexed = list(enumerate(unresolved))
+        for chunk in _chunks(indexed, _QUERY_CHUNK):
+            for i, event_id in self._spatial_candidates(chunk):
+                found[i].add(event_id)
+            for i, event_id in self._facility_candidates(chunk):
+                found[i].add(event_id)
+            for i, event_id in self._url_candidates(chunk):
+                found[i].add(event_id)
+        wanted = {eid for ids in found.values() for eid in ids} - set(self.cache)
+        for chunk in _chunks(sorted(wanted), 1000):
+            for row in self.conn.execute(select(events_t).where(events_t.c.id.in_(chunk))).mappings():
+                self._remember(dict(row))
+        # Map back from the index among unresolved reports to the report object.
+        by_report: dict[int, list[_Ev]] = {}
+        for i, ids in found.items():
+            by_report[id(unresolved[i])] = [self.cache[eid] for eid in sorted(ids) if eid in self.cache]
+        return by_report
+
+    def _windows(self, item: Prepared) -> tuple[dt.date, dt.date]:
+        lo, hi = dedup.date_window(item.values["event_date"], item.values["date_precision"])
+        # A stored week/month event is dated at the start of its window: look back far enough.
+        return lo - dt.timedelta(days=31), hi
+
+    def _spatial_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
+        rows, params = [], {}
+        for n, (i, item) in enumerate(chunk):
+            v = item.values
+            if v["geo_precision"] == "region":
+                continue
+            lo, hi = self._windows(item)
+            a, b, c, d = dedup.search_box(v["latitude"], v["longitude"], self.dedup_km)
+            params.update({f"i{n}": i, f"lo{n}": lo, f"hi{n}": hi, f"a{n}": a, f"b{n}": b, f"c{n}": c, f"d{n}": d})
+            if self.sqlite:
+                rows.append(f"(:i{n}, :lo{n}, :hi{n}, :a{n}, :b{n}, :c{n}, :d{n})")
+            else:
+                rows.append(
+                    f"(CAST(:i{n} AS integer), CAST(:lo{n} AS date), CAST(:hi{n} AS date), "
+                    f"CAST(:a{n} AS float8), CAST(:b{n} AS float8), CAST(:c{n} AS float8), CAST(:d{n} AS float8))"
+                )
+        if not rows:
+            return iter(())
+        values = ", ".join(rows)
+        if self.sqlite:
+            params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
+            sql = (
+                f"WITH q(i, lo, hi, a, b, c, d) AS (VALUES {values}) "
+                "SELECT DISTINCT q.i, e.id FROM q CROSS JOIN events_rtree AS r CROSS JOIN events AS e "
+                "WHERE r.min_lat <= q.b AND r.max_lat >= q.a AND r.min_lon <= q.d AND r.max_lon >= q.c "
+                "AND e.id = r.id AND e.event_date BETWEEN q.lo AND q.hi"
+            )
+        else:
+            sql = (
+                f"WITH q(i, lo, hi, a, b, c, d) AS (VALUES {values}) "
+                "SELECT DISTINCT q.i, e.id FROM q JOIN events AS e "
+                "ON e.geom && ST_MakeEnvelope(q.c, q.a, q.d, q.b, 4326) AND e.event_date BETWEEN q.lo AND q.hi"
+            )
+        return ((row[0], row[1]) for row in self.conn.execute(text(sql), params))
+
+    def _facility_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
+        rows, params = [], {}
+        for n, (i, item) in enumerate(chunk):
+            if item.values["facility_id"] is None:
+                continue
+            lo, hi = self._windows(item)
+            if self.sqlite:
+                lo, hi = lo.isoformat(), hi.isoformat()  # type: ignore[assignment]
+            params.update({f"i{n}": i, f"f{n}": item.values["facility_id"], f"lo{n}": lo, f"hi{n}": hi})
+            if self.sqlite:
+                rows.append(f"(:i{n}, :f{n}, :lo{n}, :hi{n})")
+            else:
+                rows.append(
+                    f"(CAST(:i{n} AS integer), CAST(:f{n} AS integer), CAST(:lo{n} AS date), CAST(:hi{n} AS date))"
+                )
+        if not rows:
+            return iter(())
+        sql = (
+            f"WITH q(i, f, lo, hi) AS (VALUES {', '.join(rows)}) "
+            "SELECT DISTINCT q.i, e.id FROM q JOIN events AS e ON e.facility_id = q.f "
+            "AND e.event_date BETWEEN q.lo AND q.hi"
+        )
+        return ((row[0], row[1]) for row in self.conn.execute(text(sql), params))
+
+    def _url_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
+        by_url: dict[str, list[int]] = defaultdict(list)
+        for i, item in chunk:
+            for source in item.sources:
+                if source.url:
+                    by_url[source.url].append(i)
+        if not by_url:
+            return iter(())
+        stmt = (
+            select(sources_t.c.url, links_t.c.event_id)
+            .join(links_t, links_t.c.source_id == sources_t.c.id)
+            .where(sources_t.c.url.in_(list(by_url)))
+        )
+        return ((i, event_id) for url, event_id in self.conn.execute(stmt) for i in by_url[url])
+
+    def _removed_public_ids(self, public_ids: list[str]) -> set[str]:
+        """Public ids an analyst deleted or merged away (their revision exists, the event does not)."""
+        removed: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(public_ids)), 1000):
+            stmt = select(revisions_t.c.event_public_id).where(
+                revisions_t.c.event_public_id.in_(chunk), revisions_t.c.action.in_(("delete", "merge"))
+            )
+            removed.update(self.conn.execute(stmt).scalars())
+        if removed:
+            existing = self.conn.execute(select(events_t.c.public_id).where(events_t.c.public_id.in_(removed)))
+            removed -= set(existing.scalars())
+        return removed
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def _decide(self, item: Prepared, removed: set[str]) -> None:
+        report = self.report
+        ev = self.by_key.get(item.key)
+        if ev is not None:
+            if ev.values["content_hash"] == item.content_hash:
+                report.unchanged += 1
+            else:
+                self._update_primary(ev, item)
+                report.updated += 1
+            return
+        candidates = self._candidates_for(item)
+        for cand in candidates:
+            known = peek_meta(cand.values).get("reports", {}).get(item.key)
+            if known is not None:
+                if known.get("hash") == item.content_hash:
+                    report.unchanged += 1
+                else:
+                    self._merge(cand, item, action="update")
+                    report.updated += 1
+                return
+        if item.values["public_id"] in removed:
+            report.unchanged += 1
+            return
+        target = dedup.choose_target(item.values, [c.values for c in candidates], self.dedup_km)
+        if target is not None:
+            ev = next(c for c in candidates if c.values is target)
+            self._merge(ev, item, action="merge")
+            report.merged += 1
+            return
+        self._insert(item)
+        report.inserted += 1
+
+    def _candidates_for(self, item: Prepared) -> list[_Ev]:
+        found = list(self._db_cands.get(id(item), ()))
+        day = item.values["event_date"]
+        if dedup.is_coarse(item.values["date_precision"]):
+            lo, hi = dedup.date_window(day, item.values["date_precision"])
+            days = [lo + dt.timedelta(days=n) for n in range((hi - lo).days + 1)]
+        else:
+            days = [day]
+        for d in days:
+            found.extend(self.new_by_day.get(d, ()))
+        found.extend(self.new_coarse)
+        unique: dict[int, _Ev] = {}
+        for ev in found:
+            unique.setdefault(id(ev), ev)
+        return list(unique.values())
+
+    def _insert(self, item: Prepared) -> None:
+        values = dict(item.values)
+        values["content_hash"] = item.content_hash
+        values["ingest_run_id"] = self.run_id
+        ev = _Ev(values=values, is_new=True, new_sources=list(item.sources))
+        ev.publishers = [(s.url, s.publisher) for s in item.sources]
+        regrade(ev.values, ev.publishers)
+        self.new.append(ev)
+        self.by_key[item.key] = ev
+        if dedup.is_coarse(values["date_precision"]):
+            self.new_coarse.append(ev)
+        else:
+            self.new_by_day[values["event_date"]].append(ev)
+
+    def _publishers(self, ev: _Ev) -> list[tuple[str | None, str | None]]:
+        if ev.publishers is None:
+            stmt = (
+                select(sources_t.c.url, sources_t.c.publisher)
+                .join(links_t, links_t.c.source_id == sources_t.c.id)
+                .where(links_t.c.event_id == ev.values["id"])
+            )
+            ev.publishers = [(url, publisher) for url, publisher in self.conn.execute(stmt)]
+        return ev.publishers
+
+    def _add_sources(self, ev: _Ev, sources: list[SourceRecord]) -> list[str]:
+        """Queue the sources the event does not have yet; return their labels for the revision."""
+        known = self._publishers(ev)
+        known_urls = {url for url, _ in known if url}
+        known_plain = {(None, publisher) for url, publisher in known if not url}
+        added = []
+        for source in sources:
+            if source.url in known_urls or (not source.url and (None, source.publisher) in known_plain):
+                continue
+            ev.new_sources.append(source)
+            known.append((source.url, source.publisher))
+            if source.url:
+                known_urls.add(source.url)
+            added.append(source.url or source.publisher or source.title or "")
+        return added
+
+    def _update_primary(self, ev: _Ev, item: Prepared) -> None:
+        before = dict(ev.values)
+        new = dict(item.values)
+        meta = copy.deepcopy(peek_meta(ev.values))
+        keep = ("id", "public_id", "created_at", "updated_at")
+        for column in keep:
+            if column in ev.values:
+                new[column] = ev.values[column]
+        if meta.get("reports"):
+            # Reports merged into this event stay merged: keep what they contributed.
+            new.update(dedup.merged_values(new, before))
+        extra = dict(new.get("extra") or {})
+        if meta:
+            meta.pop("base_credibility", None)
+            extra[META_KEY] = meta
+        new["extra"] = extra or None
+        for merged in meta.get("reports", {}).values():
+            cred = merged.get("credibility")
+            new["info_credibility"] = dedup.best_credibility(new["info_credibility"], cred)
+        new["content_hash"] = item.content_hash
+        new["ingest_run_id"] = self.run_id
+        ev.values.clear()
+        ev.values.update(new)
+        self._add_sources(ev, item.sources)
+        regrade(ev.values, self._publishers(ev))
+        self._revise(ev, before, "update", f"re-import of {item.record.file}:{item.record.line_number}")
+
+    def _merge(self, ev: _Ev, item: Prepared, *, action: str) -> None:
+        before = copy.deepcopy(ev.values)
+        changes = dedup.merged_values(ev.values, item.values)
+        ev.values.update(changes)
+        meta = event_meta(ev.values)
+        base = meta["base_credibility"] if "base_credibility" in meta else ev.values["info_credibility"]
+        meta["base_credibility"] = dedup.best_credibility(base, item.values["info_credibility"])
+        meta.setdefault("reports", {})[item.key] = {
+            "hash": item.content_hash,
+            "urls": [s.url for s in item.sources if s.url],
+            "credibility": item.values["info_credibility"],
+            "public_id": item.values["public_id"],
+        }
+        added = self._add_sources(ev, item.sources)
+        regrade(ev.values, self._publishers(ev))
+        where = f"{item.record.file}:{item.record.line_number}"
+        reason = f"report {where} merged (same strike)" if action == "merge" else f"re-import of merged report {where}"
+        self._revise(ev, before, action, reason, extra_changes={"sources_added": added} if added else None)
+
+    def _revise(
+        self,
+        ev: _Ev,
+        before: dict[str, Any],
+        action: str,
+        reason: str,
+        extra_changes: dict[str, Any] | None = None,
+    ) -> None:
+        changed = [c for c in ev.values if c not in _BOOKKEEPING and before.get(c) != ev.values[c]]
+        previous = {c: before.get(c) for c in changed}
+        changes = {c: ev.values[c] for c in changed}
+        if extra_changes:
+            changes.update(extra_changes)
+        ev.revisions.append(
+            revision_row(ev.values, action, previous, changes, user=self.user, run_id=self.run_id, reason=reason)
+        )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        self._insert_new()
+        self._update_dirty()
+        self._link_sources()
+        revisions = []
+        for ev in [*self.new, *self.cache.values()]:
+            for row in ev.revisions:
+                row["event_id"] = ev.values["id"]
+                revisions.append(row)
+        if revisions:
+            self.conn.execute(insert(revisions_t), revisions)
+
+    def _insert_new(self) -> None:
+        if not self.new:
+            return
+        stmt = insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True)
+        rows = [ev.values for ev in self.new]
+        ids = self.conn.execute(stmt, rows).scalars().all()
+        for ev, event_id in zip(self.new, ids, strict=True):
+            ev.values["id"] = event_id
+
+    def _update_dirty(self) -> None:
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for ev in self.cache.values():
+            assert ev.original is not None
+            changed = tuple(sorted(c for c in ev.values if c != "id" and ev.values[c] != ev.original.get(c)))
+            if changed:
+                groups[changed].append({"_id": ev.values["id"], **{c: ev.values[c] for c in changed}})
+        for columns, rows in groups.items():
+            stmt = (
+                update(events_t)
+                .where(events_t.c.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in columns if c not in ("updated_at", "created_at")})
+            )
+            self.conn.execute(stmt, rows)
+
+    def _link_sources(self) -> None:
+        pairs = [(ev, s) for ev in [*self.new, *self.cache.values()] for s in ev.new_sources]
+        if not pairs:
+            return
+        url_ids = self._source_ids_by_url({s.url: s for _, s in pairs if s.url})
+        plain = [s for _, s in pairs if not s.url]
+        plain_ids: list[int] = []
+        if plain:
+            stmt = insert(sources_t).returning(sources_t.c.id, sort_by_parameter_order=True)
+            plain_ids = list(self.conn.execute(stmt, [_source_row(s) for s in plain]).scalars())
+        plain_iter = iter(plain_ids)
+        links: dict[tuple[int, int], dict[str, Any]] = {}
+        for ev, source in pairs:
+            source_id = url_ids[source.url] if source.url else next(plain_iter)
+            key = (ev.values["id"], source_id)
+            links.setdefault(
+                key,
+                {"event_id": key[0], "source_id": source_id, "role": source_role(source), "ingest_run_id": self.run_id},
+            )
+        existing_events = [ev.values["id"] for ev in self.cache.values() if ev.new_sources]
+        if existing_events:
+            stmt = select(links_t.c.event_id, links_t.c.source_id).where(links_t.c.event_id.in_(existing_events))
+            for pair in self.conn.execute(stmt):
+                links.pop((pair[0], pair[1]), None)
+        if links:
+            self.conn.execute(insert(links_t), list(links.values()))
+
+    def _source_ids_by_url(self, wanted: dict[str, SourceRecord]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        urls = list(wanted)
+        for chunk in _chunks(urls, 1000):
+            for url, source_id in self.conn.execute(
+                select(sources_t.c.url, sources_t.c.id).where(sources_t.c.url.in_(chunk))
+            ):
+                ids[url] = source_id
+        missing = [wanted[u] for u in urls if u not in ids]
+        if missing:
+            stmt = insert(sources_t).returning(sources_t.c.id, sort_by_parameter_order=True)
+            new_ids = self.conn.execute(stmt, [_source_row(s) for s in missing]).scalars().all()
+            for source, source_id in zip(missing, new_ids, strict=True):
+                ids[source.url] = source_id  # type: ignore[index]
+        return ids
+
+    def _quarantine(self, rejected: list[RejectedRecord]) -> None:
+        if not rejected:
+            return
+        rows = []
+        for rec in rejected:
+            self.report.rejected += 1
+            for problem in rec.problems:
+                if len(self.report.problems) < MAX_PROBLEMS_KEPT:
+                    self.report.problems.append(problem)
+            if self.run_id is None:
+                continue
+            reasons = [
+                {k: (_db_text(v) if isinstance(v, str) else v) for k, v in p.as_dict().items()} for p in rec.problems
+            ]
+            rows.append(
+                {
+                    "run_id": self.run_id,
+                    "file_path": _db_text(rec.file),
+                    "line_number": rec.line_number,
+                    "raw_row": _db_text(rec.raw),
+                    "reasons": reasons,
+                }
+            )
+        if rows:
+            self.conn.execute(insert(rejected_t), rows)
+
+
+def _source_row(source: SourceRecord) -> dict[str, Any]:
+    return asdict(source)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------------------------
+
+
+def default_user() -> str | None:
+    """Return the OS user name, or None when it cannot be found (containers without passwd)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _split(
+    batch: list[EventRecord | RejectedRecord], enrich: Callable[[EventRecord], Prepared | RejectedRecord]
+) -> tuple[list[Prepared], list[RejectedRecord]]:
+    prepared: list[Prepared] = []
+    rejected: list[RejectedRecord] = []
+    for record in batch:
+        result = enrich(record) if isinstance(record, EventRecord) else record
+        (prepared if isinstance(result, Prepared) else rejected).append(result)  # type: ignore[arg-type]
+    return prepared, rejected
+
+
+def ingest_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    fmt: str = "csv",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    batch_size: int = 5000,
+    radius_km: float = 3.0,
+    dedup_km: float = dedup.DEDUP_KM,
+    user: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest one event file.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A database at the current schema.
+    path : str or Path
+        The input file.
+    fmt : str
+        ``csv`` (the canonical format, or any CSV with ``column_map``), ``acled``, ``ucdp`` or ``geojson``.
+    encoding, delimiter : str, optional
+        Override detection.
+    column_map : dict, optional
+        Input column -> canonical field.
+    strict : bool
+        Validate (and geocode) the whole file first; if any row is rejected, store the run as
+        ``failed`` with its rejected rows and load no event.
+    dry_run : bool
+        Do everything in one transaction and roll it back: the counts are exact, nothing is kept.
+    batch_size : int
+        Rows per transaction.
+    radius_km : float
+        Events within this distance of a known facility are linked to it.
+    dedup_km : float
+        Reports of the same date within this distance are one strike (see :mod:`events.dedup`).
+    user : str, optional
+        Recorded on the run and on revisions; defaults to the OS user.
+    progress : callable, optional
+        Called with the number of rows read after each batch is written and before it is
+        committed. An exception it raises aborts the run: that batch is rolled back, earlier
+        batches stay, and re-running the file completes it without duplicates.
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read at all (missing, undecodable, no header...).
+    """
+    from events.parse import read_events
+
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown input format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if batch_size < 1:
+        raise InputError(f"batch size must be at least 1, not {batch_size}")
+
+    def open_records() -> Iterator[EventRecord | RejectedRecord]:
+        return read_events(path, fmt=fmt, encoding=encoding, delimiter=delimiter, column_map=column_map)
+
+    options = {
+        "format": fmt,
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "column_map": column_map,
+        "strict": strict,
+        "batch_size": batch_size,
+        "radius_km": radius_km,
+        "dedup_km": dedup_km,
+    }
+    return _run(
+        engine,
+        open_records,
+        file_label=str(path),
+        checksum=file_checksum(path),
+        options=options,
+        strict=strict,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        radius_km=radius_km,
+        dedup_km=dedup_km,
+        user=user if user is not None else default_user(),
+        progress=progress,
+    )
+
+
+def ingest_records(
+    engine: Engine,
+    records: Iterable[EventRecord | RejectedRecord],
+    *,
+    file_label: str = "<records>",
+    fmt: str = "csv",
+    dry_run: bool = False,
+    batch_size: int = 5000,
+    radius_km: float = 3.0,
+    dedup_km: float = dedup.DEDUP_KM,
+    user: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest records produced by any reader (the library entry point behind :func:`ingest_file`).
+
+    Parameters are those of :func:`ingest_file`; ``records`` is consumed once (no strict mode,
+    which needs two passes over a file).
+    """
+    iterator = iter(records)
+    return _run(
+        engine,
+        lambda: iterator,
+        file_label=file_label,
+        checksum=None,
+        options={"format": fmt, "batch_size": batch_size, "radius_km": radius_km, "dedup_km": dedup_km},
+        strict=False,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        radius_km=radius_km,
+        dedup_km=dedup_km,
+        user=user,
+        progress=progress,
+    )
+
+
+def _run(
+    engine: Engine,
+    open_records: Callable[[], Iterator[EventRecord | RejectedRecord]],
+    *,
+    file_label: str,
+    checksum: str | None,
+    options: dict[str, Any],
+    strict: bool,
+    dry_run: bool,
+    batch_size: int,
+    radius_km: float,
+    dedup_km: float,
+    user: str | None,
+    progress: ProgressCallback | None,
+) -> IngestReport:
+    from events.geocode import Geocoder
+
+    started = time.perf_counter()
+    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "")
+    committed = report.counts()
+    with engine.connect() as conn:
+        run_id = _start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
+        report.run_id = None if dry_run else run_id
+        try:
+            geocoder = Geocoder(conn, radius_km=radius_km)
+            enrich = Enricher(geocoder)
+            loader = BatchLoader(conn, run_id, dedup_km=dedup_km, user=user, report=report)
+            if strict and _strict_precheck(open_records(), enrich, loader, batch_size, report):
+                report.status = "failed"
+            else:
+                _load_all(conn, open_records(), enrich, loader, batch_size, report, dry_run, progress, committed)
+                report.status = "dry_run" if dry_run else "committed"
+        except BaseException:
+            conn.rollback()
+            # Report what is really stored: the counts as of the last committed batch.
+            for name, value in committed.items():
+                setattr(report, name, value)
+            if not dry_run:
+                report.status = "failed"
+                _finish_run(conn, run_id, report)
+                conn.commit()
+            raise
+        if dry_run:
+            conn.rollback()
+        else:
+            _finish_run(conn, run_id, report)
+            conn.commit()
+    report.duration = time.perf_counter() - started
+    return report
+
+
+def _load_all(
+    conn: Connection,
+    records: Iterator[EventRecord | RejectedRecord],
+    enrich: Enricher,
+    loader: BatchLoader,
+    batch_size: int,
+    report: IngestReport,
+    dry_run: bool,
+    progress: ProgressCallback | None,
+    committed: dict[str, int],
+) -> None:
+    for batch in _batches(records, batch_size):
+        report.read += len(batch)
+        prepared, rejected = _split(batch, enrich)
+        loader.load(prepared, rejected)
+        if progress is not None:
+            progress(report.read)
+        if not dry_run:
+            _finish_run(conn, loader.run_id, report)
+            conn.commit()
+            committed.update(report.counts())
+
+
+def _strict_precheck(
+    records: Iterator[EventRecord | RejectedRecord],
+    enrich: Enricher,
+    loader: BatchLoader,
+    batch_size: int,
+    report: IngestReport,
+) -> bool:
+    """Validate and geocode the whole file; quarantine rejected rows. True when any was rejected."""
+    read = 0
+    for batch in _batches(records, batch_size):
+        read += len(batch)
+        _prepared, rejected = _split(batch, enrich)
+        loader._quarantine(rejected)
+    if report.rejected:
+        report.read = read
+        return True
+    return False
+
+
+def _start_run(
+    conn: Connection,
+    file_label: str,
+    checksum: str | None,
+    options: dict[str, Any],
+    user: str | None,
+    *,
+    dry_run: bool,
+) -> int:
+    row = {
+        "kind": "events",
+        "file_path": _db_text(file_label),
+        "checksum": checksum,
+        "input_format": options.get("format", "csv"),
+        "status": "dry_run" if dry_run else "running",
+        "started_at": _utcnow(),
+        "options": options,
+        "user": user,
+    }
+    run_id = conn.execute(insert(runs_t).returning(runs_t.c.id), row).scalar_one()
+    if not dry_run:
+        # The run is visible (status running) even if the load dies before its first batch.
+        conn.commit()
+    return run_id
+
+
+def _finish_run(conn: Connection, run_id: int | None, report: IngestReport) -> None:
+    if run_id is None:
+        return
+    finished = report.status in ("committed", "failed", "dry_run")
+    conn.execute(
+        update(runs_t)
+        .where(runs_t.c.id == run_id)
+        .values(
+            status=report.status if finished else "running",
+            finished_at=_utcnow() if finished else None,
+            rows_read=report.read,
+            rows_inserted=report.inserted,
+            rows_updated=report.updated,
+            rows_merged=report.merged,
+            rows_unchanged=report.unchanged,
+            rows_rejected=report.rejected,
+        )
+    )
+
+
+__all__ = [
+    "FORMATS",
+    "BatchLoader",
+    "Enricher",
+    "IngestReport",
+    "Prepared",
+    "content_hash",
+    "file_checksum",
+    "ingest_file",
+    "ingest_records",
+    "public_id_for",
+    "report_key",
+    "sample_events_path",
+]
