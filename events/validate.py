@@ -94,7 +94,7 @@ for _number, _names in enumerate(
     start=1,
 ):
     for _name in _names.split():
-        _MONTHS[_name] = _number
+        _MONTHS[_key(_name)] = _number
 
 _ISO_DATE = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
@@ -750,7 +750,7 @@ def _country_table() -> tuple[dict[str, str], dict[int, str]]:
         by_text[info["iso3"].lower()] = iso2
         if info.get("isonumeric") not in (None, ""):
             by_number[int(info["isonumeric"])] = iso2
-    by_text.update(_COUNTRY_ALIASES)
+    by_text.update({_key(name): iso2 for name, iso2 in _COUNTRY_ALIASES.items()})
     return by_text, by_number
 
 
