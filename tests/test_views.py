@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from pathlib import Path
 
 import pytest
-from analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data
+from analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data, both_engines  # noqa: F401
 from sqlalchemy import Engine, inspect, text
 
 from events import migrate
@@ -71,22 +70,6 @@ def sample_engine(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.fixture
-def both_engines(tmp_path: Path, pg_server) -> dict[str, Engine]:
-    """The sample data in a SQLite file and in a PostgreSQL database, side by side."""
-    sqlite = make_engine(f"sqlite:///{tmp_path / 'side.db'}")
-    migrate.upgrade(sqlite)
-    pg_url = pg_server.migrated_database()
-    pg = make_engine(pg_url)
-    engines = {"sqlite": sqlite, "postgresql": pg}
-    for eng in engines.values():
-        add_sample_data(eng)
-    yield engines
-    sqlite.dispose()
-    pg.dispose()
-    pg_server.drop(pg_url)
-
-
 @pytest.mark.parametrize("view", VIEWS)
 def test_view_columns_follow_the_contract(engine: Engine, view: str) -> None:
     columns, _ = _view_rows(engine, view)
@@ -95,7 +78,7 @@ def test_view_columns_follow_the_contract(engine: Engine, view: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("view", VIEWS)
-def test_views_identical_on_both_backends(both_engines: dict[str, Engine], view: str) -> None:
+def test_views_identical_on_both_backends(both_engines: dict[str, Engine], view: str) -> None:  # noqa: F811
     sqlite_cols, sqlite_rows = _view_rows(both_engines["sqlite"], view)
     pg_cols, pg_rows = _view_rows(both_engines["postgresql"], view)
     assert sqlite_cols == pg_cols
