@@ -1,0 +1,386 @@
+"""Turn event, facility and region tables into the compact payloads embedded in a map.
+
+Every event is embedded once, column by column, with repeated strings (dates, confidence
+levels, facility names, publishers...) stored once in a dictionary and referenced by index.
+All layers (by confidence, by facility type, heat, time) are built in the browser from that one
+payload, so 100,000 events cost one copy of the data, not one per layer.
+
+Nothing here escapes HTML: the payload carries raw text and the browser runtime escapes it when
+it builds popups. What this module guarantees is that the JSON cannot end the ``<script>``
+element it sits in (see :func:`script_json`) and that only ``http(s)`` URLs become links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from events import vocab
+from maps import style
+from maps.errors import MapDataError
+
+#: Columns an event table must have (latitude/longitude may come from a point geometry instead).
+REQUIRED_EVENT_COLUMNS = ("event_date", "confidence")
+
+#: Payload key -> events_enriched column(s), first non-empty wins.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("public_id",),
+    "dp": ("date_precision",),
+    "t": ("event_time_utc",),
+    "fac": ("facility_name", "facility_name_reported"),
+    "ft": ("facility_type",),
+    "op": ("facility_operator",),
+    "loc": ("location_text",),
+    "cc": ("country",),
+    "a1": ("admin1",),
+    "gp": ("geo_precision",),
+    "att": ("attack_type",),
+    "eff": ("effect",),
+    "dmg": ("damage_level",),
+    "cs": ("claim_status",),
+    "adm": ("admiralty_grade",),
+    "desc": ("description",),
+}
+#: Order of the fields of one source in the payload's source table.
+SOURCE_FIELDS = ("url", "publisher", "title", "published_date", "archived_url", "source_type", "claimed_by")
+#: Decimal places kept for coordinates: 5 places is about 1 m, far below any reported precision.
+COORD_DECIMALS = 5
+#: Region outlines are simplified to this tolerance in degrees (~1 km) to keep files small.
+REGION_SIMPLIFY_DEG = 0.01
+
+
+def script_json(value: Any) -> str:
+    """Serialise ``value`` as JSON that is safe inside an HTML ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``... so text such as ``</script><script>`` in a
+    description cannot close the element and run; U+2028/2029 are escaped because older
+    JavaScript engines treat them as line ends inside strings.
+
+    Parameters
+    ----------
+    value : Any
+        JSON-serialisable data.
+
+    Returns
+    -------
+    str
+        Compact JSON text.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def clean(value: Any) -> Any:
+    """Return a JSON-friendly scalar: None for NULL/NaN/NaT, ISO text for dates and times."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return clean(value.item())
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value
+
+
+def safe_url(url: Any) -> str | None:
+    """Return ``url`` if it is an http(s) URL, else None (no ``javascript:`` or ``data:`` links)."""
+    url = clean(url)
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+def encode_column(values: Sequence[Any]) -> dict[str, list[Any]]:
+    """Encode one column, with a dictionary when values repeat.
+
+    Returns ``{"v": values}`` or ``{"d": distinct values, "c": codes}``; the browser decodes
+    both with ``StrikeDB.value(column, i)``. Dictionary order is first appearance, so the same
+    input always gives the same output.
+    """
+    distinct: dict[Any, int] = {}
+    codes = [distinct.setdefault(v, len(distinct)) for v in values]
+    if values and len(distinct) * 2 <= len(values):
+        return {"d": list(distinct), "c": codes}
+    return {"v": list(values)}
+
+
+def _coordinates(frame: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """Return latitudes and longitudes from columns, or from point geometries."""
+    if "latitude" in frame.columns and "longitude" in frame.columns:
+        lats, lons = list(frame["latitude"]), list(frame["longitude"])
+    elif isinstance(frame, gpd.GeoDataFrame) and frame.geometry is not None and len(frame):
+        geometry = frame.geometry
+        if geometry.crs is not None and geometry.crs.to_epsg() != 4326:
+            geometry = geometry.to_crs(4326)
+        if not all(geometry.geom_type == "Point"):
+            raise MapDataError("event geometries must be points (or give latitude/longitude columns)")
+        lats, lons = list(geometry.y), list(geometry.x)
+    elif not len(frame):
+        return [], []
+    else:
+        raise MapDataError("events need latitude/longitude columns or a point geometry")
+    out_lat, out_lon = [], []
+    for row, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+        lat, lon = clean(lat), clean(lon)
+        if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+            raise MapDataError(f"row {row}: missing coordinates")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise MapDataError(f"row {row}: coordinates out of range ({lat}, {lon})")
+        out_lat.append(round(float(lat), COORD_DECIMALS))
+        out_lon.append(round(float(lon), COORD_DECIMALS))
+    return out_lat, out_lon
+
+
+def _first_present(frame: pd.DataFrame, names: tuple[str, ...]) -> list[Any]:
+    """Return per row the first non-empty value among ``names`` (missing columns count as empty)."""
+    columns = [[clean(v) for v in frame[name]] for name in names if name in frame.columns]
+    if not columns:
+        return [None] * len(frame)
+    return [next((v for v in values if v is not None), None) for values in zip(*columns, strict=True)]
+
+
+def _admiralty(frame: pd.DataFrame) -> list[str | None]:
+    """Return the Admiralty grade column, deriving it from its parts when absent."""
+    if "admiralty_grade" in frame.columns:
+        return [clean(v) for v in frame["admiralty_grade"]]
+    if "source_reliability" not in frame.columns and "info_credibility" not in frame.columns:
+        return [None] * len(frame)
+    grades = []
+    for rel, cred in zip(_first_present(frame, ("source_reliability",)), _first_present(frame, ("info_credibility",)),
+                         strict=True):
+        grades.append(None if rel is None and cred is None else f"{rel or 'F'}{int(cred) if cred else 6}")
+    return grades
+
+
+def _checked_confidence(values: Iterable[Any]) -> list[str]:
+    out = []
+    for row, value in enumerate(values):
+        value = clean(value)
+        if value not in vocab.CONFIDENCE_LEVELS:
+            raise MapDataError(
+                f"row {row}: confidence {value!r} is not one of {', '.join(vocab.CONFIDENCE_LEVELS)}"
+            )
+        out.append(value)
+    return out
+
+
+def _checked_dates(values: Iterable[Any]) -> list[str]:
+    out = []
+    for row, value in enumerate(values):
+        value = clean(value)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value[:10]).isoformat()
+            except ValueError:
+                value = None
+        if value is None:
+            raise MapDataError(f"row {row}: event_date is missing or not an ISO date")
+        out.append(value)
+    return out
+
+
+def _facility_types(values: Iterable[Any]) -> list[str]:
+    """Facility types, with anything outside the vocabulary shown as "unknown"."""
+    return [v if v in vocab.FACILITY_TYPES else style.UNKNOWN_TYPE for v in (clean(x) for x in values)]
+
+
+def _source_table(frame: pd.DataFrame) -> tuple[list[list[Any]], list[list[int]]]:
+    """Deduplicate the sources of all events; return the table and each event's indices into it."""
+    table: dict[tuple[Any, ...], int] = {}
+    per_event: list[list[int]] = []
+    column = frame["sources"] if "sources" in frame.columns else [None] * len(frame)
+    for sources in column:
+        indices = []
+        for source in sources if isinstance(sources, (list, tuple)) else []:
+            row = tuple(clean(source.get(field)) for field in SOURCE_FIELDS)
+            row = (safe_url(row[0]), *row[1:4], safe_url(row[4]), *row[5:])
+            if all(v is None for v in row):
+                continue
+            index = table.setdefault(row, len(table))
+            if index not in indices:
+                indices.append(index)
+        per_event.append(indices)
+    return [list(row) for row in table], per_event
+
+
+def event_payload(events: pd.DataFrame) -> dict[str, Any]:
+    """Build the embedded payload of an event table.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or geopandas.GeoDataFrame
+        Rows shaped like the ``events_enriched`` view, plus an optional ``sources`` column
+        (list of dicts with the keys of :data:`SOURCE_FIELDS`). Needs ``event_date``,
+        ``confidence`` and coordinates; every other column is optional.
+
+    Returns
+    -------
+    dict
+        ``{"n": rows, "cols": {key: encoded column}, "sources": [[...], ...]}``.
+
+    Raises
+    ------
+    MapDataError
+        For a missing required column, missing or out-of-range coordinates, a bad date or an
+        unknown confidence level.
+    """
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in events.columns]
+    if missing:
+        raise MapDataError(f"event table lacks column(s) {', '.join(missing)}")
+    lats, lons = _coordinates(events)
+    sources, source_indices = _source_table(events)
+    columns: dict[str, list[Any]] = {
+        "lat": lats,
+        "lon": lons,
+        "date": _checked_dates(events["event_date"]),
+        "conf": _checked_confidence(events["confidence"]),
+    }
+    for key, names in EVENT_FIELDS.items():
+        columns[key] = _first_present(events, names)
+    columns["ft"] = _facility_types(columns["ft"])
+    columns["adm"] = _admiralty(events)
+    encoded = {key: encode_column(values) for key, values in columns.items()}
+    encoded["src"] = {"v": source_indices}
+    return {"n": len(events), "cols": encoded, "sources": sources}
+
+
+def capacity_text(row: dict[str, Any]) -> str | None:
+    """Return a facility's capacity for display, e.g. ``"20.1 Mt/yr"`` or ``"1578.6 MW"``."""
+    parts = []
+    for column, unit in (("capacity_mtpa", "Mt/yr"), ("capacity_kbd", "kb/d"), ("capacity_mw", "MW")):
+        value = clean(row.get(column))
+        if isinstance(value, (int, float)):
+            parts.append(f"{value:g} {unit}")
+    if parts:
+        return ", ".join(parts)
+    raw = clean(row.get("capacity_raw"))
+    return str(raw) if raw is not None else None
+
+
+def facility_payload(facilities: pd.DataFrame) -> dict[str, Any]:
+    """Build the embedded payload of a facility table.
+
+    Parameters
+    ----------
+    facilities : pandas.DataFrame or geopandas.GeoDataFrame
+        Rows shaped like the ``facilities`` table or the ``facility_strikes`` view: ``name``,
+        ``facility_type``, coordinates, optional ``operator``, capacities and ``strikes``.
+        Rows without coordinates are skipped (they cannot be drawn).
+
+    Returns
+    -------
+    dict
+        Same shape as :func:`event_payload` (without sources).
+    """
+    frame = facilities
+    if "latitude" in frame.columns and "longitude" in frame.columns:
+        frame = frame[frame["latitude"].notna() & frame["longitude"].notna()]
+    lats, lons = _coordinates(frame)
+    records = frame.to_dict("records")
+    columns: dict[str, list[Any]] = {
+        "lat": lats,
+        "lon": lons,
+        "name": _first_present(frame, ("name", "facility_name", "slug")),
+        "ft": _facility_types(_first_present(frame, ("facility_type",))),
+        "op": _first_present(frame, ("operator", "facility_operator")),
+        "cc": _first_present(frame, ("country",)),
+        "a1": _first_present(frame, ("admin1",)),
+        "cap": [capacity_text(r) for r in records],
+        "r": [
+            style.facility_radius(r.get("capacity_mtpa"), r.get("capacity_kbd"), r.get("capacity_mw")) for r in records
+        ],
+        "hits": _first_present(frame, ("strikes",)),
+    }
+    return {"n": len(frame), "cols": {key: encode_column(values) for key, values in columns.items()}}
+
+
+def region_counts(events_lat: list[float], events_lon: list[float], regions: gpd.GeoDataFrame) -> list[int]:
+    """Count the events whose point lies in each region (by position, not by name).
+
+    Counting by point-in-polygon does not depend on how a dataset spells "Ryazan Oblast", and
+    gives the same answer for events whose ``admin1`` column is empty.
+    """
+    if not len(regions):
+        return []
+    if not events_lat:
+        return [0] * len(regions)
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(events_lon, events_lat), crs="EPSG:4326"
+    )
+    polygons = regions.reset_index(drop=True)
+    if polygons.crs is not None and polygons.crs.to_epsg() != 4326:
+        polygons = polygons.to_crs(4326)
+    joined = gpd.sjoin(points, polygons[["geometry"]], how="inner", predicate="intersects")
+    # A point on a shared border intersects two regions; count it once, in the first.
+    first = joined.reset_index().drop_duplicates("index")["index_right"]
+    counts = first.value_counts()
+    return [int(counts.get(i, 0)) for i in range(len(polygons))]
+
+
+def region_geojson(regions: gpd.GeoDataFrame, counts: list[int]) -> dict[str, Any]:
+    """Return simplified region outlines with their names and strike counts as GeoJSON.
+
+    Parameters
+    ----------
+    regions : geopandas.GeoDataFrame
+        Polygons with ``admin1`` (or ``name``) and optionally ``country`` columns.
+    counts : list of int
+        Strikes per region, in row order (see :func:`region_counts`).
+    """
+    frame = regions.reset_index(drop=True)
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    geometry = shapely.set_precision(frame.geometry.simplify(REGION_SIMPLIFY_DEG).values, 0.001)
+    names = _first_present(frame, ("admin1", "name", "shapeName"))
+    countries = _first_present(frame, ("country",))
+    features = []
+    for index, shape in enumerate(geometry):
+        if shape is None or shape.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": names[index], "cc": countries[index], "n": counts[index]},
+                "geometry": shapely.geometry.mapping(shape),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def basemap_geojson(basemap: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return an outline basemap (e.g. Natural Earth countries) as compact GeoJSON."""
+    frame = basemap.reset_index(drop=True)
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    geometry = shapely.set_precision(frame.geometry.simplify(REGION_SIMPLIFY_DEG).values, 0.01)
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(shape)}
+        for shape in geometry
+        if shape is not None and not shape.is_empty
+    ]
+    return {"type": "FeatureCollection", "features": features}

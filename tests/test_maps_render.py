@@ -1,0 +1,275 @@
+"""Map rendering without a database: structure, escaping, offline assets, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from _map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
+
+from events import vocab
+from maps import data as mapdata
+from maps import style
+from maps.errors import MapDataError, OfflineAssetError
+from maps.layers import asset_text
+from maps.offline import asset
+from maps.render import build_map, render_html, write_map
+
+
+class _Tags(HTMLParser):
+    """Collects the tags and attributes of a document, and the text of its <title>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def _parse(html: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(html)
+    return parser
+
+
+def _dataset(html: str, name: str = "event_data") -> dict:
+    match = re.search(rf"var {name}_\d+ = new StrikeDB\.Dataset\((.*?)\);\n", html)
+    assert match, f"{name} not found"
+    return json.loads(match.group(1))
+
+
+def _decoded(column: dict) -> list:
+    return [column["d"][c] for c in column["c"]] if "d" in column else column["v"]
+
+
+def _overlays(html: str) -> list[str]:
+    block = re.search(r"overlays :  \{(.*?)\},\n", html, re.S).group(1)
+    return [json.loads(m) for m in re.findall(r'^\s*(".*?") :', block, re.M)]
+
+
+def test_layers_cover_confidence_types_facilities_heat_regions_time():
+    html = render_html(build_map(sample_events(), facilities=sample_facilities(), regions=sample_regions()))
+    overlays = _overlays(html)
+    assert [o for o in overlays if o.startswith("Events:")] == [f"Events: {lvl} (6)" for lvl in vocab.CONFIDENCE_LEVELS]
+    assert [o for o in overlays if o.startswith("By type:")] == [
+        "By type: refinery (6)", "By type: oil depot (6)", "By type: substation (6)", "By type: unknown (6)"
+    ]
+    assert "Facilities, sized by capacity (2)" in overlays  # the row without coordinates is skipped
+    assert {"Heat map of events", "Strikes per region (admin-1)", "Time view: strikes accumulating (slider)"} <= set(
+        overlays
+    )
+    # Confidence layers and facilities start visible; alternative views start hidden.
+    shown = set(re.findall(r"(\w+_\d+)\.addTo\(map_\d+\);", html))
+    assert len([s for s in shown if s.startswith("event_layer")]) == 4
+    assert any(s.startswith("facility_layer") for s in shown)
+    assert not any(s.startswith(("heat_layer", "time_layer")) for s in shown)
+    assert "leaflet_heat.min.js" in html  # the heat plugin is loaded
+
+
+def test_payload_holds_every_event_once_with_deduplicated_sources():
+    events = sample_events(30)
+    events.at[1, "sources"] = [*events.at[1, "sources"], events.at[2, "sources"][0]]  # shared source
+    payload = _dataset(render_html(build_map(events)))
+    assert payload["n"] == 30
+    assert len(payload["sources"]) == 30  # the shared one is stored once
+    src = payload["cols"]["src"]["v"]
+    assert src[1] == [1, 2] and src[2] == [2]
+    conf = payload["cols"]["conf"]
+    assert conf["d"] == list(vocab.CONFIDENCE_LEVELS)  # dictionary-encoded: repeated values
+    assert [conf["d"][c] for c in conf["c"]][:5] == ["confirmed", "likely", "possible", "unverified", "confirmed"]
+
+
+def test_hostile_text_is_escaped_and_never_becomes_markup():
+    events = sample_events()
+    events.at[3, "facility_name"] = HOSTILE
+    regions = sample_regions()
+    html = render_html(build_map(events, regions=regions, title=HOSTILE, subtitle=HOSTILE_IMG))
+    tags = _parse(html)
+    # No element got an event-handler attribute, no image was injected, and the only scripts
+    # are Leaflet, our runtime and the map script.
+    assert not [attrs for _, attrs in tags.tags if any(name.startswith("on") for name in attrs)]
+    assert not [t for t, _ in tags.tags if t == "img"]
+    assert [t for t, _ in tags.tags].count("script") == 5  # leaflet, heat, runtime, switches, map
+    assert tags.title == HOSTILE  # <title> holds the text, not markup
+    assert "window.__pwned" in html  # the text is there, as data...
+    assert "<script>window.__pwned" not in html and "<img src=x" not in html  # ...never as markup
+    assert "javascript:" not in json.dumps(_dataset(html))  # a javascript: archive URL is dropped, not linked
+
+
+def test_runtime_escapes_every_data_field_before_html():
+    js = asset_text("strikedb.js")
+    assert "</script" not in js.lower()
+    # Every g(...)/data value placed in popup HTML goes through esc (e) or a label() then esc.
+    popup = js[js.index("SDB.eventPopup") : js.index("function openPopup")]
+    for match in re.finditer(r"\+\s*g\(\"(\w+)\"\)", popup):
+        pytest.fail(f"unescaped field {match.group(1)} in popup")
+    assert "SDB.safeUrl(src[0])" in js and "SDB.safeUrl(src[4])" in js
+
+
+def test_same_input_gives_identical_html_and_ids_are_stable():
+    first = render_html(build_map(sample_events(), facilities=sample_facilities(), regions=sample_regions()))
+    second = render_html(build_map(sample_events(), facilities=sample_facilities(), regions=sample_regions()))
+    assert first == second
+    assert re.search(r'id="map_\d{6}"', first)
+    assert not re.search(r"_[0-9a-f]{32}\b", first)  # no random branca ids left
+    changed = sample_events()
+    changed.at[0, "description"] = "changed"
+    assert render_html(build_map(changed, facilities=sample_facilities(), regions=sample_regions())) != first
+
+
+def test_rendering_twice_gives_the_same_bytes():
+    fmap = build_map(sample_events(), offline=True)
+    assert render_html(fmap) == render_html(fmap)
+
+
+def test_offline_map_inlines_everything_and_uses_no_tiles():
+    html = render_html(
+        build_map(sample_events(), facilities=sample_facilities(), basemap=sample_basemap(), offline=True)
+    )
+    tags = _parse(html)
+    external = [a for t, a in tags.tags if t in ("script", "link") and (a.get("src") or a.get("href"))]
+    assert external == []
+    assert "L.tileLayer" not in html and "openstreetmap.org/{z}" not in html
+    assert asset("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")[:200] in html
+    assert "StrikeDB.basemap(" in html
+    assert "sdb-offline" in asset_text("strikedb.js")
+
+
+def test_online_map_links_cdn_and_tiles_but_no_unused_libraries():
+    html = render_html(build_map(sample_events()))
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>' in html
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    for unused in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
+        assert unused not in html
+
+
+def test_unknown_offline_asset_is_a_clear_error():
+    with pytest.raises(OfflineAssetError, match="no bundled copy"):
+        asset("https://example.invalid/plugin.js")
+
+
+def test_empty_selection_still_renders_a_valid_map():
+    empty = sample_events().iloc[0:0]
+    fmap = build_map(empty, offline=True)
+    html = render_html(fmap)
+    assert fmap.summary["events"] == 0
+    assert _dataset(html)["n"] == 0
+    assert "no events match the selection" in html
+    assert ".fitBounds(" not in html.split("<body>")[1]
+
+
+def test_events_may_come_as_plain_dataframe_or_geometry_only():
+    events = sample_events(8)
+    plain = pd.DataFrame(events.drop(columns="geometry"))
+    geometry_only = events.drop(columns=["latitude", "longitude"])
+    a = _dataset(render_html(build_map(plain)))
+    b = _dataset(render_html(build_map(geometry_only)))
+    assert a["cols"]["lat"] == b["cols"]["lat"] and a["cols"]["lon"] == b["cols"]["lon"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("confidence", "certain", "confidence 'certain' is not one of"),
+        ("latitude", 123.0, "coordinates out of range"),
+        ("latitude", None, "missing coordinates"),
+        ("event_date", "13/03/2024", "not an ISO date"),
+    ],
+)
+def test_bad_event_values_are_rejected_with_the_row(column, value, message):
+    events = pd.DataFrame(sample_events(4).drop(columns="geometry"))
+    events[column] = events[column].astype(object)
+    events.at[2, column] = value
+    with pytest.raises(MapDataError, match=f"row 2: .*{re.escape(message)}|row 2: {re.escape(message)}"):
+        build_map(events)
+
+
+def test_missing_required_column_is_rejected():
+    with pytest.raises(MapDataError, match="lacks column"):
+        build_map(pd.DataFrame({"latitude": [1.0], "longitude": [2.0], "event_date": ["2024-01-01"]}))
+
+
+def test_choropleth_counts_events_by_position():
+    events = sample_events()
+    counts = mapdata.region_counts(list(events["latitude"]), list(events["longitude"]), sample_regions())
+    west = int((events["longitude"] < 37).sum())
+    assert counts == [west, len(events) - west, 0]
+    geojson = mapdata.region_geojson(sample_regions(), counts)
+    assert [f["properties"]["n"] for f in geojson["features"]] == counts
+    html = render_html(build_map(events, regions=sample_regions()))
+    assert "West \\u003cb\\u003eOblast" in html  # region names are data too: escaped in JSON
+    assert "Strikes per region" in html
+
+
+def test_regions_in_another_crs_are_reprojected():
+    regions = sample_regions().to_crs(3857)
+    events = sample_events()
+    assert mapdata.region_counts(list(events["latitude"]), list(events["longitude"]), regions)[2] == 0
+    assert sum(mapdata.region_counts(list(events["latitude"]), list(events["longitude"]), regions)) == len(events)
+
+
+def test_renderer_switches_to_canvas_for_many_events(monkeypatch):
+    assert build_map(sample_events(8)).summary["renderer"] == "svg"
+    monkeypatch.setattr(style, "CANVAS_THRESHOLD", 8)
+    fmap = build_map(sample_events(8))
+    assert fmap.summary["renderer"] == "canvas"
+    assert '{"canvas":true,"offline":false}' in render_html(fmap)
+    with pytest.raises(ValueError, match="renderer"):
+        build_map(sample_events(2), renderer="webgl")
+
+
+def test_facility_radius_grows_with_capacity_and_is_bounded():
+    small, big = style.facility_radius(1, None, None), style.facility_radius(20, None, None)
+    assert style.FACILITY_MIN_RADIUS_PX < small < big <= style.FACILITY_MAX_RADIUS_PX
+    assert style.facility_radius(None, 400, None) == style.facility_radius(400 * 365 * 0.1364 / 1000, None, None)
+    assert style.facility_radius(None, None, 4000) > style.facility_radius(None, None, 100)
+    assert style.facility_radius(None, None, None) == style.FACILITY_MIN_RADIUS_PX
+    assert style.facility_radius(float("nan"), None, 1e9) == style.FACILITY_MAX_RADIUS_PX
+
+
+@pytest.mark.parametrize(
+    ("max_count", "expected"),
+    [(0, [1]), (1, [1]), (7, [1, 2, 5]), (30, [1, 2, 5, 10, 20]), (1000, [1, 5, 20, 100, 500])],
+)
+def test_choropleth_breaks_are_nice_and_fit_the_palette(max_count, expected):
+    breaks = style.choropleth_breaks(max_count)
+    assert breaks == expected
+    assert len(breaks) <= len(style.CHOROPLETH_COLORS)
+
+
+def test_script_json_cannot_close_its_script_element():
+    text = mapdata.script_json({"a": "</script><script>alert(1)</script>", "b": "\u2028&"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><script>alert(1)</script>", "b": "\u2028&"}
+
+
+def test_write_map_writes_utf8_and_returns_size(tmp_path):
+    events = sample_events(4)
+    events.at[0, "description"] = "Кириши НПЗ"
+    out = tmp_path / "m.html"
+    size = write_map(build_map(events), out)
+    assert out.stat().st_size == size
+    assert "Кириши НПЗ" in out.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_projected_point_geometries_are_reprojected_to_degrees():
+    events = sample_events(4)
+    projected = gpd.GeoDataFrame(events.drop(columns=["latitude", "longitude"]), geometry=events.geometry).to_crs(3857)
+    payload = _dataset(render_html(build_map(projected)))
+    assert _decoded(payload["cols"]["lat"]) == pytest.approx(list(events["latitude"]), abs=1e-5)
