@@ -1,0 +1,108 @@
+"""Helpers for the ingest tests: canonical CSV files written at test time and a few facilities."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from events.models import Event, EventRevision, EventSource, Facility, FacilityAlias, IngestRun, RejectedRow, Source
+from events.parse import CANONICAL_COLUMNS
+
+#: Facilities with real-world coordinates (approximate site centres).
+FACILITIES = [
+    # slug, name, type, country, admin1, lat, lon
+    ("ru-ryazan", "Ryazan refinery", "refinery", "RU", "Ryazan Oblast", 54.5725, 39.7482),
+    ("ru-kirishi-kinef", "KINEF Kirishi refinery", "refinery", "RU", "Leningrad Oblast", 59.4836, 32.0708),
+    ("ru-volgograd", "Volgograd refinery", "refinery", "RU", "Volgograd Oblast", 48.4892, 44.6272),
+    ("ua-burshtyn-tpp", "Burshtyn TPP", "power_plant", "UA", "Ivano-Frankivsk Oblast", 49.2083, 24.6489),
+]
+ALIASES = [("ru-ryazan", "Рязанский НПЗ", "ru"), ("ru-kirishi-kinef", "Киришский НПЗ", "ru")]
+
+
+def add_facilities(engine: Engine) -> dict[str, int]:
+    """Insert :data:`FACILITIES` and :data:`ALIASES`; return slug -> id."""
+    ids: dict[str, int] = {}
+    with engine.begin() as conn:
+        for slug, name, ftype, country, admin1, lat, lon in FACILITIES:
+            ids[slug] = conn.execute(
+                insert(Facility.__table__).returning(Facility.__table__.c.id),
+                {
+                    "slug": slug,
+                    "name": name,
+                    "facility_type": ftype,
+                    "country": country,
+                    "admin1": admin1,
+                    "latitude": lat,
+                    "longitude": lon,
+                },
+            ).scalar_one()
+        for slug, alias, language in ALIASES:
+            conn.execute(
+                insert(FacilityAlias.__table__), {"facility_id": ids[slug], "alias": alias, "language": language}
+            )
+    return ids
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> Path:
+    """Write rows (dicts of canonical column -> value) as a canonical CSV file."""
+    header = list(columns or CANONICAL_COLUMNS)
+    for row in rows:
+        for key in row:
+            if key not in header:
+                header.append(key)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return path
+
+
+def count(engine: Engine, model: type) -> int:
+    """Number of rows of a model's table."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Row counts of the tables the loader writes."""
+    return {
+        m.__tablename__: count(engine, m) for m in (Event, Source, EventSource, EventRevision, IngestRun, RejectedRow)
+    }
+
+
+def events_by(engine: Engine, column: str = "public_id") -> dict[Any, dict[str, Any]]:
+    """All events as dicts keyed by a column."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Event.__table__)).mappings()
+        return {r[column]: dict(r) for r in rows}
+
+
+def sources_of(engine: Engine, event_id: int) -> list[str]:
+    """Sorted URLs (or publisher names) of an event's sources."""
+    s, es = Source.__table__, EventSource.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(s.c.url, s.c.publisher).join(es, es.c.source_id == s.c.id).where(es.c.event_id == event_id)
+        )
+        return sorted(url or publisher for url, publisher in rows)
+
+
+RYAZAN_ROW = {
+    "date": "2025-08-02",
+    "latitude": "54.5725",
+    "longitude": "39.7482",
+    "facility": "Ryazan refinery",
+    "country": "RU",
+    "attack_type": "drone",
+    "effect": "fire",
+    "description": "Fire at the refinery after a drone attack",
+    "claim_status": "reported",
+    "source_reliability": "B",
+    "info_credibility": "3",
+    "source_url": "https://www.reuters.com/business/energy/",
+    "publisher": "Reuters",
+}
