@@ -144,6 +144,7 @@ def db_restore(
 # --- command groups: begin ---
 from events.cli_sql import register as _register_sql; _register_sql(app)  # noqa: E402, E702, I001
 from events.cli_ingest import register as _register_ingest; _register_ingest(app)  # noqa: E402, E702, I001
+from events.cli_map import register as _register_map; _register_map(app)  # noqa: E402, E702, I001
 # --- command groups: end ---
 
 

@@ -1,0 +1,137 @@
+"""``strikedb map``: write one self-contained HTML map of selected events.
+
+The database is opened read-only. :mod:`events.selection` reads the events, facilities and
+regions; :mod:`maps.render` draws them; this module parses options and prints a summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import geopandas as gpd
+import typer
+
+from events import geocode, vocab
+from events.cli_common import console, err_console, state
+from events.errors import InputError
+from events.selection import EventFilter, parse_bbox, select_events, select_facilities
+from maps.errors import MapDataError
+from maps.render import DEFAULT_TITLE, build_map, write_map
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+
+
+def _regions(events: gpd.GeoDataFrame, countries: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Admin-1 regions of the countries on the map (all of them would bloat the file)."""
+    wanted = set(countries) or {c for c in events["country"].dropna().unique()}
+    regions = geocode.admin1_regions()
+    return regions[regions["country"].isin(wanted)].reset_index(drop=True)
+
+
+def _basemap() -> gpd.GeoDataFrame:
+    with resources.as_file(geocode.countries_path()) as file:
+        return gpd.read_file(file)
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1_000_000:.1f} MB" if n_bytes >= 1_000_000 else f"{n_bytes / 1000:.0f} kB"
+
+
+def map_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.", dir_okay=False)],
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Inline all scripts and draw bundled country outlines: works with no network."),
+    ] = False,
+    since: Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD), inclusive.")] = None,
+    min_confidence: Annotated[
+        str | None,
+        typer.Option("--min-confidence", help=f"Weakest level to include: {', '.join(vocab.CONFIDENCE_LEVELS)}."),
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code; repeat for several.")
+    ] = None,
+    facility_type: Annotated[
+        list[str] | None,
+        typer.Option("--facility-type", help=f"Repeat for several: {', '.join(vocab.FACILITY_TYPES)}."),
+    ] = None,
+    bbox: Annotated[str | None, typer.Option("--bbox", help="minlon,minlat,maxlon,maxlat (WGS 84 degrees).")] = None,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--where", help="SQL condition over the events_enriched view (read-only), e.g. \"effect = 'fire'\"."
+        ),
+    ] = None,
+    title: Annotated[
+        str, typer.Option("--title", help="Title shown on the map and as the page title.")
+    ] = DEFAULT_TITLE,
+    no_facilities: Annotated[bool, typer.Option("--no-facilities", help="Leave out the facilities layer.")] = False,
+    no_regions: Annotated[bool, typer.Option("--no-regions", help="Leave out the strikes-per-region layer.")] = False,
+) -> None:
+    """Write an HTML map of the selected events (layers by confidence, type, heat, regions, time)."""
+    started = time.perf_counter()
+    flt = EventFilter(
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        min_confidence=min_confidence,
+        countries=tuple(country or ()),
+        facility_types=tuple(facility_type or ()),
+        bbox=parse_bbox(bbox) if bbox else None,
+        where=where,
+    )
+    if not out.parent.exists():
+        raise InputError(f"directory {out.parent} does not exist", hint="create it or choose another --out path")
+    engine = state(ctx).engine(read_only=True)
+    try:
+        events = select_events(engine, flt)
+        facilities = (
+            None
+            if no_facilities
+            else select_facilities(engine, countries=flt.countries, facility_types=flt.facility_types, bbox=flt.bbox)
+        )
+    finally:
+        engine.dispose()
+    regions = None if no_regions or not len(events) else _regions(events, flt.countries)
+    try:
+        fmap = build_map(
+            events,
+            facilities=facilities,
+            regions=regions,
+            basemap=_basemap() if offline else None,
+            offline=offline,
+            title=title,
+        )
+        size = write_map(fmap, out)
+    except MapDataError as exc:
+        raise InputError(f"cannot draw the selected events: {exc}") from exc
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    summary = fmap.summary
+    if not summary["events"]:
+        err_console.print("[yellow]Warning:[/] no events match the filters; the map shows no events.", highlight=False)
+    levels = ", ".join(f"{summary['by_confidence'].get(level, 0)} {level}" for level in vocab.CONFIDENCE_LEVELS)
+    console.print(
+        f"wrote {out}: {summary['events']} events ({levels}), {summary['facilities']} facilities, "
+        f"{summary['regions']} regions; {_size(size)}{', offline' if offline else ''}, "
+        f"{time.perf_counter() - started:.1f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``strikedb map`` to the root app."""
+    app.command("map")(map_command)
