@@ -14,7 +14,15 @@ from events.cli import run
 from events.ingest import ingest_file, sample_events_path
 from events.models import EventRevision, IngestRun, RejectedRow
 from events.parse import template_header
-from tests.ingest_fixtures import RYAZAN_ROW, add_facilities, counts, events_by, sources_of, write_csv
+from tests.ingest_fixtures import (
+    RYAZAN_ROW,
+    add_bundled_facilities,
+    add_facilities,
+    counts,
+    events_by,
+    sources_of,
+    write_csv,
+)
 
 
 def _only(engine: Engine) -> dict:
@@ -264,7 +272,13 @@ def test_cli_points_to_rejected_rows_when_many(db_url: str, tmp_path: Path, caps
     assert '... and 5 more; see `strikedb sql "SELECT * FROM rejected_rows WHERE run_id = 1"`' in err
 
 
-def test_bundled_sample_loads(engine: Engine) -> None:
+def test_bundled_sample_loads_with_bundled_facilities(engine: Engine) -> None:
+    add_bundled_facilities(engine)
     report = ingest_file(engine, sample_events_path())
-    assert report.rejected == 0 and report.inserted >= 30 and report.merged >= 2
-    assert report.accounted == report.read
+    assert (report.read, report.inserted, report.merged, report.rejected) == (41, 35, 6, 0)
+    events = events_by(engine)
+    assert sum(1 for e in events.values() if e["facility_id"] is not None) == 34
+    kirishi = [e for e in events.values() if e["event_date"] == dt.date(2025, 9, 14)]
+    assert len(kirishi) == 1 and (kirishi[0]["info_credibility"], kirishi[0]["confidence"]) == (1, "confirmed")
+    assert {e["geocoded_by"] for e in events.values()} == {"coordinates", "facility", "gazetteer"}
+    assert ingest_file(engine, sample_events_path()).unchanged == 41
