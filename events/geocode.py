@@ -56,12 +56,20 @@ _TRANSLIT = str.maketrans(_CYRILLIC)
 GENERIC_WORDS = frozenset(
     """
     oil refinery refineries refining plant plants npz нпз raffineria di the of la il lo station power
-    thermal tpp tes тэс тец тэц hpp ges гэс npp aes аэс chp tets depot depots neftebaza нефтебаза terminal
-    terminals port deposito petrolifero impianto centrale elettrica termoelettrica sottostazione
-    substation підстанція подстанция complex zavod завод pjsc oao ojsc zao ooo llc jsc ао пао оао ооо
-    neftepererabatyvayushchiy нефтеперерабатывающий company co ltd
+    thermal depot depots neftebaza нефтебаза terminal terminals port deposito petrolifero impianto centrale
+    elettrica termoelettrica sottostazione complex zavod завод pjsc oao ojsc zao ooo llc jsc ао пао оао ооо
+    neftepererabatyvayushchiy нефтеперерабатывающий company co ltd electric electricity
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+#: Words for the kind of power plant, mapped to one token per kind so that "Запорізька ТЕС" (a thermal
+#: plant) never equals "Запорізька АЕС" (the nuclear plant) while "TPP" still equals "ТЕС".
+KIND_WORDS = {
+    "tpp": "tpp", "tes": "tpp", "tes'": "tpp", "gres": "tpp",
+    "chp": "chp", "tets": "chp", "tec": "chp",
+    "npp": "npp", "aes": "npp", "nuclear": "npp",
+    "hpp": "hpp", "ges": "hpp", "hydroelectric": "hpp", "hydro": "hpp",
+    "substation": "ss", "pidstantsiia": "ss", "podstantsiia": "ss", "ps": "ss",
+}  # fmt: skip
 
 #: Words of a location text that name the kind of region, in English, Italian, Russian and Ukrainian.
 REGION_WORDS = frozenset(
@@ -94,8 +102,13 @@ def fold(text: str) -> str:
 
 def name_key(text: str) -> str:
     """Fold a facility name and drop the generic words (``"Ryazan oil refinery"`` -> ``"ryazan"``)."""
-    words = [w for w in fold(text).split() if w not in GENERIC_WORDS]
+    words = [KIND_WORDS.get(w, w) for w in fold(text).split() if w not in GENERIC_WORDS]
     return " ".join(words) or fold(text)
+
+
+def digits_differ(a: str, b: str) -> bool:
+    """Tell whether two names carry different numbers ("CHP-5" vs "CHP-6" are different plants)."""
+    return set(re.findall(r"\d+", a)) != set(re.findall(r"\d+", b))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,7 +325,7 @@ class Geocoder:
     radius_km : float
         Events within this distance of a facility are linked to it by :meth:`nearest_facility`.
     fuzzy_threshold : float
-        Minimum rapidfuzz ``WRatio`` (0-100) for a fuzzy name match.
+        Minimum rapidfuzz ``token_set_ratio`` (0-100) for a fuzzy name match.
     """
 
     def __init__(
@@ -406,8 +419,10 @@ class Geocoder:
             return None
         best: tuple[float, _FacilityRow] | None = None
         for candidate, score, _ in process.extract(
-            key, self._fuzzy_keys, scorer=fuzz.WRatio, score_cutoff=self.fuzzy_threshold, limit=10
+            key, self._fuzzy_keys, scorer=fuzz.token_set_ratio, score_cutoff=self.fuzzy_threshold, limit=10
         ):
+            if digits_differ(key, candidate):
+                continue
             ids = self._by_name.get(candidate, []) + self._by_alias.get(candidate, [])
             rows = self._filtered(ids, country, facility_type)
             if rows and (best is None or score > best[0]):
