@@ -81,7 +81,10 @@ DENIED_PG_FUNCTIONS = re.compile(
 
 # sqlite3 authorizer action codes (https://sqlite.org/c3ref/c_alter_table.html).
 _SQLITE_PRAGMA, _SQLITE_READ, _SQLITE_SELECT, _SQLITE_FUNCTION, _SQLITE_RECURSIVE = 19, 20, 21, 31, 33
+_SQLITE_DELETE, _SQLITE_INSERT, _SQLITE_UPDATE = 9, 18, 23
+_SQLITE_WRITES = (_SQLITE_DELETE, _SQLITE_INSERT, _SQLITE_UPDATE)
 _SQLITE_OK, _SQLITE_DENY = 0, 1
+_RTREE_INTERNAL = re.compile(r"^(\w+_rtree_(node|rowid|parent)|sqlite_master)$")
 _SQLITE_DENIED_FUNCTIONS = frozenset({"load_extension", "writefile", "readfile", "edit", "fts3_tokenizer"})
 
 
@@ -246,6 +249,10 @@ def _check_pragma(statement: Statement, dialect: str) -> None:
 def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None) -> int:
     """Allow reads only; the last line of defence below the statement check."""
     if action in (_SQLITE_READ, _SQLITE_SELECT, _SQLITE_RECURSIVE):
+        return _SQLITE_OK
+    if action in _SQLITE_WRITES and _RTREE_INTERNAL.match(arg1 or ""):
+        # Opening an R*Tree *prepares* (never runs, for a read) statements on its shadow tables
+        # and on sqlite_master; the mode=ro file would refuse them anyway.
         return _SQLITE_OK
     if action == _SQLITE_FUNCTION:
         return _SQLITE_DENY if (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS else _SQLITE_OK
