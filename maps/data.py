@@ -171,8 +171,9 @@ def _admiralty(frame: pd.DataFrame) -> list[str | None]:
     if "source_reliability" not in frame.columns and "info_credibility" not in frame.columns:
         return [None] * len(frame)
     grades = []
-    for rel, cred in zip(_first_present(frame, ("source_reliability",)), _first_present(frame, ("info_credibility",)),
-                         strict=True):
+    for rel, cred in zip(
+        _first_present(frame, ("source_reliability",)), _first_present(frame, ("info_credibility",)), strict=True
+    ):
         grades.append(None if rel is None and cred is None else f"{rel or 'F'}{int(cred) if cred else 6}")
     return grades
 
@@ -182,9 +183,7 @@ def _checked_confidence(values: Iterable[Any]) -> list[str]:
     for row, value in enumerate(values):
         value = clean(value)
         if value not in vocab.CONFIDENCE_LEVELS:
-            raise MapDataError(
-                f"row {row}: confidence {value!r} is not one of {', '.join(vocab.CONFIDENCE_LEVELS)}"
-            )
+            raise MapDataError(f"row {row}: confidence {value!r} is not one of {', '.join(vocab.CONFIDENCE_LEVELS)}")
         out.append(value)
     return out
 
@@ -329,9 +328,7 @@ def region_counts(events_lat: list[float], events_lon: list[float], regions: gpd
         return []
     if not events_lat:
         return [0] * len(regions)
-    points = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(events_lon, events_lat), crs="EPSG:4326"
-    )
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(events_lon, events_lat), crs="EPSG:4326")
     polygons = regions.reset_index(drop=True)
     if polygons.crs is not None and polygons.crs.to_epsg() != 4326:
         polygons = polygons.to_crs(4326)

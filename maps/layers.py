@@ -207,8 +207,12 @@ class StrikeMap(folium.Map):
     HTML works without a network (see :mod:`maps.offline`).
     """
 
-    default_js: ClassVar[list[tuple[str, str]]] = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")]
-    default_css: ClassVar[list[tuple[str, str]]] = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")]
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+    ]
 
     def __init__(self, *args: Any, offline: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,7 +34,7 @@ def legend_html(
     choropleth_breaks : list of int, optional
         Lower bounds of the region classes, when the choropleth exists.
     """
-    parts = ['<details open><summary>Legend</summary>', "<h4>Confidence (event colour)</h4><ul>"]
+    parts = ["<details open><summary>Legend</summary>", "<h4>Confidence (event colour)</h4><ul>"]
     for level in vocab.CONFIDENCE_LEVELS:
         parts.append(
             f"<li>{_swatch(style.CONFIDENCE_COLORS[level])}<b>{escape(level)}</b> ({confidence_counts.get(level, 0)})"

@@ -192,7 +192,12 @@ def build_map(
         else None
     )
     if bounds:
-        fmap.fit_bounds(bounds, padding=(30, 30), max_zoom=FIT_MAX_ZOOM)
+        # Keep events clear of the legend (bottom right) and the title (top right).
+        fit = folium.FitBounds(bounds, padding_top_left=(30, 30), padding_bottom_right=(300, 40), max_zoom=FIT_MAX_ZOOM)
+        # No zoom animation: renderers created at the opening view would otherwise stay clipped
+        # to it until the animation ends (and screenshots catch half-drawn maps).
+        fit.options["animate"] = False
+        fmap.add_child(fit)
     fmap.summary = {
         "events": payload["n"],
         "facilities": facility_payload["n"] if facility_payload else 0,
