@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from events import eventops, vocab
 from events.cli_common import console, err_console, is_interactive, state
@@ -173,7 +173,9 @@ def events_list(
         country=country,
         min_confidence=min_confidence,
     )
-    table = Table("public id", "date", "facility / location", "country", "attack", "claim", "confidence", "sources")
+    table = Table("date", "facility / location", "country", "attack", "claim", "confidence", "sources")
+    # The id is what users copy into other commands: never truncate it.
+    table.columns.insert(0, Column("public id", no_wrap=True, min_width=16))
     for row in rows:
         place = row["facility_name_reported"] or row["location_text"] or ""
         table.add_row(
