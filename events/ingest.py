@@ -65,6 +65,8 @@ FORMATS = ("csv", "acled", "ucdp", "geojson")
 MAX_PROBLEMS_KEPT = 100
 #: Key in ``events.extra`` under which the loader keeps its bookkeeping.
 META_KEY = "_strikedb"
+#: A suspected lat/lon swap is reported only when swapping would move the point at least this far.
+SWAP_MIN_KM = 250.0
 #: Source URLs longer than this are rejected (PostgreSQL cannot index longer unique values).
 MAX_URL_LENGTH = 2000
 # Columns written by the loader but not shown as changes in revisions.
@@ -274,7 +276,7 @@ class Enricher:
                 self._problem(record, "latitude", f"{lat}, {lon}", "coordinates out of range (lat ±90, lon ±180)")
             )
             return None
-        if record.country and self._likely_swapped(lat, lon, record.country):
+        if record.country and self._swapped(lat, lon, record.country):
             problems.append(
                 self._problem(
                     record,
@@ -294,6 +296,13 @@ class Enricher:
         }
         location.update(self._facility_near(record, lat, lon))
         return location
+
+    def _swapped(self, lat: float, lon: float, country: str) -> bool:
+        """Report a swap only when swapping moves the point far: near a border the bundled
+        1:110m outlines cannot tell a swap from a point on the wrong side of a simplified line
+        (UCDP GED has such rows near Lake Chad, where latitude and longitude are both ~13)."""
+        moved = dedup.distance_km(lat, lon, lon, lat) or 0.0
+        return moved >= SWAP_MIN_KM and self._likely_swapped(lat, lon, country)
 
     def _facility_near(self, record: EventRecord, lat: float, lon: float) -> dict[str, Any]:
         """Link the facility named by the row if it is within the radius, else the nearest one."""
