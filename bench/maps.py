@@ -1,0 +1,161 @@
+"""Benchmark: HTML size and build time of strike maps, against folium's one-object-per-event way.
+
+Run by hand (not in the test suite)::
+
+    python bench/maps.py            # 10k, 50k, 100k events; baselines on 2k
+    python bench/maps.py --browser  # also load the 100k map in headless Chromium
+
+Prints a Markdown table for ``docs/benchmarks.md`` (section ``## Maps``). Numbers are per
+10,000 events so sizes of different N compare directly; the baselines (folium ``Marker`` and
+``CircleMarker`` objects in a FeatureGroup, each with an HTML popup) are measured in the same
+run on a smaller N because they grow linearly and take minutes at 100k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from html import escape
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from events import vocab
+from maps.render import build_map, render_html
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def synthetic_events(n: int, seed: int = 7) -> gpd.GeoDataFrame:
+    """``n`` plausible events: 300 facilities in western Russia/Ukraine, one or two sources each."""
+    rng = random.Random(seed)
+    facilities = [
+        (f"Facility {k}", rng.choice(vocab.FACILITY_TYPES), 44 + rng.random() * 16, 30 + rng.random() * 20)
+        for k in range(300)
+    ]
+    rows = []
+    start = dt.date(2022, 2, 24)
+    for i in range(n):
+        name, ftype, lat, lon = rng.choice(facilities)
+        date = start + dt.timedelta(days=rng.randrange(1400))
+        sources = [
+            {"url": f"https://news.example.org/{date.isoformat()}/story-{i}-{j}", "publisher": rng.choice(
+                ["Reuters", "Kyiv Independent", "Meduza", "ASTRA", "RBC-Ukraine"]), "title": f"Drones hit {name}",
+             "published_date": date, "archived_url": f"https://web.archive.org/web/2024/{i}-{j}",
+             "source_type": "media", "claimed_by": None}
+            for j in range(1 + (i % 2))
+        ]  # fmt: skip
+        rows.append(
+            {
+                "public_id": f"SDB-{i:012X}",
+                "event_date": date,
+                "date_precision": "day",
+                "latitude": lat + rng.gauss(0, 0.01),
+                "longitude": lon + rng.gauss(0, 0.01),
+                "geo_precision": "exact",
+                "country": "RU" if lon < 40 else "UA",
+                "facility_name": name,
+                "facility_type": ftype,
+                "attack_type": rng.choice(vocab.ATTACK_TYPES),
+                "effect": rng.choice(vocab.EFFECTS),
+                "claim_status": "reported",
+                "admiralty_grade": rng.choice(["B2", "C3", "F6"]),
+                "confidence": rng.choice(vocab.CONFIDENCE_LEVELS),
+                "description": f"Drone attack reported at {name}; fire at a processing unit, event {i}.",
+                "sources": sources,
+            }
+        )
+    return gpd.GeoDataFrame(pd.DataFrame(rows))
+
+
+def _baseline_popup(row: pd.Series) -> str:
+    links = "".join(f'<li><a href="{escape(s["url"])}">{escape(s["publisher"])}</a></li>' for s in row["sources"])
+    head = f"<b>{escape(row['facility_name'])}</b><br>{row['event_date']}"
+    return f"{head}<br>{escape(row['description'])}<ul>{links}</ul>"
+
+
+def baseline(events: gpd.GeoDataFrame, kind: str) -> tuple[float, int]:
+    """Build + render folium's usual map: one Marker/CircleMarker object with a popup per event."""
+    started = time.perf_counter()
+    fmap = folium.Map(location=(50, 37), zoom_start=5, tiles=None)
+    group = folium.FeatureGroup(name="events").add_to(fmap)
+    for _, row in events.iterrows():
+        popup = folium.Popup(_baseline_popup(row), max_width=350)
+        if kind == "Marker":
+            folium.Marker((row["latitude"], row["longitude"]), popup=popup).add_to(group)
+        else:
+            folium.CircleMarker((row["latitude"], row["longitude"]), radius=6, popup=popup).add_to(group)
+    html = fmap.get_root().render()
+    return time.perf_counter() - started, len(html.encode())
+
+
+def ours(events: gpd.GeoDataFrame, *, offline: bool) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    html = render_html(build_map(events, offline=offline))
+    return time.perf_counter() - started, len(html.encode()), html
+
+
+def browser_load(html: str, n: int) -> float:
+    """Seconds from navigation until all ``n`` markers are on the map (canvas renderer)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        path = Path(tmp) / "map.html"
+        path.write_text(html, encoding="utf-8")
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        started = time.perf_counter()
+        page.goto(path.as_uri(), wait_until="load", timeout=300_000)
+        page.wait_for_function(f"window.StrikeDB && StrikeDB.current.drawnEvents() === {n}", timeout=300_000)
+        elapsed = time.perf_counter() - started
+        browser.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--baseline-n", type=int, default=2000)
+    parser.add_argument("--browser", action="store_true")
+    args = parser.parse_args()
+
+    rows = []
+    small = synthetic_events(args.baseline_n)
+    for kind in ("Marker", "CircleMarker"):
+        seconds, size = baseline(small, kind)
+        rows.append((f"folium {kind} per event + popup (baseline)", args.baseline_n, seconds, size, None))
+    seconds, size, _ = ours(small, offline=False)
+    rows.append(("strikedb build_map", args.baseline_n, seconds, size, None))
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for n in sizes:
+        events = synthetic_events(n)
+        for offline in (False, True):
+            seconds, size, html = ours(events, offline=offline)
+            load = browser_load(html, n) if args.browser and offline and n == max(sizes) else None
+            rows.append((f"strikedb build_map{' --offline' if offline else ''}", n, seconds, size, load))
+
+    base_s = rows[1][2] / rows[1][1] * 10_000  # CircleMarker baseline, per 10k
+    base_mb = rows[1][3] / rows[1][1] * 10_000 / 1e6
+    print("| method | events | build+render s | s per 10k | HTML MB | MB per 10k | vs CircleMarker (time, size) | "
+          "Chromium load to all drawn |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, n, seconds, size, load in rows:
+        per_s, per_mb = seconds / n * 10_000, size / n * 10_000 / 1e6
+        print(
+            f"| {name} | {n:,} | {seconds:.2f} | {per_s:.2f} | {size / 1e6:.1f} | {per_mb:.2f} | "
+            f"{per_s / base_s:.3f}x, {per_mb / base_mb:.2f}x | {f'{load:.1f} s' if load else '-'} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
