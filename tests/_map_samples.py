@@ -12,7 +12,7 @@ from events import vocab
 
 #: Text that would run script if any layer put data into HTML unescaped.
 HOSTILE = '<script>window.__pwned = 1</script>" onmouseover="window.__pwned = 2" x="'
-HOSTILE_IMG = "<img src=x onerror=\"window.__pwned = 3\">"
+HOSTILE_IMG = '<img src=x onerror="window.__pwned = 3">'
 
 
 def sample_events(n: int = 24, *, hostile: bool = True) -> gpd.GeoDataFrame:
@@ -65,10 +65,24 @@ def sample_events(n: int = 24, *, hostile: bool = True) -> gpd.GeoDataFrame:
 def sample_facilities() -> gpd.GeoDataFrame:
     frame = pd.DataFrame(
         [
-            {"name": "Kirishi refinery", "facility_type": "refinery", "latitude": 59.45, "longitude": 32.02,
-             "capacity_mtpa": 20.1, "operator": "Surgutneftegas", "strikes": 2},
-            {"name": "Zmiiv TPP", "facility_type": "power_plant", "latitude": 49.6, "longitude": 36.35,
-             "capacity_mw": 2200.0, "operator": None, "strikes": 0},
+            {
+                "name": "Kirishi refinery",
+                "facility_type": "refinery",
+                "latitude": 59.45,
+                "longitude": 32.02,
+                "capacity_mtpa": 20.1,
+                "operator": "Surgutneftegas",
+                "strikes": 2,
+            },
+            {
+                "name": "Zmiiv TPP",
+                "facility_type": "power_plant",
+                "latitude": 49.6,
+                "longitude": 36.35,
+                "capacity_mw": 2200.0,
+                "operator": None,
+                "strikes": 0,
+            },
             {"name": "No coordinates", "facility_type": "oil_depot", "latitude": None, "longitude": None},
         ]
     )

@@ -67,7 +67,10 @@ def test_layers_cover_confidence_types_facilities_heat_regions_time():
     overlays = _overlays(html)
     assert [o for o in overlays if o.startswith("Events:")] == [f"Events: {lvl} (6)" for lvl in vocab.CONFIDENCE_LEVELS]
     assert [o for o in overlays if o.startswith("By type:")] == [
-        "By type: refinery (6)", "By type: oil depot (6)", "By type: substation (6)", "By type: unknown (6)"
+        "By type: refinery (6)",
+        "By type: oil depot (6)",
+        "By type: substation (6)",
+        "By type: unknown (6)",
     ]
     assert "Facilities, sized by capacity (2)" in overlays  # the row without coordinates is skipped
     assert {"Heat map of events", "Strikes per region (admin-1)", "Time view: strikes accumulating (slider)"} <= set(
