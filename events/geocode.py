@@ -240,8 +240,8 @@ def admin1_regions() -> geopandas.GeoDataFrame:
     """
     import geopandas
 
-    with resources.as_file(_data_file("admin1.geojson")) as path:
-        frame = geopandas.read_file(path)
+    collection = json.loads(_data_file("admin1.geojson").read_text(encoding="utf-8"))
+    frame = geopandas.GeoDataFrame.from_features(collection["features"], crs=4326)
     return frame.set_crs(4326, allow_override=True)[["country", "admin1", "de_facto", "geometry"]]
 
 

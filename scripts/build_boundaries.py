@@ -215,10 +215,16 @@ def write_geojson(frame: gpd.GeoDataFrame, path: Path, comment: str) -> None:
     """Write compact, deterministic GeoJSON (sorted rows, fixed key order, no whitespace)."""
     features = []
     for row in frame.itertuples(index=False):
-        properties = {k: getattr(row, k) for k in frame.columns if k != "geometry"}
+        properties = {k: _json_value(getattr(row, k)) for k in frame.columns if k != "geometry"}
         features.append({"type": "Feature", "properties": properties, "geometry": mapping(row.geometry)})
     collection = {"type": "FeatureCollection", "name": path.stem, "comment": comment, "features": features}
-    path.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _json_value(value: object) -> object:
+    """pandas turns None into NaN in string columns; GeoJSON needs null."""
+    return None if isinstance(value, float) and value != value else value
 
 
 def main(argv: list[str] | None = None) -> int:
