@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from events import capacity, facilities, vocab
 from events.cli_common import console, err_console, state
@@ -90,7 +90,7 @@ def list_command(
     engine = state(ctx).engine(read_only=True)
     with engine.connect() as conn:
         rows = facilities.list_facilities(conn, facility_type=facility_type, country=country)
-    table = Table("slug", "name", "type", "country", "admin1", "Mt/yr", "kb/d", "MW", "events")
+    table = Table(Column("slug", no_wrap=True), "name", "type", "country", "admin1", "Mt/yr", "kb/d", "MW", "events")
     for row in rows:
         table.add_row(
             row["slug"], row["name"], row["facility_type"], row["country"] or "-", row["admin1"] or "-",
@@ -106,7 +106,7 @@ def show_command(ctx: typer.Context, slug: Annotated[str, typer.Argument(help="S
     engine = state(ctx).engine(read_only=True)
     with engine.connect() as conn:
         facility = facilities.get_facility(conn, slug)
-    table = Table("field", "value", show_header=False)
+    table = Table(Column("field", no_wrap=True), "value", show_header=False)
     for key in (
         "slug", "name", "facility_type", "operator", "country", "admin1", "latitude", "longitude",
         "capacity_value", "capacity_unit", "capacity_raw", "capacity_mtpa", "capacity_kbd", "capacity_mw",
@@ -117,7 +117,7 @@ def show_command(ctx: typer.Context, slug: Annotated[str, typer.Argument(help="S
     table.add_row("aliases", aliases or "-")
     table.add_row("external ids", ", ".join(facility["external_ids"]) or "-")
     console.print(table)
-    events = Table("event", "date", "effect", "confidence", "match", "km")
+    events = Table(Column("event", no_wrap=True), Column("date", no_wrap=True), "effect", "confidence", "match", "km")
     for event in facility["events"]:
         events.add_row(
             event["public_id"], str(event["event_date"]), event["effect"] or "-", event["confidence"],
@@ -181,7 +181,7 @@ def offline_command(
         frame.to_csv(out, index=False)
         console.print(f"wrote {len(frame)} rows to {out}")
         return
-    table = Table("date", "country", "Mt/yr", "kb/d", "MW", "facilities", "share")
+    table = Table(Column("date", no_wrap=True), "country", "Mt/yr", "kb/d", "MW", "facilities", "share")
     for row in frame.itertuples(index=False):
         share = "-" if row.share != row.share else f"{100 * row.share:.1f}%"
         table.add_row(

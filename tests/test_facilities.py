@@ -1,0 +1,318 @@
+"""The facility gazetteer: parsing, bundled import, merge rule, quarantine, event matching, CLI."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from events.cli import run
+from events.errors import InputError, NotFoundError
+from events.facilities import (
+    bundled_path,
+    detect_schema,
+    get_facility,
+    import_bundled,
+    import_facilities,
+    list_facilities,
+    match_events,
+    read_facilities,
+    to_record,
+)
+from events.models import Event, EventRevision, Facility, FacilityAlias, FacilityExternalId, IngestRun, RejectedRow
+from events.records import RejectedRecord
+from events.units import mtpa_to_kbd
+
+
+def _record(props: dict, geometry=None, schema: str | None = None, **kw):
+    return to_record(
+        props, geometry, schema=schema or detect_schema(props), file="f.csv", line=2, raw=json.dumps(props), **kw
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Pure parsing
+# ------------------------------------------------------------------------------------------------
+
+
+def test_bundled_gazetteer_content() -> None:
+    rows = list(csv.DictReader(bundled_path().open(encoding="utf-8")))
+    refineries = [r for r in rows if r["facility_type"] == "refinery" and r["country"] == "RU"]
+    assert len(refineries) >= 25
+    assert len({r["slug"] for r in rows}) == len(rows)
+    for row in rows:
+        assert row["data_source"], row["slug"]
+        assert -90 <= float(row["latitude"]) <= 90 and -180 <= float(row["longitude"]) <= 180
+        if row["capacity_mtpa"]:
+            assert float(row["capacity_kbd"]) == pytest.approx(mtpa_to_kbd(float(row["capacity_mtpa"])), abs=0.1)
+    names = " ".join(r["name"] + "|" + r["aliases"] for r in rows)
+    for wanted in (
+        "Kirishi", "Ryazan", "Volgograd", "Tuapse", "Novokuibyshevsk", "Syzran", "Saratov", "Afipsky", "Ilsky",
+        "Novoshakhtinsk", "YANOS", "Kapotnya", "Ukhta", "Salavat", "Ufa", "NORSI", "Orsk", "Astrakhan GPZ",
+        "Krasnodar", "Slavyansk", "Komsomolsk", "Omsk", "Angarsk", "Achinsk", "Antipinsky", "Primorsk",
+        "Ust-Luga", "Sheskharis", "Tikhoretsk", "Burshtyn", "Ladyzhyn", "Trypilska", "Zmiivska", "Kurakhove",
+        "Vuhlehirska", "Dnipro HPP", "Kyiv CHP-5", "Kyiv CHP-6", "Zaporizhzhia NPP",
+    ):  # fmt: skip
+        assert wanted in names, wanted
+
+
+def test_osm_tags_are_read_with_free_text_capacity() -> None:
+    from shapely.geometry import Polygon
+
+    site = Polygon([(25.88, 51.32), (25.90, 51.32), (25.90, 51.34), (25.88, 51.34)])
+    props = {
+        "osm_id": 123, "osm_type": "way", "power": "plant", "name": "Рівненська АЕС",
+        "station_name_en": "Rivne NPP", "plant:output:electricity": "2.835 GW", "operator": "Енергоатом",
+    }  # fmt: skip
+    record = _record(props, site)
+    assert record.facility_type == "power_plant"
+    assert (record.capacity_value, record.capacity_unit, record.capacity_mw) == (2.835, "GW", 2835.0)
+    assert record.external_ids == [("osm", "way/123")]
+    assert ("Rivne NPP", None) in record.aliases
+    assert record.geometry_wkt.startswith("POLYGON")
+    assert record.country == "UA" and record.admin1 == "Rivne"
+    assert record.data_source.startswith("OpenStreetMap")
+
+
+def test_unparsable_capacity_is_kept_with_a_warning() -> None:
+    record = _record({"osm_id": 1, "osm_type": "node", "power": "plant", "plant:output:electricity": "yes"})
+    assert record.capacity_value is None and record.capacity_raw == "yes"
+    assert record.unnamed and record.name == "Unnamed plant (osm node/1)"
+    assert "states no amount" in record.warnings[0].reason
+
+
+def test_gogi_and_gppd_schemas() -> None:
+    gogi = {"MD_Country": "Russian Federation", "Operator": " OJSC Syzran Refinery", "Type": " Oil Refinery",
+            "MD_Source": "http://example.org"}  # fmt: skip
+    from shapely.geometry import Point
+
+    record = _record(gogi, Point(48.394, 53.080))
+    assert detect_schema(gogi) == "gogi"
+    assert (record.name, record.facility_type, record.country) == ("OJSC Syzran Refinery", "refinery", "RU")
+    assert record.external_ids == [("gogi", "RU:ojsc-syzran-refinery")]
+    gppd = {"gppd_idnr": "WRI1234", "name": "Plant X", "capacity_mw": "1578,6", "primary_fuel": "Coal",
+            "country": "UKR", "latitude": "48.5", "longitude": "35.0"}  # fmt: skip
+    record = _record(gppd)
+    assert (record.facility_type, record.capacity_mw, record.country) == ("power_plant", 1578.6, "UA")
+    assert record.external_ids == [("wri", "WRI1234")]
+
+
+@pytest.mark.parametrize(
+    ("props", "column", "reason"),
+    [
+        ({"name": "X", "facility_type": "refinery", "latitude": "95", "longitude": "30"}, "latitude", "out of range"),
+        ({"name": "X", "facility_type": "refinery", "latitude": "abc", "longitude": "30"}, "latitude", "not a number"),
+        ({"name": "X", "facility_type": "refinery", "latitude": "50"}, "longitude", "missing"),
+        ({"name": "X", "facility_type": "castle", "latitude": "50", "longitude": "30"}, "facility_type", "unknown"),
+        ({"name": "Somewhere", "latitude": "50", "longitude": "30"}, "facility_type", "cannot tell"),
+        ({"facility_type": "refinery", "latitude": "50", "longitude": "30"}, "name", "no name"),
+        (
+            {"name": "Kirishi", "facility_type": "refinery", "country": "RU", "lat": "32.07", "lon": "59.48"},
+            "latitude",
+            "swapped",
+        ),
+    ],
+)
+def test_bad_rows_are_rejected_with_column_and_reason(props: dict, column: str, reason: str) -> None:
+    result = _record(props)
+    assert isinstance(result, RejectedRecord)
+    assert any(p.column == column and reason in p.reason for p in result.problems), result.problems
+
+
+def test_type_is_inferred_from_names_or_given_default() -> None:
+    assert _record({"name": "Новошахтинский НПЗ", "lat": "47.8", "lon": "39.9"}).facility_type == "refinery"
+    assert _record({"name": "Kyiv CHP-5", "lat": "50.4", "lon": "30.6"}).facility_type == "power_plant"
+    assert _record({"name": "Site", "lat": "50", "lon": "30"}, default_type="oil_depot").facility_type == "oil_depot"
+
+
+def test_read_facilities_refuses_unknown_inputs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        list(read_facilities(tmp_path / "missing.csv"))
+    (tmp_path / "x.xlsx").write_bytes(b"PK")
+    with pytest.raises(InputError, match="cannot tell the format"):
+        list(read_facilities(tmp_path / "x.xlsx"))
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="JSON"):
+        list(read_facilities(tmp_path / "bad.json"))
+    with pytest.raises(InputError, match="unknown facility type"):
+        list(read_facilities(bundled_path(), facility_type="castle"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Database: both backends
+# ------------------------------------------------------------------------------------------------
+
+
+def _count(engine: Engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_bundled_import_is_idempotent(engine: Engine) -> None:
+    first = import_bundled(engine)
+    assert first.created == first.read >= 50 and first.rejected == 0
+    again = import_bundled(engine)
+    assert (again.created, again.matched, again.unchanged) == (0, 0, first.read)
+    assert _count(engine, Facility) == first.read
+    with engine.connect() as conn:
+        kirishi = get_facility(conn, "ru-kirishi-kinef")
+    with Session(engine) as session:
+        run = session.scalars(select(IngestRun).order_by(IngestRun.id)).all()
+    assert kirishi["capacity_mtpa"] == 20.1 and kirishi["capacity_kbd"] == pytest.approx(403.7)
+    assert {"alias": "Киришский НПЗ", "language": "ru"} in kirishi["aliases"]
+    assert kirishi["external_ids"] == ["gazetteer:ru-kirishi-kinef"]
+    assert kirishi["admin1"] == "Leningrad"
+    assert [r.kind for r in run] == ["facilities", "facilities"]
+    assert run[0].rows_inserted == first.read and run[1].rows_unchanged == first.read
+
+
+def test_second_source_matches_instead_of_duplicating(engine: Engine, tmp_path: Path) -> None:
+    import_bundled(engine)
+    other = tmp_path / "other.csv"
+    other.write_text(
+        "name,facility_type,latitude,longitude,capacity\n"
+        "Новокуйбышевский НПЗ,refinery,53.276,50.463,8.8 Mt\n"  # the wrong JSON coordinates, 45 km off
+        "JSC Salavatenergyorgsintez,refinery,53.406,55.888,\n"  # operator name, same site
+        "Ufimsky,refinery,54.849,56.092,\n"  # one of Ufa's three refineries
+        "Brand new refinery,refinery,61.0,70.0,3 Mt/yr\n",
+        encoding="utf-8",
+    )
+    before = _count(engine, Facility)
+    report = import_facilities(engine, other)
+    assert (report.matched, report.created, report.rejected) == (3, 1, 0)
+    assert {(m[1], m[2]) for m in report.matches} == {
+        ("ru-novokuibyshevsk", "name"), ("ru-salavat", "radius"), ("ru-ufa-ufimsky", "name"),
+    }  # fmt: skip
+    assert _count(engine, Facility) == before + 1
+    with engine.connect() as conn:
+        novo = get_facility(conn, "ru-novokuibyshevsk")
+        new = get_facility(conn, "other:brand-new-refinery")
+    assert novo["latitude"] == 53.118  # the first source's coordinates are kept
+    assert "other:novokuybyshevskiy-npz" in novo["external_ids"]
+    assert new["capacity_mtpa"] == 3.0 and new["country"] == "RU"
+    # Re-importing the second file changes nothing.
+    again = import_facilities(engine, other)
+    assert (again.created, again.matched, again.unchanged) == (0, 0, 4)
+
+
+def test_bad_rows_go_to_quarantine_and_good_rows_load(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "name,facility_type,latitude,longitude,plant:output:electricity\n"
+        'Good plant,power_plant,50.1,30.1,"1578,6 MW"\n'
+        "Bad lat,power_plant,123,30.1,5 MW\n"
+        "Odd cap,power_plant,50.3,30.3,yes\n",
+        encoding="utf-8",
+    )
+    report = import_facilities(engine, path)
+    assert (report.read, report.created, report.rejected) == (3, 2, 1)
+    assert any("states no amount" in w.reason for w in report.warnings)
+    with Session(engine) as session:
+        rejected = session.scalars(select(RejectedRow)).one()
+        run = session.scalars(select(IngestRun)).one()
+        plant = session.scalars(select(Facility).where(Facility.name == "Good plant")).one()
+    assert (rejected.line_number, rejected.file_path, rejected.run_id) == (3, str(path), run.id)
+    assert rejected.reasons[0]["column"] == "latitude" and "out of range" in rejected.reasons[0]["reason"]
+    assert rejected.raw_row == "Bad lat,power_plant,123,30.1,5 MW"
+    assert (run.kind, run.status, run.rows_rejected) == ("facilities", "committed", 1)
+    assert plant.capacity_mw == 1578.6
+
+
+def test_aliases_and_external_ids_are_rows(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "osm.geojson"
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [24.656, 49.211]},
+        "properties": {"osm_id": 77, "osm_type": "node", "power": "plant", "name": "Бурштинська ТЕС",
+                       "plant:output:electricity": "2300 MW"},
+    }  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    import_bundled(engine)
+    report = import_facilities(engine, path)
+    assert report.matches == [("Бурштинська ТЕС", "ua-burshtyn-tpp", "name")]
+    with engine.connect() as conn:
+        ids = conn.execute(select(FacilityExternalId.scheme, FacilityExternalId.value)).all()
+        alias_count = conn.execute(select(func.count()).select_from(FacilityAlias)).scalar_one()
+    assert ("osm", "node/77") in ids
+    assert alias_count > 100
+
+
+def test_list_show_and_not_found(engine: Engine) -> None:
+    import_bundled(engine)
+    with engine.connect() as conn:
+        plants = list_facilities(conn, facility_type="power_plant", country="ua")
+        assert plants and all(p["facility_type"] == "power_plant" and p["country"] == "UA" for p in plants)
+        assert all(p["events"] == 0 for p in plants)
+        assert get_facility(conn, "gazetteer:ua-dnipro-hpp")["slug"] == "ua-dnipro-hpp"
+        with pytest.raises(NotFoundError):
+            get_facility(conn, "nowhere")
+
+
+def _add_event(conn, n: int, lat: float, lon: float, **values) -> int:
+    row = {
+        "public_id": f"SDB-MATCH{n:07d}", "event_date": dt.date(2024, 3, n), "latitude": lat, "longitude": lon,
+        "geo_precision": "exact", "geocoded_by": "coordinates", "confidence": "likely", **values,
+    }  # fmt: skip
+    return conn.execute(insert(Event.__table__).returning(Event.__table__.c.id), row).scalar_one()
+
+
+def test_match_events_links_and_records_revisions(engine: Engine) -> None:
+    with engine.begin() as conn:
+        near = _add_event(conn, 1, 44.11, 39.10)  # ~1 km from Tuapse refinery
+        named = _add_event(conn, 2, 59.47, 32.02, facility_name_reported="KINEF", country="RU")
+        manual = _add_event(conn, 3, 44.11, 39.10, facility_match="manual")
+        far = _add_event(conn, 4, 60.0, 100.0)
+    empty = match_events(engine)
+    assert (empty.examined, empty.unchanged, empty.manual_kept) == (4, 3, 1)
+    import_bundled(engine)
+    report = match_events(engine, radius_km=3.0)
+    assert (report.linked, report.unchanged, report.manual_kept) == (2, 1, 1)
+    with Session(engine) as session:
+        rows = {r.id: r for r in session.scalars(select(Event))}
+        revisions = session.scalars(select(EventRevision).order_by(EventRevision.id)).all()
+        tuapse = session.scalar(select(Facility.id).where(Facility.slug == "ru-tuapse"))
+    assert (rows[near].facility_id, rows[near].facility_match) == (tuapse, "nearest")
+    assert 0 < rows[near].facility_distance_km < 3
+    assert rows[named].facility_match == "alias"
+    assert rows[manual].facility_id is None and rows[far].facility_id is None
+    assert {r.event_id for r in revisions} == {near, named}
+    assert all(r.action == "update" and r.changed_by == "facilities match" for r in revisions)
+    assert revisions[0].previous == {"facility_id": None, "facility_match": None, "facility_distance_km": None}
+    # Re-running changes nothing; a smaller radius unlinks the nearest-only link.
+    assert match_events(engine).unchanged == 3
+    narrow = match_events(engine, radius_km=0.5)
+    assert narrow.unlinked == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# CLI
+# ------------------------------------------------------------------------------------------------
+
+
+def test_cli_import_list_show_match_offline(db_url: str, tmp_path: Path, capsys) -> None:
+    assert run(["--db", db_url, "facilities", "import", "--bundled"]) == 0
+    assert "created" in capsys.readouterr().out
+    assert run(["--db", db_url, "facilities", "list", "--type", "refinery", "--country", "RU"]) == 0
+    out = capsys.readouterr().out
+    assert "ru-kirishi-kinef" in out and "ua-burshtyn-tpp" not in out
+    assert run(["--db", db_url, "facilities", "show", "ru-ryazan"]) == 0
+    assert "Рязанский НПЗ" in capsys.readouterr().out
+    assert run(["--db", db_url, "facilities", "match"]) == 0
+    assert "examined 0 events" in capsys.readouterr().out
+    out_csv = tmp_path / "offline.csv"
+    assert run(["--db", db_url, "facilities", "offline", "--outage", "shutdown=45", "--out", str(out_csv)]) == 0
+    assert out_csv.read_text().startswith("date,country,offline_mtpa")
+
+
+def test_cli_errors_are_clear(db_url: str, capsys) -> None:
+    assert run(["--db", db_url, "facilities", "import"]) == 1
+    assert "give either FILE or --bundled" in capsys.readouterr().err
+    assert run(["--db", db_url, "facilities", "show", "nowhere"]) == 1
+    assert "no facility 'nowhere'" in capsys.readouterr().err
+    assert run(["--db", db_url, "facilities", "offline", "--outage", "shutdown"]) == 1
+    assert "EFFECT=DAYS" in capsys.readouterr().err
