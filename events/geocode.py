@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, select
@@ -40,6 +41,8 @@ DEFAULT_FUZZY_THRESHOLD = 88.0
 #: A point this close (degrees, ~5-10 km) outside every simplified outline still gets the nearest
 #: country: refineries, terminals and depots sit on coasts the simplified outlines cut off.
 COAST_TOLERANCE_DEG = 0.1
+#: Countries whose admin-1 regions are bundled in admin1.geojson.
+ADMIN1_COUNTRIES = frozenset({"UA", "RU", "BY", "MD"})
 #: Size of the grid cells of the facility index in degrees.
 GRID_DEG = 0.1
 KM_PER_DEG_LAT = 111.2
@@ -120,45 +123,76 @@ def _data_file(name: str) -> Any:
     return resources.files("events") / "data" / name
 
 
-@dataclass
 class _PolygonIndex:
-    """An STRtree over bundled polygons with their properties."""
+    """Bundled polygons with a grid index: each cell knows the polygons that may hold its points.
 
-    geometries: list[shapely.Geometry]
-    properties: list[dict[str, Any]]
-    tree: shapely.STRtree
+    Cells lying wholly inside one polygon answer without any geometry test; border cells test only
+    their candidate polygons (prepared, ``contains_xy``); cells with no polygon within the coast
+    tolerance answer None at once. This keeps a look-up at a few microseconds.
+    """
+
+    def __init__(self, geometries: list[shapely.Geometry], properties: list[dict[str, Any]], cell_deg: float):
+        self.geometries = geometries
+        self.properties = properties
+        self.cell_deg = cell_deg
+        self.inside: dict[tuple[int, int], int] = {}
+        self.near: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for index, geometry in enumerate(geometries):
+            shapely.prepare(geometry)
+            # Index each part on its own: a region crossing the antimeridian has a world-wide bbox.
+            for part in shapely.get_parts(geometry):
+                self._index_part(index, part)
+
+    def _index_part(self, index: int, part: shapely.Geometry) -> None:
+        g, tol = self.cell_deg, COAST_TOLERANCE_DEG
+        x0, y0, x1, y1 = part.bounds
+        cols = range(math.floor((x0 - tol) / g), math.floor((x1 + tol) / g) + 1)
+        rows = range(math.floor((y0 - tol) / g), math.floor((y1 + tol) / g) + 1)
+        cells = [(r, c) for r in rows for c in cols]
+        xs = np.array([c * g for _, c in cells])
+        ys = np.array([r * g for r, _ in cells])
+        shapely.prepare(part)
+        near = shapely.intersects(part, shapely.box(xs - tol, ys - tol, xs + g + tol, ys + g + tol))
+        inside = np.zeros(len(cells), dtype=bool)
+        # Only cells near the part can be inside it; test those alone.
+        inside[near] = shapely.contains_properly(part, shapely.box(xs[near], ys[near], xs[near] + g, ys[near] + g))
+        for cell, is_near, is_inside in zip(cells, near, inside, strict=True):
+            if is_inside:
+                self.inside[cell] = index
+            elif is_near:
+                self.near[cell].append(index)
 
     @classmethod
-    def load(cls, name: str) -> _PolygonIndex:
+    def load(cls, name: str, cell_deg: float) -> _PolygonIndex:
         collection = json.loads(_data_file(name).read_text(encoding="utf-8"))
-        geometries, properties = [], []
-        for feature in collection["features"]:
-            geometry = shapely.geometry.shape(feature["geometry"])
-            shapely.prepare(geometry)
-            geometries.append(geometry)
-            properties.append(feature["properties"])
-        return cls(geometries, properties, shapely.STRtree(geometries))
+        geometries = [shapely.geometry.shape(f["geometry"]) for f in collection["features"]]
+        return cls(geometries, [f["properties"] for f in collection["features"]], cell_deg)
 
-    def locate(self, latitude: float, longitude: float) -> dict[str, Any] | None:
-        """Properties of the polygon holding the point, else of the nearest one within the coast tolerance."""
+    def locate(self, latitude: float, longitude: float, *, tolerance: bool = True) -> dict[str, Any] | None:
+        """Properties of the polygon holding the point, else (``tolerance``) of the nearest one close by."""
+        cell = (math.floor(latitude / self.cell_deg), math.floor(longitude / self.cell_deg))
+        index = self.inside.get(cell)
+        if index is not None:
+            return self.properties[index]
+        candidates = self.near.get(cell, ())
+        for index in candidates:
+            if shapely.contains_xy(self.geometries[index], longitude, latitude):
+                return self.properties[index]
+        if not tolerance or not candidates:
+            return None
         point = shapely.Point(longitude, latitude)
-        hits = self.tree.query(point, predicate="intersects")
-        if len(hits):
-            return self.properties[int(min(hits))]
-        nearest = self.tree.query_nearest(point, max_distance=COAST_TOLERANCE_DEG)
-        if len(nearest):
-            return self.properties[int(min(nearest))]
-        return None
+        distance, index = min((shapely.distance(self.geometries[i], point), i) for i in candidates)
+        return self.properties[index] if distance <= COAST_TOLERANCE_DEG else None
 
 
 @functools.cache
 def _countries() -> _PolygonIndex:
-    return _PolygonIndex.load("countries.geojson")
+    return _PolygonIndex.load("countries.geojson", cell_deg=1.0)
 
 
 @functools.cache
 def _admin1() -> _PolygonIndex:
-    return _PolygonIndex.load("admin1.geojson")
+    return _PolygonIndex.load("admin1.geojson", cell_deg=0.25)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -199,10 +233,18 @@ def admin1_at(latitude: float, longitude: float) -> tuple[str | None, str | None
     """
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None, None
-    found = _admin1().locate(latitude, longitude)
+    admin1 = _admin1()
+    found = admin1.locate(latitude, longitude, tolerance=False)
     if found is not None:
         return found["country"], found["admin1"]
-    return country_at(latitude, longitude), None
+    country = country_at(latitude, longitude)
+    if country is not None and country not in ADMIN1_COUNTRIES:
+        return country, None
+    # Near a simplified coast or border of a covered country: take the region a few km away.
+    found = admin1.locate(latitude, longitude)
+    if found is not None and (country is None or found["country"] == country):
+        return found["country"], found["admin1"]
+    return country, None
 
 
 def likely_swapped(latitude: float, longitude: float, country: str | None) -> bool:
