@@ -316,3 +316,23 @@ def test_cli_errors_are_clear(db_url: str, capsys) -> None:
     assert "no facility 'nowhere'" in capsys.readouterr().err
     assert run(["--db", db_url, "facilities", "offline", "--outage", "shutdown"]) == 1
     assert "EFFECT=DAYS" in capsys.readouterr().err
+
+
+def test_geopackage_import(engine: Engine, tmp_path: Path) -> None:
+    import geopandas
+    from shapely.geometry import Point
+
+    frame = geopandas.GeoDataFrame(
+        {"name": ["Depot A", "Depot B"], "facility_type": ["oil_depot", "oil_depot"], "capacity": ["", "bad"]},
+        geometry=[Point(37.0, 55.0), Point(37.5, 55.5)],
+        crs=4326,
+    ).to_crs(3857)  # the reader reprojects to WGS 84
+    path = tmp_path / "depots.gpkg"
+    frame.to_file(path, driver="GPKG")
+    report = import_facilities(engine, path)
+    assert (report.read, report.created, report.rejected) == (2, 2, 0)
+    assert any(w.column == "capacity" for w in report.warnings)
+    with engine.connect() as conn:
+        depot = get_facility(conn, "depots:depot-a")
+    assert depot["latitude"] == pytest.approx(55.0) and depot["longitude"] == pytest.approx(37.0)
+    assert depot["country"] == "RU" and depot["admin1"]
