@@ -146,6 +146,7 @@ from events.cli_sql import register as _register_sql; _register_sql(app)  # noqa
 from events.cli_ingest import register as _register_ingest; _register_ingest(app)  # noqa: E402, E702, I001
 from events.cli_map import register as _register_map; _register_map(app)  # noqa: E402, E702, I001
 from events.cli_facilities import register as _register_facilities; _register_facilities(app)  # noqa: E402, E702, I001
+from events.cli_demo import register as _register_demo; _register_demo(app)  # noqa: E402, E702, I001
 # --- command groups: end ---
 
 

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import geopandas as gpd
 import typer
 
-from events import geocode, vocab
+from events import vocab
 from events.cli_common import console, err_console, state
 from events.errors import InputError
-from events.selection import EventFilter, parse_bbox, select_events, select_facilities
-from maps.errors import MapDataError
-from maps.render import DEFAULT_TITLE, build_map, write_map
+from events.mapping import check_output, make_map, save_map
+from events.selection import EventFilter, parse_bbox
+from maps.render import DEFAULT_TITLE
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -30,18 +28,6 @@ def _date(value: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
-
-
-def _regions(events: gpd.GeoDataFrame, countries: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Admin-1 regions of the countries on the map (all of them would bloat the file)."""
-    wanted = set(countries) or {c for c in events["country"].dropna().unique()}
-    regions = geocode.admin1_regions()
-    return regions[regions["country"].isin(wanted)].reset_index(drop=True)
-
-
-def _basemap() -> gpd.GeoDataFrame:
-    with resources.as_file(geocode.countries_path()) as file:
-        return gpd.read_file(file)
 
 
 def _size(n_bytes: int) -> str:
@@ -92,33 +78,15 @@ def map_command(
         bbox=parse_bbox(bbox) if bbox else None,
         where=where,
     )
-    if not out.parent.exists():
-        raise InputError(f"directory {out.parent} does not exist", hint="create it or choose another --out path")
+    check_output(out)
     engine = state(ctx).engine(read_only=True)
     try:
-        events = select_events(engine, flt)
-        facilities = (
-            None
-            if no_facilities
-            else select_facilities(engine, countries=flt.countries, facility_types=flt.facility_types, bbox=flt.bbox)
+        fmap = make_map(
+            engine, flt, offline=offline, title=title, with_facilities=not no_facilities, with_regions=not no_regions
         )
     finally:
         engine.dispose()
-    regions = None if no_regions or not len(events) else _regions(events, flt.countries)
-    try:
-        fmap = build_map(
-            events,
-            facilities=facilities,
-            regions=regions,
-            basemap=_basemap() if offline else None,
-            offline=offline,
-            title=title,
-        )
-        size = write_map(fmap, out)
-    except MapDataError as exc:
-        raise InputError(f"cannot draw the selected events: {exc}") from exc
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    size = save_map(fmap, out)
     summary = fmap.summary
     if not summary["events"]:
         err_console.print("[yellow]Warning:[/] no events match the filters; the map shows no events.", highlight=False)

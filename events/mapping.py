@@ -1,0 +1,120 @@
+"""Compose a map from the database: select events, facilities and regions, hand them to ``maps``.
+
+``maps/`` never sees a database; this module is the bridge the CLI (``strikedb map``) and the
+demo share.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+from sqlalchemy import Engine
+
+from events import geocode
+from events.errors import InputError
+from events.selection import EventFilter, select_events, select_facilities
+from maps.errors import MapDataError
+from maps.render import DEFAULT_TITLE, StrikeMap, build_map, write_map
+
+
+def regions_for(events: gpd.GeoDataFrame, countries: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """Return the admin-1 regions of the countries on the map (all of them would bloat the file).
+
+    Parameters
+    ----------
+    events : geopandas.GeoDataFrame
+        Selected events (their ``country`` column decides the regions when ``countries`` is empty).
+    countries : tuple of str
+        ISO 3166-1 alpha-2 codes the user filtered on.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``country``, ``admin1``, ``geometry``.
+    """
+    wanted = set(countries) or {c for c in events["country"].dropna().unique()}
+    regions = geocode.admin1_regions()
+    return regions[regions["country"].isin(wanted)].reset_index(drop=True)
+
+
+def basemap() -> gpd.GeoDataFrame:
+    """Return the bundled country outlines used as the offline basemap."""
+    with resources.as_file(geocode.countries_path()) as file:
+        return gpd.read_file(file)
+
+
+def make_map(
+    engine: Engine,
+    flt: EventFilter | None = None,
+    *,
+    offline: bool = False,
+    title: str = DEFAULT_TITLE,
+    with_facilities: bool = True,
+    with_regions: bool = True,
+) -> StrikeMap:
+    """Select from the database and build the folium map.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        Preferably read-only (``--where`` is raw SQL); the selection runs read-only anyway.
+    flt : EventFilter, optional
+        Which events to draw; all when omitted.
+    offline : bool
+        Inline every script and use the bundled outlines instead of tiles.
+    title : str
+        Shown on the map and as the page title.
+    with_facilities, with_regions : bool
+        Include the facilities layer and the strikes-per-region layer.
+
+    Returns
+    -------
+    maps.render.StrikeMap
+
+    Raises
+    ------
+    InputError
+        When the selected data cannot be drawn.
+    """
+    flt = flt or EventFilter()
+    events = select_events(engine, flt)
+    facilities = (
+        select_facilities(engine, countries=flt.countries, facility_types=flt.facility_types, bbox=flt.bbox)
+        if with_facilities
+        else None
+    )
+    regions = regions_for(events, flt.countries) if with_regions and len(events) else None
+    try:
+        return build_map(
+            events,
+            facilities=facilities,
+            regions=regions,
+            basemap=basemap() if offline else None,
+            offline=offline,
+            title=title,
+        )
+    except MapDataError as exc:
+        raise InputError(f"cannot draw the selected events: {exc}") from exc
+
+
+def check_output(out: Path) -> None:
+    """Raise :class:`InputError` unless ``out`` can be created (checked before any work is done)."""
+    if not out.parent.exists():
+        raise InputError(f"directory {out.parent} does not exist", hint="create it or choose another --out path")
+
+
+def save_map(strike_map: StrikeMap, out: Path) -> int:
+    """Write the map to ``out`` atomically and return its size in bytes.
+
+    Raises
+    ------
+    InputError
+        When the directory is missing or the file cannot be written.
+    """
+    check_output(out)
+    try:
+        return write_map(strike_map, out)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
