@@ -98,9 +98,17 @@ def fold(text: str) -> str:
     str
         ``"kirishi"``; words separated by single spaces.
     """
+    if text.isascii():  # fast path: most names, and every GeoNames ASCII name
+        return " ".join(_ASCII_WORD.findall(text.lower()))
     lowered = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLIT)
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[^\W_]+", stripped))
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
+    return " ".join(_WORD.findall(stripped))
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")
+# Combining marks (accents) left by NFKD decomposition: "é" -> "e" + U+0301.
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def name_key(text: str) -> str:
