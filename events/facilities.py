@@ -419,7 +419,7 @@ def to_record(
     if name is None:
         problem("name", None, "no name: give a name column (or an id the name can be made from)")
     ftype = _facility_type(props, schema, name or "", default_type, problem)
-    operator = _get(props, "operator", "operator:en", "owner", "Operator", "Owner")
+    operator = _get(props, "operator", "operator:en", "owner", "Operator", "Owner", "Owner(s)", "Parent")
     country = _country(props, latitude, longitude, problem, warn)
     capacity = _capacity(props, schema, ftype, warn)
     if problems or name is None or ftype is None:
@@ -566,7 +566,7 @@ def _type_from_words(text: str) -> str | None:
 def _country(
     props: dict[str, Any], latitude: float | None, longitude: float | None, problem: Any, warn: Any
 ) -> str | None:
-    stated = _get(props, "country", "MD_Country", "country_long", "Country", "cc")
+    stated = _get(props, "country", "MD_Country", "country_long", "Country", "Country/Area", "cc")
     code = _country_code(str(stated)) if stated is not None else None
     if stated is not None and code is None:
         warn("country", stated, "unknown country name; taken from the coordinates instead")

@@ -102,6 +102,19 @@ def test_gogi_and_gppd_schemas() -> None:
     assert record.external_ids == [("wri", "WRI1234")]
 
 
+def test_gem_tracker_columns() -> None:
+    gem = {"GEM location ID": "L100000123", "GEM unit/phase ID": "G100000456", "Plant name": "Trypilska TPP",
+           "Capacity (MW)": "1800", "Country/Area": "Ukraine", "Latitude": "50.136", "Longitude": "30.744",
+           "Owner(s)": "Centrenergo", "Status": "retired"}  # fmt: skip
+    record = _record(gem)
+    assert detect_schema(gem) == "gem"
+    assert (record.name, record.facility_type, record.capacity_mw, record.country) == (
+        "Trypilska TPP", "power_plant", 1800.0, "UA",
+    )  # fmt: skip
+    assert ("gem", "L100000123") in record.external_ids and record.operator == "Centrenergo"
+    assert record.status == "retired" and record.data_source.startswith("Global Energy Monitor")
+
+
 @pytest.mark.parametrize(
     ("props", "column", "reason"),
     [
