@@ -289,7 +289,10 @@ def iter_physical_lines(path: Path, stream: BinaryIO, encoding: str) -> Iterator
         # A chunk may end between "\r" and "\n": hold the "\r" back until the next chunk.
         work = pending if final or not pending.endswith("\r") else pending[:-1]
         end = 0
-        for m in _LINE.finditer(work):
+        # Match only up to the last line break: scanning a long unterminated tail from every
+        # start position would be quadratic (a 64 KB field took 45 s).
+        last_break = max(work.rfind("\n"), work.rfind("\r")) + 1
+        for m in _LINE.finditer(work, 0, last_break):
             yield m.group()
             end = m.end()
         pending = pending[end:]
