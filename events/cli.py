@@ -42,7 +42,7 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar=ENV_VAR, help="Database URL or SQLite file [default: sqlite:///strikes.db]."),
+        typer.Option("--db", envvar=ENV_VAR, help="Database URL or SQLite file (default: sqlite:///strikes.db)."),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
