@@ -275,34 +275,42 @@ def iter_physical_lines(path: Path, stream: BinaryIO, encoding: str) -> Iterator
         than :data:`MAX_LINE_CHARS`.
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    pending = ""
+    # The unfinished last line is kept as a list of pieces and joined once its terminator arrives:
+    # appending to one string, or regex-scanning its tail on every chunk, is quadratic on long lines.
+    tail: list[str] = []
+    tail_chars = 0
+    held_cr = False
     consumed = 0
     while True:
         chunk = stream.read(CHUNK_BYTES)
         final = not chunk
         buffered = len(decoder.getstate()[0])
         try:
-            pending += decoder.decode(chunk, final=final)
+            text = decoder.decode(chunk, final=final)
         except UnicodeDecodeError as exc:
             raise _decode_error(path, encoding, consumed - buffered + exc.start, exc) from None
         consumed += len(chunk)
-        # A chunk may end between "\r" and "\n": hold the "\r" back until the next chunk.
-        work = pending if final or not pending.endswith("\r") else pending[:-1]
-        end = 0
-        # Match only up to the last line break: scanning a long unterminated tail from every
-        # start position would be quadratic (a 64 KB field took 45 s).
-        last_break = max(work.rfind("\n"), work.rfind("\r")) + 1
-        for m in _LINE.finditer(work, 0, last_break):
-            yield m.group()
-            end = m.end()
-        pending = pending[end:]
-        if len(pending) > MAX_LINE_CHARS:
+        if held_cr:
+            text, held_cr = "\r" + text, False
+        if not final and text.endswith("\r"):
+            # A chunk may end between "\r" and "\n": hold the "\r" back until the next chunk.
+            text, held_cr = text[:-1], True
+        last_break = max(text.rfind("\n"), text.rfind("\r")) + 1
+        if last_break:
+            complete = "".join(tail) + text[:last_break]
+            yield from (m.group() for m in _LINE.finditer(complete))
+            rest = text[last_break:]
+            tail, tail_chars = ([rest] if rest else []), len(rest)
+        elif text:
+            tail.append(text)
+            tail_chars += len(text)
+        if tail_chars > MAX_LINE_CHARS:
             raise InputError(
                 f"{path}: a line is longer than {MAX_LINE_CHARS // (1024 * 1024)} M characters; is this a CSV file?"
             )
         if final:
-            if pending:
-                yield pending
+            if tail:
+                yield "".join(tail)
             return
 
 
@@ -429,7 +437,7 @@ def open_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | 
     _raise_field_limit()
     stream = _open_binary(path)
     feeder = _LineFeeder(iter_physical_lines(path, stream, encoding))
-    reader = csv.reader(feeder, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    reader = csv.reader(feeder, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     state = {"line": 1}
     try:
         header_line, header = _read_header(path, reader, feeder, state)

@@ -53,7 +53,7 @@ def is_blank(text: str | None) -> bool:
     Returns
     -------
     bool
-        True when the cell carries no value (``""``, ``NA``, ``N/A``, ``null``, ``nan``, ``-``).
+        True when the cell carries no value (``""``, ``NA``, ``N/A``, ``null``, ``-``).
     """
     if text is None:
         return True
@@ -61,7 +61,7 @@ def is_blank(text: str | None) -> bool:
     return stripped == "" or stripped.lower() in _MISSING_MARKERS
 
 
-_MISSING_MARKERS = frozenset({"na", "n/a", "null", "nan", "-", "--", "—"})
+_MISSING_MARKERS = frozenset({"na", "n/a", "null", "-", "--", "—"})
 
 
 def _key(text: str) -> str:
