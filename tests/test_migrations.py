@@ -153,3 +153,21 @@ def test_migrations_ship_inside_the_package() -> None:
     versions = files("migrations") / "versions"
     assert any(p.name.endswith(".py") and p.name[0].isdigit() for p in versions.iterdir())
     assert (files("migrations") / "env.py").is_file()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sql", "SELECT 1"],
+        ["events", "list"],
+        ["facilities", "list"],
+        ["report", "monthly"],
+    ],
+)
+def test_commands_refuse_a_schema_behind_the_code(db_url: str, command: list[str], capsys) -> None:
+    engine = make_engine(db_url)
+    migrate.downgrade(engine, "0001")
+    engine.dispose()
+    assert run(["--db", db_url, *command]) == 1
+    err = capsys.readouterr().err
+    assert "strikedb db upgrade" in err and "0001" in err
