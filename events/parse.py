@@ -596,12 +596,13 @@ def plan_columns(
     fields: dict[str, int] = {}
     sources: dict[int, dict[str, int]] = {}
     extra: list[tuple[int, str]] = []
+    extra_names: set[str] = set()  # a set kept in step: rebuilding it per column was quadratic (100k columns)
     for index, name in enumerate(header):
         target = overrides.get(index) or _target_of(_norm_header(name))
         if target == ("ignore", 0):
             continue
         if target is None or target == ("extra", 0):
-            extra.append((index, _extra_name(name, index, extra)))
+            extra.append((index, _extra_name(name, index, extra_names)))
             continue
         field_name, group = target
         slot = sources.setdefault(group, {}) if field_name in SOURCE_FIELDS else fields
@@ -634,12 +635,12 @@ def _resolve_overrides(path: Path | str, header: list[str], column_map: dict[str
     return overrides
 
 
-def _extra_name(name: str, index: int, taken: list[tuple[int, str]]) -> str:
+def _extra_name(name: str, index: int, taken: set[str]) -> str:
     base = name.replace("\ufeff", "").strip() or f"column_{index + 1}"
-    names = {n for _, n in taken}
     candidate, n = base, 2
-    while candidate in names:
+    while candidate in taken:
         candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
     return candidate
 
 
