@@ -20,11 +20,11 @@ HERE = Path(__file__).resolve().parent
 
 #: Columns of a native strikedb CSV used by the cases (see docs/csv-format.md).
 HEADER = [
-    "event_date",
+    "date",
     "latitude",
     "longitude",
     "location",
-    "facility_name",
+    "facility",
     "facility_type",
     "country",
     "attack_type",
@@ -33,18 +33,18 @@ HEADER = [
     "description",
     "source_url",
     "source_title",
-    "source_publisher",
+    "publisher",
 ]
 
 
 def _row(**overrides: str) -> list[str]:
     """A valid row (Kirishi refinery, drone strike), with some cells replaced."""
     values = {
-        "event_date": "2025-08-14",
+        "date": "2025-08-14",
         "latitude": "59.4460",
         "longitude": "32.0300",
         "location": "Kirishi, Leningrad oblast",
-        "facility_name": "Kirishi refinery",
+        "facility": "Kirishi refinery",
         "facility_type": "refinery",
         "country": "RU",
         "attack_type": "drone",
@@ -53,7 +53,7 @@ def _row(**overrides: str) -> list[str]:
         "description": "Drone strike reported on the refinery",
         "source_url": "https://example.org/kirishi",
         "source_title": "Report",
-        "source_publisher": "Example News",
+        "publisher": "Example News",
     }
     unknown = set(overrides) - set(values)
     if unknown:
@@ -69,6 +69,10 @@ def _cell(text: str) -> str:
     return text
 
 
+def _line(row: list[str]) -> str:
+    return ",".join(_cell(c) for c in row)
+
+
 def _csv(rows: list[list[str]], *, header: list[str] | None = None, newline: str = "\n") -> str:
     lines = [",".join(_cell(c) for c in (header or HEADER))]
     lines += [",".join(_cell(c) for c in row) for row in rows]
@@ -77,7 +81,7 @@ def _csv(rows: list[list[str]], *, header: list[str] | None = None, newline: str
 
 def _dated(i: int, **overrides: str) -> list[str]:
     """A valid row with a distinct date and point, so rows never merge as duplicates."""
-    base = {"event_date": f"2025-0{1 + i % 9}-{10 + i}", "latitude": f"{50 + i * 0.37:.4f}"}
+    base = {"date": f"2025-0{1 + i % 9}-{10 + i}", "latitude": f"{50 + i * 0.37:.4f}"}
     base["longitude"] = f"{30 + i * 0.41:.4f}"
     base["description"] = f"Strike number {i}"
     base["source_url"] = f"https://example.org/report/{i}"
@@ -90,8 +94,8 @@ def _dated(i: int, **overrides: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 CYRILLIC_ROWS = [
-    _dated(0, location="Кириши, Ленинградская область", facility_name="КИНЕФ", description="Пожар на НПЗ"),
-    _dated(1, location="Рязань", facility_name="Рязанский НПЗ", description="Атака беспилотников"),
+    _dated(0, location="Кириши, Ленинградская область", facility="КИНЕФ", description="Пожар на НПЗ"),
+    _dated(1, location="Рязань", facility="Рязанский НПЗ", description="Атака беспилотников"),
 ]
 ITALIAN_ROWS = [
     _dated(0, location="Città di Tuapse, Krasnodar", description="Attacco con droni: è scoppiato un incendio"),
@@ -113,22 +117,26 @@ def latin1() -> bytes:
 
 def invalid_utf8() -> bytes:
     good = _csv([_dated(0), _dated(2)]).encode()
-    bad_row = ",".join(_dated(1)).encode().replace(b"Strike number 1", b"Strike \xff\xfe\xc3( number 1 \xed\xa0\x80")
+    bad_row = _line(_dated(1)).encode().replace(b"Strike number 1", b"Strike \xff\xfe\xc3( number 1 \xed\xa0\x80")
     return good + bad_row + b"\n"
 
 
 def nul_bytes() -> bytes:
     rows = _csv([_dated(0, description="before\x00after"), _dated(1)]).encode()
-    return rows + b"\x00\x00\x00\n" + ",".join(_dated(2)).encode() + b"\n"
+    return rows + b"\x00\x00\x00\n" + _line(_dated(2)).encode() + b"\n"
+
+
+#: Placeholder for a cell written without CSV quoting (to break the quoting on purpose).
+RAW = "@@raw@@"
 
 
 def unbalanced_quotes() -> bytes:
-    rows = [",".join(_dated(0)), ",".join(_dated(1, description='"never closed')), ",".join(_dated(2))]
+    rows = [_line(_dated(0)), _line(_dated(1, description=RAW)).replace(RAW, '"never closed'), _line(_dated(2))]
     return (",".join(HEADER) + "\n" + "\n".join(rows) + "\n").encode()
 
 
 def stray_quote() -> bytes:
-    rows = [",".join(_dated(0, description='a "quoted" word inside')), ",".join(_dated(1))]
+    rows = [_line(_dated(0, description=RAW)).replace(RAW, 'a "quoted" word inside'), _line(_dated(1))]
     return (",".join(HEADER) + "\n" + "\n".join(rows) + "\n").encode()
 
 
@@ -137,7 +145,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1+2", '\r=H
 
 def formula_cells() -> bytes:
     rows = [
-        _dated(i, description=f, location=f"{f} town", facility_name=f, source_title=f, source_publisher=f)
+        _dated(i, description=f, location=f"{f} town", facility=f, source_title=f, publisher=f)
         for i, f in enumerate(FORMULAS)
     ]
     return _csv(rows).encode()
@@ -157,10 +165,10 @@ def html_js() -> bytes:
         _dated(
             i,
             location=p,
-            facility_name=p,
+            facility=p,
             description=p,
             source_title=p,
-            source_publisher=p,
+            publisher=p,
             source_url=f"https://example.org/{i}?q=<script>alert({i})</script>",
         )
         for i, p in enumerate(HTML_PAYLOADS)
@@ -195,7 +203,7 @@ BAD_DATES = ["0000-01-01", "9999-12-31", "0001-01-01", "10000-01-01", "2024-02-3
 
 
 def bad_dates() -> bytes:
-    rows = [_dated(i, event_date=d) for i, d in enumerate(BAD_DATES)]
+    rows = [_dated(i, date=d) for i, d in enumerate(BAD_DATES)]
     return _csv(rows).encode()
 
 
@@ -211,7 +219,7 @@ SQL_FRAGMENTS = [
 
 def sql_fragments() -> bytes:
     rows = [
-        _dated(i, location=s, facility_name=s, description=s, source_title=s, source_publisher=s)
+        _dated(i, location=s, facility=s, description=s, source_title=s, publisher=s)
         for i, s in enumerate(SQL_FRAGMENTS)
     ]
     return _csv(rows).encode()
@@ -231,25 +239,25 @@ def binary_garbage() -> bytes:
 
 
 def mixed_line_endings() -> bytes:
-    rows = [",".join(_dated(i)) for i in range(4)]
+    rows = [_line(_dated(i)) for i in range(4)]
     return (",".join(HEADER) + "\r\n" + rows[0] + "\n" + rows[1] + "\r" + rows[2] + "\r\n" + rows[3]).encode()
 
 
 def bom_in_middle() -> bytes:
     bom = "\ufeff"
     text = bom + ",".join(HEADER) + "\n"
-    text += ",".join(_dated(0, description=f"text{bom}with a BOM inside")) + "\n"
-    text += bom + ",".join(_dated(1)) + "\n"
-    text += ",".join(_dated(2, location=f"{bom}Kirishi")) + "\n"
+    text += _line(_dated(0, description=f"text{bom}with a BOM inside")) + "\n"
+    text += bom + _line(_dated(1)) + "\n"
+    text += _line(_dated(2, location=f"{bom}Kirishi")) + "\n"
     return text.encode()
 
 
 def ragged_rows() -> bytes:
     rows = [
-        ",".join(_dated(0)),
-        ",".join(_dated(1)[:5]),
-        ",".join([*_dated(2), "extra", "cells"]),
-        ",".join(_dated(3)),
+        _line(_dated(0)),
+        _line(_dated(1)[:5]),
+        _line([*_dated(2), "extra", "cells"]),
+        _line(_dated(3)),
     ]
     return (",".join(HEADER) + "\n" + "\n".join(rows) + "\n").encode()
 
@@ -269,9 +277,9 @@ def wide_columns() -> bytes:
     return _csv([row], header=header).encode()
 
 
-def long_line_no_newline() -> bytes:
+def long_line() -> bytes:
     # A 5 MB row with no line break at all after the header, and no final newline.
-    return (",".join(HEADER) + "\n" + ",".join(_dated(0, description="B" * (5 * 1024 * 1024)))).encode()
+    return (",".join(HEADER) + "\n" + _line(_dated(0, description="B" * (5 * 1024 * 1024)))).encode()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +288,15 @@ def long_line_no_newline() -> bytes:
 
 #: Outcomes: ``load`` (exit 0, every row stored), ``partial`` (exit 1, good rows stored, bad
 #: rows quarantined with reasons), ``refused`` (exit 1, clear error, nothing stored).
+
+
+UNBALANCED = "a quote opened and never closed: the next row is swallowed into the quarantined one"
+FORMULA_TEXT = "spreadsheet formulas (= + - @ tab CR) in every text field"
+HTML_TEXT = "HTML/JS in every text field; one javascript: source URL"
+COORD_TEXT = "NaN, inf, 1e309, out-of-range, hex and garbage coordinates"
+DATE_TEXT = "dates in year 0, 1, 9999, 10000, 30 February, 00/00/0000"
+LINE_ENDINGS = "CRLF, LF and CR line endings in one file, no final newline"
+BOM_TEXT = "a BOM at the start, inside cells (kept), and opening a line (that row's date is rejected)"
 
 
 @dataclass(frozen=True)
@@ -303,117 +320,27 @@ class Case:
 CASES: tuple[Case, ...] = (
     Case("utf16", "utf16_bom.csv", utf16, "load", 2, 0, "UTF-16 with BOM, Cyrillic text"),
     Case("cp1251", "cp1251.csv", cp1251, "refused", 0, 0, "Windows-1251 Cyrillic without --encoding"),
-    Case(
-        "cp1251_option",
-        "cp1251.csv",
-        cp1251,
-        "load",
-        2,
-        0,
-        "Windows-1251 with --encoding cp1251",
-        options=("--encoding", "cp1251"),
-    ),
+    Case("cp1251_option", "cp1251.csv", cp1251, "load", 2, 0, "Windows-1251", options=("--encoding", "cp1251")),
     Case("latin1", "latin1.csv", latin1, "refused", 0, 0, "Latin-1 Italian accents without --encoding"),
     Case("invalid_utf8", "invalid_utf8.csv", invalid_utf8, "refused", 0, 0, "UTF-8 with invalid byte sequences"),
-    Case("nul_bytes", "nul_bytes.csv", nul_bytes, "refused", 0, 0, "NUL bytes inside a field and on a line"),
-    Case("big_field", "big_field.csv", big_field, "partial", 1, 1, "one 10 MB quoted field", generated=True),
+    Case("nul_bytes", "nul_bytes.csv", nul_bytes, "partial", 2, 2, "NUL bytes inside a field and on a line"),
+    Case("big_field", "big_field.csv", big_field, "load", 2, 0, "one 10 MB quoted field", generated=True),
     Case("wide_columns", "wide_columns.csv", wide_columns, "load", 1, 0, "100,000 columns", generated=True),
-    Case(
-        "long_line",
-        "long_line.csv",
-        long_line_no_newline,
-        "partial",
-        0,
-        1,
-        "a 5 MB row without any newline",
-        generated=True,
-    ),
-    Case(
-        "unbalanced_quotes",
-        "unbalanced_quotes.csv",
-        unbalanced_quotes,
-        "partial",
-        1,
-        1,
-        "a quote opened and never closed (swallows the rest of the file)",
-    ),
+    Case("long_line", "long_line.csv", long_line, "load", 1, 0, "a 5 MB row, no newline at all", generated=True),
+    Case("unbalanced_quotes", "unbalanced_quotes.csv", unbalanced_quotes, "partial", 1, 1, UNBALANCED),
     Case("stray_quote", "stray_quote.csv", stray_quote, "load", 2, 0, "a quote in the middle of an unquoted cell"),
-    Case(
-        "formula_cells",
-        "formula_cells.csv",
-        formula_cells,
-        "load",
-        len(FORMULAS),
-        0,
-        "spreadsheet formulas (= + - @ tab CR) in every text field",
-    ),
-    Case(
-        "html_js",
-        "html_js.csv",
-        html_js,
-        "partial",
-        len(HTML_PAYLOADS),
-        1,
-        "HTML/JS in every text field; a javascript: source URL",
-    ),
-    Case(
-        "bad_coordinates",
-        "bad_coordinates.csv",
-        bad_coordinates,
-        "partial",
-        0,
-        len(BAD_COORDINATES),
-        "NaN, inf, 1e309, out-of-range, hex and garbage coordinates",
-    ),
-    Case(
-        "bad_dates",
-        "bad_dates.csv",
-        bad_dates,
-        "partial",
-        0,
-        len(BAD_DATES),
-        "dates in year 0, 1, 9999, 10000, 30 February",
-    ),
-    Case(
-        "sql_fragments",
-        "sql_fragments.csv",
-        sql_fragments,
-        "load",
-        len(SQL_FRAGMENTS),
-        0,
-        "SQL fragments in names and text",
-    ),
+    Case("formula_cells", "formula_cells.csv", formula_cells, "load", len(FORMULAS), 0, FORMULA_TEXT),
+    Case("html_js", "html_js.csv", html_js, "partial", len(HTML_PAYLOADS), 1, HTML_TEXT),
+    Case("bad_coordinates", "bad_coordinates.csv", bad_coordinates, "partial", 0, len(BAD_COORDINATES), COORD_TEXT),
+    Case("bad_dates", "bad_dates.csv", bad_dates, "partial", 0, len(BAD_DATES), DATE_TEXT),
+    Case("sql_fragments", "sql_fragments.csv", sql_fragments, "load", len(SQL_FRAGMENTS), 0, "SQL in names/text"),
     Case("empty", "empty.csv", empty, "refused", 0, 0, "a 0-byte file"),
     Case("header_only", "header_only.csv", header_only, "load", 0, 0, "a header and no rows"),
     Case("binary_garbage", "binary_garbage.csv", binary_garbage, "refused", 0, 0, "4 KB of random bytes"),
-    Case(
-        "mixed_line_endings",
-        "mixed_line_endings.csv",
-        mixed_line_endings,
-        "load",
-        4,
-        0,
-        "CRLF, LF and CR line endings in one file, no final newline",
-    ),
-    Case(
-        "bom_in_middle",
-        "bom_in_middle.csv",
-        bom_in_middle,
-        "load",
-        3,
-        0,
-        "a BOM at the start, at the start of a line and inside cells",
-    ),
+    Case("mixed_line_endings", "mixed_line_endings.csv", mixed_line_endings, "load", 4, 0, LINE_ENDINGS),
+    Case("bom_in_middle", "bom_in_middle.csv", bom_in_middle, "partial", 2, 1, BOM_TEXT),
     Case("ragged_rows", "ragged_rows.csv", ragged_rows, "partial", 2, 2, "rows with too few and too many cells"),
-    Case(
-        "duplicate_header",
-        "duplicate_header.csv",
-        duplicate_header,
-        "refused",
-        0,
-        0,
-        "the same column name twice in the header",
-    ),
+    Case("duplicate_header", "duplicate_header.csv", duplicate_header, "refused", 0, 0, "a column named twice"),
 )
 
 
