@@ -210,19 +210,20 @@ def report_key(record: EventRecord) -> str:
     return _sha(["nk", record.origin, record.event_date, record.date_precision, place, source_urls(record)])
 
 
-def _record_values(record: EventRecord) -> dict[str, Any]:
-    """Return a record's fields as a dict, sources as dicts (``asdict`` deep-copies: 10x slower)."""
-    values = dict(record.__dict__)
-    values["sources"] = [dict(source.__dict__) for source in record.sources]
-    return values
+_NOT_CONTENT = frozenset({"file", "line_number", "raw", "sources", "extra"})
 
 
 def content_hash(record: EventRecord) -> str:
-    """Return the hash of every value a record states (its position in the file excluded)."""
-    values = _record_values(record)
-    for positional in ("file", "line_number", "raw"):
-        values.pop(positional)
-    return _sha(values)
+    """Return the hash of every value a record states (its position in the file excluded).
+
+    Built from ``repr`` of (name, value) pairs in field order: deterministic and several times
+    cheaper than a JSON dump (hashing is a visible share of the per-row cost).
+    """
+    parts: list[Any] = [(k, v) for k, v in record.__dict__.items() if k not in _NOT_CONTENT]
+    parts.append(("sources", tuple(tuple(s.__dict__.items()) for s in record.sources)))
+    if record.extra:
+        parts.append(("extra", _canonical(record.extra)))
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def public_id_for(key: str) -> str:
