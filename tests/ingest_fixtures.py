@@ -109,26 +109,8 @@ RYAZAN_ROW = {
 
 
 def add_bundled_facilities(engine: Engine) -> int:
-    """Insert the bundled facility list (``events/data/facilities.csv``) with its aliases; return the count."""
-    from importlib.resources import files
+    """Import the bundled facility list with its aliases (``strikedb facilities import --bundled``)."""
+    from events.facilities import import_bundled
 
-    path = Path(str(files("events") / "data" / "facilities.csv"))
-    fac, alias_t = Facility.__table__, FacilityAlias.__table__
-    n = 0
-    with engine.begin() as conn, path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            facility_id = conn.execute(
-                insert(fac).returning(fac.c.id),
-                {
-                    "slug": row["slug"],
-                    "name": row["name"],
-                    "facility_type": row["facility_type"],
-                    "country": row["country"] or None,
-                    "latitude": float(row["latitude"]) if row["latitude"] else None,
-                    "longitude": float(row["longitude"]) if row["longitude"] else None,
-                },
-            ).scalar_one()
-            for alias in dict.fromkeys(a.strip() for a in row["aliases"].split("|") if a.strip()):
-                conn.execute(insert(alias_t), {"facility_id": facility_id, "alias": alias})
-            n += 1
-    return n
+    import_bundled(engine)
+    return count(engine, Facility)
