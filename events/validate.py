@@ -275,6 +275,8 @@ _DMS = re.compile(
     rf"(?:(?P<m>{_NUM})\s*(?:[{_MIN}]|min)?\s*)?"
     rf"(?:(?P<s>{_NUM})\s*(?:[{_SEC}]|''|sec)?\s*)?(?P<post>[NSEWnsew])?$"
 )
+# Plain decimal degrees, also in exponent form as written by some exports (1.5e-05).
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,4})?$")
 _LIMITS = {"latitude": 90.0, "longitude": 180.0}
 _AXIS_HEMISPHERES = {"latitude": "NS", "longitude": "EW"}
 
@@ -319,12 +321,18 @@ def parse_coordinate(text: str, axis: str) -> float:
     lowered = cleaned.lower().lstrip("+-")
     if lowered in ("nan", "inf", "infinity") or "nan" in lowered:
         raise FieldError(f"{axis} is not a number ({cleaned}); give decimal degrees")
+    if _DECIMAL.match(cleaned):
+        value = float(cleaned.replace(",", "."))
+        if not math.isfinite(value):
+            raise FieldError(f"{axis} is not a finite number")
+        return _in_range(value, axis)
     m = _DMS.match(cleaned)
     if not m or (m["pre"] and m["post"]):
         raise FieldError(f"not a {axis}; expected decimal degrees (59.4606) or degrees-minutes-seconds (59°27'37\"N)")
-    value = _dms_value(m, axis)
-    if not math.isfinite(value):
-        raise FieldError(f"{axis} is not a finite number")
+    return _in_range(_dms_value(m, axis), axis)
+
+
+def _in_range(value: float, axis: str) -> float:
     limit = _LIMITS[axis]
     if not -limit <= value <= limit:
         hint = " (latitude and longitude swapped?)" if axis == "latitude" and abs(value) <= 180 else ""

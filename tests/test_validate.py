@@ -112,6 +112,7 @@ def test_parse_time_rejects(text: str) -> None:
         ("32°04′15″E", "longitude", 32 + 4 / 60 + 15 / 3600),
         ("59d27m37s", "latitude", 59 + 27 / 60 + 37 / 3600),
         ("179.9999", "longitude", 179.9999),
+        ("5.5e-05", "longitude", 5.5e-05),
         ("-90", "latitude", -90.0),
     ],
 )
@@ -126,7 +127,8 @@ def test_parse_coordinate_accepts(text: str, axis: str, expected: float) -> None
         ("NaN", "longitude", "not a number"),
         ("inf", "latitude", "not a number"),
         ("-Infinity", "longitude", "not a number"),
-        ("1e309", "latitude", "not a latitude"),
+        ("1e309", "latitude", "not a finite number"),
+        ("1e-3x", "latitude", "not a latitude"),
         ("91", "latitude", "swapped"),
         ("-180.5", "longitude", "outside"),
         ("59°61'N", "latitude", "below 60"),
