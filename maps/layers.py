@@ -22,7 +22,7 @@ from folium.map import Layer
 from folium.plugins import HeatMap
 from folium.template import Template
 
-from maps.data import script_json
+from maps.data import embedded_payload, script_json
 
 
 def asset_text(name: str) -> str:
@@ -58,7 +58,13 @@ class Runtime(MacroElement):
 
 
 class Dataset(MacroElement):
-    """One embedded table (events or facilities) shared by every layer built from it."""
+    """One embedded table (events or facilities) shared by every layer built from it.
+
+    Large tables are embedded packed (gzip + base64, see :func:`maps.data.embedded_payload`);
+    the browser then unpacks them asynchronously and the layers fill in when the data is ready
+    (``StrikeDB.ready`` resolves then). The JavaScript call keeps the payload as its only
+    argument, so ``new StrikeDB.Dataset({...});`` can be found and read back from the HTML.
+    """
 
     _template = Template(
         """
@@ -68,10 +74,14 @@ class Dataset(MacroElement):
         """
     )
 
-    def __init__(self, payload: dict[str, Any], name: str = "Dataset") -> None:
+    def __init__(
+        self, payload: dict[str, Any], name: str = "Dataset", *, what: str = "rows", compress: bool | None = None
+    ) -> None:
         super().__init__()
         self._name = name
-        self.payload_json = script_json(payload)
+        embedded = embedded_payload(payload, what, compress=compress)
+        self.packed = embedded is not payload
+        self.payload_json = script_json(embedded)
 
 
 class _RuntimeLayer(Layer):

@@ -35,7 +35,7 @@ from maps.layers import (
 )
 from maps.legend import legend_html, title_html
 
-DEFAULT_TITLE = "Reported strikes on energy infrastructure"
+DEFAULT_TITLE = style.DEFAULT_TITLE
 #: Where an empty map opens: the Black Sea region, where most tracked strikes happen.
 DEFAULT_CENTER = (50.0, 37.0)
 DEFAULT_ZOOM = 4
@@ -92,6 +92,7 @@ def build_map(
     subtitle: str | None = None,
     renderer: str = "auto",
     collapsed_layer_control: bool = True,
+    compress: bool | None = None,
 ) -> StrikeMap:
     """Build a map of strike events with toggleable layers.
 
@@ -124,6 +125,11 @@ def build_map(
         :data:`maps.style.CANVAS_THRESHOLD` events.
     collapsed_layer_control : bool
         Whether the layer control shows as an icon until hovered.
+    compress : bool or None
+        Embed the event and facility data gzip-compressed (about 10x smaller; the browser
+        unpacks it with ``DecompressionStream`` and shows "loading N events" meanwhile).
+        ``None`` compresses tables whose JSON exceeds :data:`maps.data.PACK_THRESHOLD_BYTES`
+        (roughly 500 events), so small maps stay readable text.
 
     Returns
     -------
@@ -163,11 +169,11 @@ def build_map(
         fmap.add_child(BasemapLayer(runtime, mapdata.basemap_geojson(basemap)))
 
     breaks = _add_choropleth(fmap, runtime, regions, lats, lons)
-    events_data, confidence_counts, type_counts = _add_event_layers(fmap, runtime, payload)
+    events_data, confidence_counts, type_counts = _add_event_layers(fmap, runtime, payload, compress)
     facility_types: set[str] = set()
     if facility_payload is not None:
         label = f"Facilities, sized by capacity ({facility_payload['n']:,})"
-        facility_data = Dataset(facility_payload, "FacilityData")
+        facility_data = Dataset(facility_payload, "FacilityData", what="facilities", compress=compress)
         fmap.add_child(facility_data)
         fmap.add_child(FacilityLayer(runtime, facility_data, name=escape(label), show=True))
         facility_types = set(_decoded(facility_payload["cols"]["ft"]))
@@ -205,16 +211,17 @@ def build_map(
         "by_confidence": dict(confidence_counts),
         "renderer": "canvas" if canvas else "svg",
         "offline": offline,
+        "compressed": events_data.packed,
     }
     number_elements(figure)
     return fmap
 
 
 def _add_event_layers(
-    fmap: StrikeMap, runtime: Runtime, payload: dict[str, Any]
+    fmap: StrikeMap, runtime: Runtime, payload: dict[str, Any], compress: bool | None
 ) -> tuple[Dataset, Counter[str], Counter[str]]:
     """Add the shared event data and one layer per confidence level and per facility type."""
-    data = Dataset(payload, "EventData")
+    data = Dataset(payload, "EventData", what="events", compress=compress)
     fmap.add_child(data, name="event_data")
     confidence_counts = Counter(_decoded(payload["cols"]["conf"]))
     for level in vocab.CONFIDENCE_LEVELS:

@@ -10,6 +10,10 @@ import math
 
 from events import vocab
 
+#: Title of a map when none is given (here rather than in ``maps.render`` so that the CLI can show
+#: it in ``--help`` without importing folium).
+DEFAULT_TITLE = "Reported strikes on energy infrastructure"
+
 #: Fill colour per confidence level: a dark-to-light red ramp, grey for unverified, chosen to stay
 #: distinguishable for the common colour-vision deficiencies and on a light basemap.
 CONFIDENCE_COLORS: dict[str, str] = {

@@ -2,8 +2,9 @@
 
 Checks what only a browser can: the scripts run without errors and without the network, the
 number of drawn markers equals the events given, layer toggles change what is drawn, and a
-popup shows hostile text as text. Screenshots go to ``$STRIKEDB_ARTIFACTS`` (default
-``test-artifacts/``, gitignored) for a human to look at.
+popup shows hostile text as text. Every check runs on a map with plain JSON data and on one
+with packed (gzip + base64) data, which the page unpacks asynchronously. Screenshots go to
+``$STRIKEDB_ARTIFACTS`` (default ``test-artifacts/``, gitignored) for a human to look at.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ N_EVENTS = 24
 ARTIFACTS = Path(os.environ.get("STRIKEDB_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 
 
-@pytest.fixture(scope="module")
-def offline_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("maps") / "offline.html"
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "packed"])
+def offline_map(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("maps") / f"offline-{'packed' if request.param else 'plain'}.html"
     fmap = build_map(
         sample_events(N_EVENTS),
         facilities=sample_facilities(),
@@ -44,7 +45,9 @@ def offline_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
         basemap=sample_basemap(),
         offline=True,
         title="Browser test map",
+        compress=request.param,
     )
+    assert fmap.summary["compressed"] is request.param
     write_map(fmap, path)
     return path
 
@@ -63,15 +66,23 @@ def browser() -> Iterator[object]:
 class LoadedPage:
     """A page showing the map, recording JS errors and every request that tried the network."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, *, init_script: str | None = None, wait_ready: bool = True) -> None:
         self.errors: list[str] = []
         self.network: list[str] = []
         self.page = browser.new_page(viewport={"width": 1280, "height": 860})
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         self.page.route("**/*", self._route)
+        if init_script:
+            self.page.add_init_script(init_script)
         self.page.goto(url, wait_until="load")
         self.page.wait_for_function("window.StrikeDB && StrikeDB.current")
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the data is unpacked and the shown layers are drawn (StrikeDB.ready)."""
+        assert self.page.evaluate("StrikeDB.ready.then((ctx) => ctx.isReady)") is True
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -101,13 +112,14 @@ def loaded(browser, offline_map) -> Iterator[LoadedPage]:
 def test_offline_map_draws_every_event_without_errors_or_network(loaded):
     assert loaded.errors == []
     assert loaded.network == []
+    assert loaded.count(".sdb-status") == 0  # the loading message is gone
     assert loaded.count("path.sdb-event") == N_EVENTS
     assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS
     assert loaded.count("path.sdb-facility") == 2
     assert loaded.count(".leaflet-tile") == 0  # no tile layer: the basemap is the bundled outline
     assert loaded.page.locator(".sdb-legend").inner_text().count("confirmed") >= 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    loaded.page.screenshot(path=str(ARTIFACTS / "map-offline.png"))
+    loaded.page.screenshot(path=str(ARTIFACTS / f"{Path(loaded.page.url).stem}.png"))
 
 
 def test_layer_toggles_change_what_is_drawn(loaded):
@@ -161,4 +173,40 @@ def test_popup_shows_hostile_text_as_text(loaded):
     assert loaded.page.evaluate("window.__pwned") is None
     assert loaded.errors == []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    loaded.page.screenshot(path=str(ARTIFACTS / "map-offline-popup.png"))
+    loaded.page.screenshot(path=str(ARTIFACTS / f"{Path(loaded.page.url).stem}-popup.png"))
+
+
+#: Holds back every ``Response.json()`` (how the runtime reads unpacked data) until the test calls
+#: ``window.__release()``: the page then stays in its "still unpacking" state as long as needed.
+HOLD_UNPACKING = """
+    window.__held = new Promise((resolve) => { window.__release = resolve; });
+    const json = Response.prototype.json;
+    Response.prototype.json = function () { return window.__held.then(() => json.call(this)); };
+"""
+
+
+def test_packed_map_shows_loading_and_honours_toggles_made_before_the_data_is_ready(browser, tmp_path):
+    path = tmp_path / "packed.html"
+    write_map(build_map(sample_events(N_EVENTS), facilities=sample_facilities(), offline=True, compress=True), path)
+    loaded = LoadedPage(browser, path.as_uri(), init_script=HOLD_UNPACKING, wait_ready=False)
+    try:
+        page = loaded.page
+        assert page.locator(".sdb-status").inner_text() == f"Loading {N_EVENTS} events and 2 facilities\u2026"
+        assert page.evaluate("StrikeDB.current.isReady") is False
+        assert page.evaluate("StrikeDB.current.drawnEvents()") == 0
+        loaded.toggle("Events: confirmed")  # off, before any marker exists
+        loaded.toggle("Time view")  # on: its slider can only appear with the data
+        loaded.toggle("Heat map")
+        assert loaded.count(".sdb-time-slider") == 0
+        page.evaluate("window.__release()")
+        loaded.wait_ready()
+        per_level = N_EVENTS // 4
+        assert page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS - per_level
+        assert loaded.count("path.sdb-event.sdb-conf-confirmed") == 0
+        assert loaded.count("path.sdb-facility") == 2
+        assert loaded.count(".sdb-time-slider") == 1 and loaded.count("path.sdb-time") == N_EVENTS
+        assert loaded.count("canvas.leaflet-heatmap-layer") == 1
+        assert loaded.count(".sdb-status") == 0
+        assert loaded.errors == [] and loaded.network == []
+    finally:
+        page.close()

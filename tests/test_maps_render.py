@@ -47,10 +47,15 @@ def _parse(html: str) -> _Tags:
     return parser
 
 
-def _dataset(html: str, name: str = "event_data") -> dict:
+def _embedded(html: str, name: str = "event_data") -> dict:
+    """The dataset as written in the HTML: the payload itself, or its packed form."""
     match = re.search(rf"var {name}_\d+ = new StrikeDB\.Dataset\((.*?)\);\n", html)
     assert match, f"{name} not found"
     return json.loads(match.group(1))
+
+
+def _dataset(html: str, name: str = "event_data") -> dict:
+    return mapdata.unpack_payload(_embedded(html, name))
 
 
 def _decoded(column: dict) -> list:
@@ -276,3 +281,48 @@ def test_projected_point_geometries_are_reprojected_to_degrees():
     projected = gpd.GeoDataFrame(events.drop(columns=["latitude", "longitude"]), geometry=events.geometry).to_crs(3857)
     payload = _dataset(render_html(build_map(projected)))
     assert _decoded(payload["cols"]["lat"]) == pytest.approx(list(events["latitude"]), abs=1e-5)
+
+
+def test_large_payloads_are_packed_and_unpack_to_the_same_data(monkeypatch):
+    events = sample_events(40)
+    plain_html = render_html(build_map(events, facilities=sample_facilities(), compress=False))
+    plain = _embedded(plain_html)
+    assert "gzip" not in plain
+    monkeypatch.setattr(mapdata, "PACK_THRESHOLD_BYTES", len(mapdata.payload_json(plain)) - 1)
+    fmap = build_map(events, facilities=sample_facilities())  # auto: just over the threshold
+    html = render_html(fmap)
+    packed = _embedded(html)
+    assert fmap.summary["compressed"] is True
+    assert packed["n"] == 40 and packed["what"] == "events"
+    assert mapdata.unpack_payload(packed) == plain
+    assert _dataset(html, "facility_data") == _dataset(plain_html, "facility_data")  # small: stays plain
+    assert "gzip" not in _embedded(html, "facility_data")
+    assert len(html) < len(plain_html)
+
+
+def test_packed_payload_is_base64_only_and_hides_no_markup():
+    events = sample_events()
+    html = render_html(build_map(events, title="Packed", compress=True))
+    packed = _embedded(html)
+    # Base64 has no quote, "<", "&" or backslash: nothing in the data can end the string or the script.
+    assert re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", packed["gzip"])
+    assert "__pwned" not in html  # the hostile description is only inside the packed data...
+    assert _decoded(mapdata.unpack_payload(packed)["cols"]["desc"])[0] == HOSTILE  # ...where it is intact
+    tags = _parse(html)
+    assert [t for t, _ in tags.tags].count("script") == 5
+    assert not [attrs for _, attrs in tags.tags if any(name.startswith("on") for name in attrs)]
+
+
+def test_packed_maps_are_deterministic():
+    first = render_html(build_map(sample_events(), facilities=sample_facilities(), compress=True))
+    second = render_html(build_map(sample_events(), facilities=sample_facilities(), compress=True))
+    assert first == second
+    assert render_html(build_map(sample_events(), compress=False)) != render_html(
+        build_map(sample_events(), compress=True)
+    )
+
+
+def test_small_maps_stay_plain_json():
+    fmap = build_map(sample_events())
+    assert fmap.summary["compressed"] is False
+    assert "gzip" not in _embedded(render_html(fmap))

@@ -3,6 +3,11 @@
  * Builds every event layer (by confidence, by facility type, heat, time) from ONE embedded
  * payload, so a map of 100,000 events carries the data once. Text from the data is only ever
  * turned into HTML through StrikeDB.esc, and only http(s) URLs become links.
+ *
+ * Large payloads arrive packed (gzip + base64, maps/data.py::pack_payload) and are unpacked
+ * asynchronously with DecompressionStream; layers register work with Dataset.whenReady and
+ * fill in when the data is there. StrikeDB.ready (and ctx.ready) resolves once every dataset
+ * is unpacked and every layer shown at that time is drawn.
  */
 (function () {
   "use strict";
@@ -29,11 +34,90 @@
     return col.d ? col.d[col.c[i]] : col.v[i];
   };
 
-  /** A decoded-on-demand table: {n, cols, sources}. */
-  SDB.Dataset = function (payload) {
+  function base64Bytes(text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+    var binary = atob(text),
+      bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  /** Promise of the payload packed by maps/data.py::pack_payload (base64 of gzip of JSON). */
+  SDB.unpack = function (base64) {
+    if (typeof DecompressionStream === "undefined") {
+      return Promise.reject(
+        new Error("this browser cannot unpack the map data (needs Chrome 80+, Firefox 113+ or Safari 16.4+)")
+      );
+    }
+    return Promise.resolve().then(function () {
+      var stream = new Blob([base64Bytes(base64)]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(stream).json();
+    });
+  };
+
+  /** Show what the map is waiting for (ctx.loading: one label per dataset still unpacking). */
+  function showLoading(ctx) {
+    if (ctx.loading.length) setStatus(ctx, "Loading " + ctx.loading.join(" and ") + "\u2026");
+  }
+  function setStatus(ctx, text) {
+    if (!ctx.statusBox) {
+      ctx.statusBox = L.DomUtil.create("div", "sdb-status", ctx.map.getContainer());
+      ctx.statusBox.setAttribute("role", "status");
+    }
+    ctx.statusBox.textContent = text;
+  }
+
+  /** Resolve ctx.ready when nothing is pending any more. */
+  function settle(ctx) {
+    if (ctx.loading.length || ctx.isReady) return;
+    ctx.isReady = true;
+    if (ctx.statusBox) L.DomUtil.remove(ctx.statusBox);
+    ctx.statusBox = null;
+    ctx.resolveReady(ctx);
+  }
+
+  /** A decoded-on-demand table: {n, cols, sources}, embedded as such or packed ({n, what, gzip}). */
+  SDB.Dataset = function (payload, ctx) {
+    ctx = ctx || SDB.current;
     this.n = payload.n;
-    this.cols = payload.cols;
+    this.cols = payload.cols || {};
     this.sources = payload.sources || [];
+    this.isReady = payload.gzip === undefined;
+    this._waiting = [];
+    if (!this.isReady) this._unpack(ctx, payload);
+  };
+  SDB.Dataset.prototype._unpack = function (ctx, payload) {
+    var self = this,
+      what = payload.n.toLocaleString("en") + " " + (payload.what || "rows");
+    ctx.loading.push(what);
+    showLoading(ctx);
+    // Start after this script: the map and the status line can be painted first.
+    setTimeout(function () {
+      SDB.unpack(payload.gzip).then(
+        function (full) {
+          self.cols = full.cols;
+          self.sources = full.sources || [];
+          self.isReady = true;
+          var waiting = self._waiting;
+          self._waiting = [];
+          waiting.forEach(function (fn) {
+            fn();
+          });
+          ctx.loading.splice(ctx.loading.indexOf(what), 1);
+          showLoading(ctx);
+          settle(ctx);
+        },
+        function (err) {
+          setStatus(ctx, "Could not load the map data: " + err.message);
+          ctx.rejectReady(err);
+        }
+      );
+    }, 0);
+  };
+  /** Run fn now if the data is here, else when it is (in the order of the calls). */
+  SDB.Dataset.prototype.whenReady = function (fn) {
+    if (this.isReady) fn();
+    else this._waiting.push(fn);
   };
   SDB.Dataset.prototype.get = function (key, i) {
     var col = this.cols[key];
@@ -71,8 +155,20 @@
         return sum + (map.hasLayer(layer) ? layer.getLayers().length : 0);
       }, 0);
     };
+    ctx.loading = [];
+    ctx.isReady = false;
+    ctx.ready = new Promise(function (resolve, reject) {
+      ctx.resolveReady = resolve;
+      ctx.rejectReady = reject;
+    });
+    // A microtask runs after the whole map script: by then every dataset has said whether it
+    // is still unpacking, so a map without packed data is ready right after its script.
+    Promise.resolve().then(function () {
+      settle(ctx);
+    });
     SDB.maps[map.getContainer().id] = ctx;
     SDB.current = ctx;
+    SDB.ready = ctx.ready;
     return ctx;
   };
 
@@ -200,18 +296,21 @@
       return out;
     },
     onAdd: function (map) {
-      if (!this._built) {
-        var ctx = this._ctx,
-          data = this._data,
-          opts = this._opts;
-        var colors = opts.colorBy === "ft" ? ctx.style.typeColors : ctx.style.confidenceColors;
-        var cls = "sdb-event sdb-" + opts.key + "-" + opts.value;
-        this.matches().forEach(function (i) {
-          this.addLayer(eventMarker(ctx, data, i, colors[data.get(opts.colorBy, i)], cls));
-        }, this);
-        this._built = true;
-      }
       L.FeatureGroup.prototype.onAdd.call(this, map);
+      if (!this._built) {
+        this._built = true;
+        this._data.whenReady(this._build.bind(this));
+      }
+    },
+    _build: function () {
+      var ctx = this._ctx,
+        data = this._data,
+        opts = this._opts;
+      var colors = opts.colorBy === "ft" ? ctx.style.typeColors : ctx.style.confidenceColors;
+      var cls = "sdb-event sdb-" + opts.key + "-" + opts.value;
+      this.matches().forEach(function (i) {
+        this.addLayer(eventMarker(ctx, data, i, colors[data.get(opts.colorBy, i)], cls));
+      }, this);
     },
   });
 
@@ -222,13 +321,18 @@
       this._data = data;
     },
     onAdd: function (map) {
-      if (!this._heat) {
-        var points = [];
-        for (var i = 0; i < this._data.n; i++) points.push([this._data.get("lat", i), this._data.get("lon", i), 1]);
-        this._heat = L.heatLayer(points, { radius: 18, blur: 16, minOpacity: 0.35, maxZoom: 9 });
-        this.addLayer(this._heat);
-      }
       L.LayerGroup.prototype.onAdd.call(this, map);
+      if (!this._heat) {
+        var data = this._data,
+          self = this;
+        this._heat = L.heatLayer([], { radius: 18, blur: 16, minOpacity: 0.35, maxZoom: 9 });
+        this.addLayer(this._heat);
+        data.whenReady(function () {
+          var points = [];
+          for (var i = 0; i < data.n; i++) points.push([data.get("lat", i), data.get("lon", i), 1]);
+          self._heat.setLatLngs(points);
+        });
+      }
     },
   });
 
@@ -238,7 +342,21 @@
       L.FeatureGroup.prototype.initialize.call(this, []);
       this._ctx = ctx;
       this._data = data;
-      var order = [];
+      this._order = [];
+      this._days = [];
+      this._markers = [];
+      this._shown = 0;
+      this._day = 0;
+      data.whenReady(this._index.bind(this));
+      ctx.timeLayer = this;
+      this.on("click", function (ev) {
+        openPopup(ctx, SDB.eventPopup(ctx, data, ev.layer.options.sdbIndex), ev.layer.getLatLng());
+      });
+    },
+    /** Sort the events by date once the data is there. */
+    _index: function () {
+      var data = this._data,
+        order = [];
       for (var i = 0; i < data.n; i++) order.push(i);
       var days = order.map(function (k) {
         return dayNumber(data.get("date", k));
@@ -250,22 +368,22 @@
       this._days = order.map(function (k) {
         return days[k];
       });
-      this._markers = [];
-      this._shown = 0;
       this._day = this._days.length ? this._days[this._days.length - 1] : 0;
-      ctx.timeLayer = this;
-      this.on("click", function (ev) {
-        openPopup(ctx, SDB.eventPopup(ctx, data, ev.layer.options.sdbIndex), ev.layer.getLatLng());
-      });
     },
     onAdd: function (map) {
       L.FeatureGroup.prototype.onAdd.call(this, map);
-      this._control = new SDB.TimeControl(this).addTo(map);
-      this.setDay(this._day);
+      var self = this;
+      this._data.whenReady(function () {
+        // The layer may have been switched off (or off and on) while the data was unpacking.
+        if (self._map !== map || self._control) return;
+        self._control = new SDB.TimeControl(self).addTo(map);
+        self.setDay(self._day);
+      });
     },
     onRemove: function (map) {
       this.stop();
       if (this._control) this._control.remove();
+      this._control = null;
       L.FeatureGroup.prototype.onRemove.call(this, map);
     },
     minDay: function () {
@@ -363,25 +481,29 @@
   SDB.FacilityLayer = L.FeatureGroup.extend({
     initialize: function (ctx, data) {
       L.FeatureGroup.prototype.initialize.call(this, []);
-      var e = SDB.esc;
-      for (var i = 0; i < data.n; i++) {
-        var type = data.get("ft", i);
-        this.addLayer(
-          L.circleMarker([data.get("lat", i), data.get("lon", i)], {
-            renderer: ctx.facilityRenderer,
-            pane: "sdbFacilities",
-            radius: data.get("r", i),
-            color: ctx.style.typeColors[type],
-            weight: 2,
-            fillColor: ctx.style.typeColors[type],
-            fillOpacity: 0.15,
-            className: "sdb-facility",
-            sdbIndex: i,
-          })
-        );
-      }
+      var e = SDB.esc,
+        self = this;
+      data.whenReady(function () {
+        for (var i = 0; i < data.n; i++) {
+          var type = data.get("ft", i);
+          self.addLayer(
+            L.circleMarker([data.get("lat", i), data.get("lon", i)], {
+              renderer: ctx.facilityRenderer,
+              pane: "sdbFacilities",
+              radius: data.get("r", i),
+              color: ctx.style.typeColors[type],
+              weight: 2,
+              fillColor: ctx.style.typeColors[type],
+              fillOpacity: 0.15,
+              className: "sdb-facility",
+              sdbIndex: i,
+            })
+          );
+        }
+      });
       this.on("click", function (ev) {
-        var k = ev.layer.options.sdbIndex;
+        var k = ev.layer.options.sdbIndex,
+          type = data.get("ft", k);
         var g = function (key) {
           return data.get(key, k);
         };
