@@ -355,3 +355,18 @@ def test_memory_stays_flat_on_a_large_file(tmp_path: Path) -> None:
     assert count == 10_000
     # A list of 10k records would take over 10 MB; streaming keeps the peak to buffers and one row.
     assert peak < 3 * 1024 * 1024, peak
+
+
+def test_worked_example_in_docs_behaves_as_documented(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "csv-format.md"
+    example = docs.read_text(encoding="utf-8").split("```csv\n", 1)[1].split("```", 1)[0]
+    kir, tua, bad = read(write(tmp_path, example))
+    assert (kir.event_time_utc, kir.facility_type, kir.country, kir.claim_status) == (
+        dt.time(0, 15),
+        "refinery",
+        "RU",
+        "confirmed_by_official",
+    )
+    assert (kir.source_reliability, kir.info_credibility, len(kir.sources)) == ("B", 2, 2)
+    assert tua.latitude is None and tua.facility_name == "Tuapse refinery"
+    assert [p.column for p in bad.problems] == ["date", "latitude", "attack_type", "source_url"]
