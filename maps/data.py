@@ -22,6 +22,7 @@ import datetime as dt
 import gzip
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -88,19 +89,20 @@ def script_json(value: Any) -> str:
         Compact JSON text.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
+    text = (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
-        # branca renders each element's script a second time as a Jinja2 template, so "{{", "{%"
-        # and "{#" in data would be evaluated (code execution from a CSV cell). In JSON such a
-        # "{" can only be inside a string, where \u007b means the same character.
-        .replace("{{", "\\u007b{")
-        .replace("{%", "\\u007b%")
-        .replace("{#", "\\u007b#")
     )
+    # branca renders each element's script a second time as a Jinja2 template, so "{{", "{%" and
+    # "{#" in data would be evaluated (code execution from a CSV cell). In JSON such a "{" can only
+    # be inside a string, where \u007b means the same character.
+    return _JINJA_OPENER.sub(r"\\u007b", text)
+
+
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
 
 
 def payload_json(payload: dict[str, Any]) -> str:

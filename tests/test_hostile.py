@@ -1,0 +1,246 @@
+"""Hostile inputs (tests/data/hostile): a clear error or a safe load, never a traceback.
+
+Each case of the corpus goes through ``strikedb ingest`` in-process on both backends; the big
+ones (10 MB field, 100,000 columns, a 5 MB line) and a few others go through a real
+``python -m events.cli`` subprocess whose peak memory is measured with ``os.wait4``. Text that
+looks like a formula, HTML or SQL is data: it is stored verbatim, neutralised on CSV export and
+escaped in maps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from events.cli import run
+from events.db import make_engine
+from events.models import Event, IngestRun, RejectedRow, Source
+from tests.data.hostile import corpus
+from tests.data.hostile.corpus import CASES, Case
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Peak resident memory allowed for one ingest of a big hostile file (the interpreter with
+#: SQLAlchemy, pandas and geopandas imported already takes ~150 MB of it).
+MEMORY_LIMIT_MB = 500
+SMALL = [c for c in CASES if not c.generated]
+BIG = [c for c in CASES if c.generated]
+#: Small cases also run as a subprocess, to prove no traceback reaches a real terminal.
+SUBPROCESS_SMALL = ("binary_garbage", "invalid_utf8", "duplicate_header", "html_js", "empty")
+
+
+@pytest.fixture(scope="module")
+def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory holding the big generated files (written once per test module)."""
+    return tmp_path_factory.mktemp("hostile-big")
+
+
+def stored_counts(url: str) -> tuple[int, int, int]:
+    """Events, rejected rows and ingest runs in the database."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return (
+                conn.execute(select(func.count()).select_from(Event)).scalar_one(),
+                conn.execute(select(func.count()).select_from(RejectedRow)).scalar_one(),
+                conn.execute(select(func.count()).select_from(IngestRun)).scalar_one(),
+            )
+    finally:
+        engine.dispose()
+
+
+def check_outcome(case: Case, url: str, code: int, err: str, path: Path) -> None:
+    """Assert exit code, messages and what was stored match the case's declared outcome."""
+    assert "Traceback" not in err, err
+    events, rejected, _runs = stored_counts(url)
+    if case.outcome == "load":
+        assert code == 0, err
+        assert (events, rejected) == (case.stored, 0)
+    elif case.outcome == "partial":
+        assert code == 1, err
+        assert (events, rejected) == (case.stored, case.rejected), err
+        # Each problem is printed as FILE:LINE: reason.
+        assert f"{path.name}:" in err, err
+    else:
+        assert case.outcome == "refused"
+        assert code == 1
+        assert "Error:" in err and path.name in err, err
+        assert (events, rejected) == (0, 0)
+
+
+def ingest_args(url: str, case: Case, path: Path) -> list[str]:
+    return ["--db", url, "ingest", *case.options, str(path)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus itself
+# ---------------------------------------------------------------------------------------------
+
+
+def test_committed_corpus_matches_its_generator() -> None:
+    for filename, build in corpus.committed_files().items():
+        path = corpus.HERE / filename
+        assert path.read_bytes() == build(), f"{filename} is stale: run python tests/data/hostile/corpus.py"
+        assert path.stat().st_size <= 100 * 1024
+    assert (corpus.HERE / "README.md").read_text(encoding="utf-8") == corpus.readme_text()
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))
+
+
+# ---------------------------------------------------------------------------------------------
+# In-process, both backends
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", SMALL, ids=lambda c: c.name)
+def test_small_case_in_process(case: Case, db_url: str, capsys) -> None:
+    path = corpus.HERE / case.filename
+    code = run(ingest_args(db_url, case, path))
+    err = capsys.readouterr().err
+    check_outcome(case, db_url, code, err, path)
+
+
+@pytest.mark.parametrize("case", [c for c in SMALL if c.outcome == "partial"], ids=lambda c: c.name)
+def test_quarantined_rows_keep_their_text_and_reasons(case: Case, db_url: str, capsys) -> None:
+    path = corpus.HERE / case.filename
+    run(ingest_args(db_url, case, path))
+    capsys.readouterr()
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(RejectedRow.line_number, RejectedRow.raw_row, RejectedRow.reasons)).all()
+    finally:
+        engine.dispose()
+    text = path.read_bytes().decode("utf-8-sig")
+    for line_number, raw_row, reasons in rows:
+        assert line_number >= 2
+        # NUL cannot be stored in PostgreSQL text: the loader writes it as the four characters \x00.
+        assert raw_row and raw_row.replace("\\x00", "\x00") in text
+        assert reasons and all(r["reason"] for r in reasons)
+
+
+def _stored_texts(url: str) -> dict[str, set[str]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            events = conn.execute(select(Event.description, Event.location_text, Event.facility_name_reported)).all()
+            sources = conn.execute(select(Source.title, Source.publisher)).all()
+    finally:
+        engine.dispose()
+    return {
+        "description": {r[0] for r in events},
+        "location": {r[1] for r in events},
+        "facility": {r[2] for r in events},
+        "source_title": {r[0] for r in sources},
+        "publisher": {r[1] for r in sources},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "payloads"),
+    [("formula_cells", corpus.FORMULAS), ("html_js", corpus.HTML_PAYLOADS), ("sql_fragments", corpus.SQL_FRAGMENTS)],
+)
+def test_hostile_text_is_stored_verbatim(name: str, payloads: list[str], db_url: str, capsys) -> None:
+    case = next(c for c in CASES if c.name == name)
+    run(ingest_args(db_url, case, corpus.HERE / case.filename))
+    capsys.readouterr()
+    stored = _stored_texts(db_url)
+    # Cells are trimmed of surrounding whitespace (a leading tab or CR is layout, not data).
+    expected = {p.strip() for p in payloads}
+    assert stored["description"] == expected
+    assert stored["facility"] == expected
+    assert stored["source_title"] >= expected and stored["publisher"] >= expected
+    # The SQL fragments did nothing: every table is still there and holds what it should.
+    events, _rejected, runs = stored_counts(db_url)
+    assert events == case.stored and runs == 1
+
+
+def test_csv_export_neutralises_formulas(db_url: str, capsys) -> None:
+    case = next(c for c in CASES if c.name == "formula_cells")
+    assert run(ingest_args(db_url, case, corpus.HERE / case.filename)) == 0
+    capsys.readouterr()
+    assert run(["--db", db_url, "export", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(corpus.FORMULAS)
+    dangerous = ("=", "+", "-", "@", "\t", "\r")
+    text_columns = [c for c in rows[0] if c not in ("latitude", "longitude")]
+    for row in rows:
+        for column in text_columns:
+            value = row[column] or ""
+            assert not value.startswith(dangerous), (column, value)
+        assert row["description"].startswith("'") and row["description"][1:] in {f.strip() for f in corpus.FORMULAS}
+
+
+def test_map_escapes_html_and_script(db_url: str, tmp_path: Path, capsys) -> None:
+    case = next(c for c in CASES if c.name == "html_js")
+    run(ingest_args(db_url, case, corpus.HERE / case.filename))
+    capsys.readouterr()
+    out = tmp_path / "map.html"
+    assert run(["--db", db_url, "map", "--out", str(out)]) == 0, capsys.readouterr().err
+    html = out.read_text(encoding="utf-8")
+    for payload in corpus.HTML_PAYLOADS:
+        assert payload not in html, payload
+    for tag in ("<script>alert", "<img src=x", "<svg/onload", "<iframe src", "<b onmouseover"):
+        assert tag not in html, tag
+    assert "javascript:alert(1)\"" not in html  # the rejected source URL never reaches the map
+    # "{{7*7}}" is data, not a template: it must not come out as 49.
+    assert "49 ${7*7}" not in html
+
+
+def test_map_does_not_evaluate_template_syntax_in_data(db_url: str, tmp_path: Path, capsys) -> None:
+    """branca renders scripts twice with Jinja2: a cell must not be able to run code through it."""
+    marker = tmp_path / "template-ran.txt"
+    payload = f"{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}} {{% if 1 %}}x{{% endif %}}"
+    path = tmp_path / "ssti.csv"
+    path.write_text(f'date,latitude,longitude,description\n2025-08-14,59.45,32.03,"{payload}"\n', encoding="utf-8")
+    assert run(["--db", db_url, "ingest", str(path)]) == 0
+    out = tmp_path / "map.html"
+    assert run(["--db", db_url, "map", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert not marker.exists(), "text from a CSV cell was executed as a Jinja2 template"
+    assert "{{ cycler" not in out.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Subprocess: no traceback on a real stderr, and bounded memory for the big inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def run_cli_measured(args: list[str], tmp_path: Path) -> tuple[int, str, float]:
+    """Run ``python -m events.cli ARGS``; return exit code, stderr and the child's peak RSS in MB."""
+    out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "events.cli", *args], stdout=out, stderr=err, env=env)
+        # wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix in every earlier child).
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return proc.returncode, err_path.read_text(encoding="utf-8", errors="replace"), peak_mb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", BIG, ids=lambda c: c.name)
+def test_big_case_in_a_subprocess_with_bounded_memory(
+    case: Case, db_url: str, generated_dir: Path, tmp_path: Path
+) -> None:
+    path = corpus.materialise(case, generated_dir)
+    code, err, peak_mb = run_cli_measured(ingest_args(db_url, case, path), tmp_path)
+    check_outcome(case, db_url, code, err, path)
+    assert peak_mb < MEMORY_LIMIT_MB, f"peak RSS {peak_mb:.0f} MB"
+    print(f"{case.name}: peak RSS {peak_mb:.0f} MB")
+
+
+@pytest.mark.parametrize("name", SUBPROCESS_SMALL)
+def test_small_case_in_a_subprocess(name: str, sqlite_url: str, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.name == name)
+    path = corpus.HERE / case.filename
+    code, err, peak_mb = run_cli_measured(ingest_args(sqlite_url, case, path), tmp_path)
+    check_outcome(case, sqlite_url, code, err, path)
+    assert peak_mb < MEMORY_LIMIT_MB
