@@ -3,12 +3,14 @@
 Run by hand (not in the test suite)::
 
     python bench/maps.py            # 10k, 50k, 100k events; baselines on 2k
-    python bench/maps.py --browser  # also load the 100k map in headless Chromium
+    python bench/maps.py --browser  # also load the 100k offline maps in headless Chromium
 
 Prints a Markdown table for ``docs/benchmarks.md`` (section ``## Maps``). Numbers are per
 10,000 events so sizes of different N compare directly; the baselines (folium ``Marker`` and
 ``CircleMarker`` objects in a FeatureGroup, each with an HTML popup) are measured in the same
-run on a smaller N because they grow linearly and take minutes at 100k.
+run on a smaller N because they grow linearly and take minutes at 100k. Each strikedb size is
+built with the data as plain JSON (``compress=False``, how maps were before packing) and with
+the default (packed gzip + base64 above 200 KB of JSON).
 """
 
 from __future__ import annotations
@@ -98,14 +100,14 @@ def baseline(events: gpd.GeoDataFrame, kind: str) -> tuple[float, int]:
     return time.perf_counter() - started, len(html.encode())
 
 
-def ours(events: gpd.GeoDataFrame, *, offline: bool) -> tuple[float, int, str]:
+def ours(events: gpd.GeoDataFrame, *, offline: bool, compress: bool | None) -> tuple[float, int, str]:
     started = time.perf_counter()
-    html = render_html(build_map(events, offline=offline))
+    html = render_html(build_map(events, offline=offline, compress=compress))
     return time.perf_counter() - started, len(html.encode()), html
 
 
 def browser_load(html: str, n: int) -> float:
-    """Seconds from navigation until all ``n`` markers are on the map (canvas renderer)."""
+    """Seconds from navigation until all ``n`` markers are on the map (canvas renderer), data unpacked."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -116,7 +118,12 @@ def browser_load(html: str, n: int) -> float:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
         started = time.perf_counter()
         page.goto(path.as_uri(), wait_until="load", timeout=300_000)
-        page.wait_for_function(f"window.StrikeDB && StrikeDB.current.drawnEvents() === {n}", timeout=300_000)
+        page.wait_for_function(
+            f"window.StrikeDB && StrikeDB.current && StrikeDB.current.isReady"
+            f" && StrikeDB.current.drawnEvents() === {n}",
+            timeout=300_000,
+            polling=50,
+        )
         elapsed = time.perf_counter() - started
         browser.close()
     return elapsed
@@ -134,15 +141,19 @@ def main() -> None:
     for kind in ("Marker", "CircleMarker"):
         seconds, size = baseline(small, kind)
         rows.append((f"folium {kind} per event + popup (baseline)", args.baseline_n, seconds, size, None))
-    seconds, size, _ = ours(small, offline=False)
-    rows.append(("strikedb build_map", args.baseline_n, seconds, size, None))
+    seconds, size, _ = ours(small, offline=False, compress=None)
+    rows.append(("strikedb build_map (packed)", args.baseline_n, seconds, size, None))
     sizes = [int(s) for s in args.sizes.split(",")]
     for n in sizes:
         events = synthetic_events(n)
         for offline in (False, True):
-            seconds, size, html = ours(events, offline=offline)
-            load = browser_load(html, n) if args.browser and offline and n == max(sizes) else None
-            rows.append((f"strikedb build_map{' --offline' if offline else ''}", n, seconds, size, load))
+            for compress in (False, None):
+                seconds, size, html = ours(events, offline=offline, compress=compress)
+                load = browser_load(html, n) if args.browser and offline and n == max(sizes) else None
+                form = "plain JSON" if compress is False else "packed"
+                name = f"strikedb build_map{' --offline' if offline else ''} ({form})"
+                rows.append((name, n, seconds, size, load))
+                del html
 
     base_s = rows[1][2] / rows[1][1] * 10_000  # CircleMarker baseline, per 10k
     base_mb = rows[1][3] / rows[1][1] * 10_000 / 1e6

@@ -116,6 +116,11 @@ def test_offline_map_draws_every_event_without_errors_or_network(loaded):
     assert loaded.count("path.sdb-event") == N_EVENTS
     assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS
     assert loaded.count("path.sdb-facility") == 2
+    # The last event's popup links its own source (indices into the source table survive decoding).
+    last = loaded.page.evaluate(
+        f"(ctx => StrikeDB.eventPopup(ctx, ctx.eventLayers[0]._data, {N_EVENTS - 1}))(StrikeDB.current)"
+    )
+    assert f'href="https://example.org/report/{N_EVENTS - 1}"' in last
     assert loaded.count(".leaflet-tile") == 0  # no tile layer: the basemap is the bundled outline
     assert loaded.page.locator(".sdb-legend").inner_text().count("confirmed") >= 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

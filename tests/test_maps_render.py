@@ -95,8 +95,9 @@ def test_payload_holds_every_event_once_with_deduplicated_sources():
     payload = _dataset(render_html(build_map(events)))
     assert payload["n"] == 30
     assert len(payload["sources"]) == 30  # the shared one is stored once
-    src = payload["cols"]["src"]["v"]
-    assert src[1] == [1, 2] and src[2] == [2]
+    src = mapdata.undelta_lists(payload["cols"]["src"])
+    assert src[:4] == [[0], [1, 2], [2], [3]]
+    assert payload["cols"]["src"]["dv"][:4] == [[0], [1, 1], [0], [1]]
     conf = payload["cols"]["conf"]
     assert conf["d"] == list(vocab.CONFIDENCE_LEVELS)  # dictionary-encoded: repeated values
     assert [conf["d"][c] for c in conf["c"]][:5] == ["confirmed", "likely", "possible", "unverified", "confirmed"]

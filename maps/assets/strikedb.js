@@ -80,12 +80,29 @@
   SDB.Dataset = function (payload, ctx) {
     ctx = ctx || SDB.current;
     this.n = payload.n;
-    this.cols = payload.cols || {};
+    this.cols = undeltaLists(payload.cols || {});
     this.sources = payload.sources || [];
     this.isReady = payload.gzip === undefined;
     this._waiting = [];
     if (!this.isReady) this._unpack(ctx, payload);
   };
+  /** Undo maps/data.py::delta_lists in place: {dv: [[differences]]} becomes {v: [[indices]]}. */
+  function undeltaLists(cols) {
+    Object.keys(cols).forEach(function (key) {
+      var dv = cols[key].dv;
+      if (!dv) return;
+      var previous = 0;
+      cols[key] = {
+        v: dv.map(function (deltas) {
+          return deltas.map(function (d) {
+            return (previous += d);
+          });
+        }),
+      };
+    });
+    return cols;
+  }
+
   SDB.Dataset.prototype._unpack = function (ctx, payload) {
     var self = this,
       what = payload.n.toLocaleString("en") + " " + (payload.what || "rows");
@@ -95,7 +112,7 @@
     setTimeout(function () {
       SDB.unpack(payload.gzip).then(
         function (full) {
-          self.cols = full.cols;
+          self.cols = undeltaLists(full.cols);
           self.sources = full.sources || [];
           self.isReady = true;
           var waiting = self._waiting;
