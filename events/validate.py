@@ -325,6 +325,9 @@ def parse_coordinate(text: str, axis: str) -> float:
         value = float(cleaned.replace(",", "."))
         if not math.isfinite(value):
             raise FieldError(f"{axis} is not a finite number")
+        mantissa = re.split(r"[eE]", cleaned)[0]
+        if abs(value) < 1e-300 and any(ch in "123456789" for ch in mantissa):
+            raise FieldError(f"{axis} {cleaned} is too small to be a real coordinate (underflows to zero)")
         return _in_range(value, axis)
     m = _DMS.match(cleaned)
     if not m or (m["pre"] and m["post"]):

@@ -128,11 +128,13 @@ def test_sniffed_delimiter_gives_the_same_accounting(body: list[list[str]]) -> N
 
 
 # Place names without missing-value markers ("NA", "-") or NUL, which are meant to be rejected.
+# Coordinates as real files hold them: up to 9 decimals (no subnormal floats).
+DEGREES = st.floats(-180, 180).map(lambda x: round(x, 9))
 PLACES = st.text(st.sampled_from("abcxyzéŁкиї ,.'\"\n;"), max_size=10)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.dates(), st.floats(-90, 90), st.floats(-180, 180), PLACES), max_size=8))
+@given(st.lists(st.tuples(st.dates(), DEGREES.map(lambda x: x / 2), DEGREES, PLACES), max_size=8))
 def test_valid_rows_round_trip(rows_in: list) -> None:
     body = [[f"{d.day:02d}/{d.month:02d}/{d.year:04d}", repr(lat), repr(lon), place] for d, lat, lon, place in rows_in]
     text, _ = _write_rows(["date", "lat", "lon", "place"], body, ";", "\r\n")

@@ -129,6 +129,8 @@ def test_parse_coordinate_accepts(text: str, axis: str, expected: float) -> None
         ("-Infinity", "longitude", "not a number"),
         ("1e309", "latitude", "not a finite number"),
         ("1e-3x", "latitude", "not a latitude"),
+        ("1e-400", "latitude", "too small"),
+        ("5e-324", "longitude", "too small"),
         ("91", "latitude", "swapped"),
         ("-180.5", "longitude", "outside"),
         ("59°61'N", "latitude", "below 60"),
