@@ -241,11 +241,24 @@ def _decode_error(path: Path, encoding: str, byte_offset: int, exc: UnicodeDecod
             remaining -= len(block)
     bad = exc.object[exc.start : exc.start + 4].hex(" ")
     shown_encoding = "UTF-8" if encoding.replace("_", "-").lower().startswith("utf-8") else encoding
+    cyrillic = "--encoding cp1251 (Cyrillic Windows)"
+    western = "--encoding cp1252 (Western Windows)"
+    first, second = (
+        (cyrillic, western) if _looks_cyrillic(exc.object[exc.start : exc.start + 200]) else (western, cyrillic)
+    )
     return InputError(
         f"{path}: not valid {shown_encoding} at byte {byte_offset} (line {line}): bytes {bad}",
-        hint="pass the file's encoding, e.g. --encoding cp1251 (Cyrillic Windows), --encoding cp1252 "
-        "(Western Windows) or --encoding latin-1; or re-save it as UTF-8",
+        hint=f"pass the file's encoding, e.g. {first}, {second} or --encoding latin-1; or re-save it as UTF-8",
     )
+
+
+def _looks_cyrillic(sample: bytes) -> bool:
+    """Guess whether undecodable bytes are single-byte Cyrillic: words are runs of high bytes.
+
+    In cp1251 every Cyrillic letter is 0xC0-0xFF, so words are runs of them; accented Latin
+    letters (cp1252, latin-1) come one at a time among ASCII letters.
+    """
+    return re.search(rb"[\xc0-\xff]{3,}", sample) is not None
 
 
 def iter_physical_lines(path: Path, stream: BinaryIO, encoding: str) -> Iterator[str]:

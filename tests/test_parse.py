@@ -159,8 +159,15 @@ def test_wrong_encoding_names_byte_line_and_hint(tmp_path: Path) -> None:
         read(path)
     message = str(info.value)
     assert "not valid UTF-8 at byte 41 (line 3)" in message and str(path) in message
-    assert "--encoding cp1251" in (info.value.hint or "")
+    assert (info.value.hint or "").startswith("pass the file's encoding, e.g. --encoding cp1251")
     assert [r.location_text for r in read(path, encoding="cp1251")] == ["Kyiv", "Кириши"]
+
+
+def test_encoding_hint_puts_the_likely_codepage_first(tmp_path: Path) -> None:
+    latin = write(tmp_path, "date,location\n2025-01-01,Città di Roma\n".encode("latin-1"), "latin.csv")
+    with pytest.raises(InputError) as info:
+        read(latin)
+    assert (info.value.hint or "").index("cp1252") < (info.value.hint or "").index("cp1251")
 
 
 def test_decode_error_far_into_the_file_is_located(tmp_path: Path) -> None:
