@@ -28,6 +28,7 @@ re-import (their ``delete``/``merge`` revision is found by public id).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import getpass
@@ -250,7 +251,7 @@ class Enricher:
 
         self.geocoder = geocoder
         self._admin1_at = geocode.admin1_at
-        self._likely_swapped = lru_cache(maxsize=65536)(geocode.likely_swapped)
+        self._likely_swapped = lru_cache(maxsize=4096)(geocode.likely_swapped)
 
     def __call__(self, record: EventRecord) -> Prepared | RejectedRecord:
         """Enrich one record, or reject it with every reason found."""
@@ -1278,8 +1279,10 @@ def _run(
                 setattr(report, name, value)
             if not dry_run:
                 report.status = "failed"
-                _finish_run(conn, run_id, report)
-                conn.commit()
+                # Best effort: if the database itself is what failed, the original error matters more.
+                with contextlib.suppress(Exception):
+                    _finish_run(conn, run_id, report)
+                    conn.commit()
             raise
         if dry_run:
             conn.rollback()
