@@ -64,6 +64,7 @@ def is_blank(text: str | None) -> bool:
 _MISSING_MARKERS = frozenset({"na", "n/a", "null", "-", "--", "—"})
 
 
+@lru_cache(maxsize=16384)
 def _key(text: str) -> str:
     """Normalise free text for vocabulary lookup: lower case, accents off, punctuation to spaces."""
     decomposed = unicodedata.normalize("NFKD", text.strip().lower())
@@ -185,7 +186,9 @@ def parse_date(text: str, *, today: dt.date | None = None) -> tuple[dt.date, str
     return _check_range(value, today), precision
 
 
+@lru_cache(maxsize=16384)
 def _parse_date_forms(text: str) -> tuple[dt.date, str]:
+    """Parse the date forms (pure and cached: real files repeat the same dates many times)."""
     if m := _ISO_DATE.match(text):
         return _build_date(int(m[1]), int(m[2]), int(m[3]), text), "day"
     if m := _YEAR_FIRST_SLASH.match(text):
@@ -765,6 +768,7 @@ def _country_table() -> tuple[dict[str, str], dict[int, str]]:
     return by_text, by_number
 
 
+@lru_cache(maxsize=4096)
 def parse_country(text: str) -> str:
     """Map a country name, ISO 3166-1 alpha-2, alpha-3 or numeric code to alpha-2.
 
@@ -808,6 +812,7 @@ def parse_country(text: str) -> str:
 # URLs and numbers
 # ---------------------------------------------------------------------------------------------
 
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
 _URL_SPLIT = re.compile(r"\s*(?:[|;,]\s*|\s+)(?=https?://)|\s*\|\s*|\s+", re.IGNORECASE)
 
 
@@ -831,7 +836,7 @@ def parse_url(text: str) -> str:
         control characters inside.
     """
     url = text.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _URL_FORBIDDEN.search(url):
         raise FieldError("a URL may not contain spaces or control characters")
     try:
         parts = urlsplit(url)
