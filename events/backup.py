@@ -15,6 +15,7 @@ renamed into place, so a crash never leaves a truncated file under the backup's 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import sqlite3
@@ -28,12 +29,21 @@ from sqlalchemy.engine import URL
 from events import migrate
 from events.db import make_engine, parse_url, resolve_url, sqlite_path
 from events.errors import ConfigError, InputError, StrikeDBError
-from events.models import Base
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_ARCHIVE_MAGIC = b"PGDMP"
-#: Tables whose row counts are reported and compared (every table of the models).
-COUNTED_TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
+
+
+@functools.cache
+def counted_tables() -> tuple[str, ...]:
+    """Return the tables whose row counts are reported and compared (every table of the models).
+
+    Read from the models on first use: the CLI imports this module at start-up and the ORM
+    models are not needed for ``strikedb --help``.
+    """
+    from events.models import Base
+
+    return tuple(table.name for table in Base.metadata.sorted_tables)
 
 
 @dataclass
@@ -86,7 +96,9 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     # Table names come from our own models, never from input, so formatting them in is safe.
     return {
-        name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in COUNTED_TABLES if name in present
+        name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        for name in counted_tables()
+        if name in present
     }
 
 
@@ -411,7 +423,7 @@ def _pg_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             name: conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-            for name in COUNTED_TABLES
+            for name in counted_tables()
             if name in present
         }
 

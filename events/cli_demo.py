@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from events.cli_common import console, state
-from events.demo import run_demo
 
 
 def demo_command(
@@ -20,6 +19,9 @@ def demo_command(
     offline: Annotated[bool, typer.Option("--offline", help="Write a map that works with no network.")] = False,
 ) -> None:
     """Create the database, load the bundled gazetteer and sample events, and write a map."""
+    # Imported here: the demo pulls in ingest, geopandas and folium, which other commands do not need.
+    from events.demo import run_demo
+
     report = run_demo(state(ctx).url, out, offline=offline)
     table = Table("step", "result", title="strikedb demo")
     table.add_row("database", f"{report.database} (schema {report.revision})")

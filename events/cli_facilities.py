@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from events import capacity, facilities, vocab
+from events import facilities, vocab
 from events.cli_common import console, err_console, state
 from events.errors import InputError
 
@@ -168,6 +168,9 @@ def offline_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the table to this CSV file.")] = None,
 ) -> None:
     """Estimate the capacity offline because of strikes (see docs/capacity.md for the assumptions)."""
+    # Imported here: the estimate needs pandas, which the other commands (and --help) do not.
+    from events import capacity
+
     engine = state(ctx).engine(read_only=True)
     frame = capacity.offline_capacity(
         engine,

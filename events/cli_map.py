@@ -17,8 +17,7 @@ from events import vocab
 from events.cli_common import console, err_console, state
 from events.errors import InputError
 from events.mapping import check_output, make_map, save_map
-from events.selection import EventFilter, parse_bbox
-from maps.render import DEFAULT_TITLE
+from maps.style import DEFAULT_TITLE
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -68,6 +67,9 @@ def map_command(
     no_regions: Annotated[bool, typer.Option("--no-regions", help="Leave out the strikes-per-region layer.")] = False,
 ) -> None:
     """Write an HTML map of the selected events (layers by confidence, type, heat, regions, time)."""
+    # Imported here: events.selection needs geopandas, which `strikedb --help` should not load.
+    from events.selection import EventFilter, parse_bbox
+
     started = time.perf_counter()
     flt = EventFilter(
         since=_date(since, "--since"),

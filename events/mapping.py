@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-from sqlalchemy import Engine
-
-from events import geocode
 from events.errors import InputError
-from events.selection import EventFilter, select_events, select_facilities
-from maps.errors import MapDataError
-from maps.render import DEFAULT_TITLE, StrikeMap, build_map, write_map
+from maps.style import DEFAULT_TITLE
+
+# geopandas, folium (maps.render) and the geocoder are imported where they are used: the CLI imports
+# this module at start-up, and only `strikedb map` / `strikedb demo` need them.
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    from sqlalchemy import Engine
+
+    from events.selection import EventFilter
+    from maps.render import StrikeMap
 
 
 def regions_for(events: gpd.GeoDataFrame, countries: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
@@ -34,6 +38,8 @@ def regions_for(events: gpd.GeoDataFrame, countries: tuple[str, ...] = ()) -> gp
     geopandas.GeoDataFrame
         Columns ``country``, ``admin1``, ``geometry``.
     """
+    from events import geocode
+
     wanted = set(countries) or {c for c in events["country"].dropna().unique()}
     regions = geocode.admin1_regions()
     return regions[regions["country"].isin(wanted)].reset_index(drop=True)
@@ -41,6 +47,10 @@ def regions_for(events: gpd.GeoDataFrame, countries: tuple[str, ...] = ()) -> gp
 
 def basemap() -> gpd.GeoDataFrame:
     """Return the bundled country outlines used as the offline basemap."""
+    import geopandas as gpd
+
+    from events import geocode
+
     with resources.as_file(geocode.countries_path()) as file:
         return gpd.read_file(file)
 
@@ -78,6 +88,10 @@ def make_map(
     InputError
         When the selected data cannot be drawn.
     """
+    from events.selection import EventFilter, select_events, select_facilities
+    from maps.errors import MapDataError
+    from maps.render import build_map
+
     flt = flt or EventFilter()
     events = select_events(engine, flt)
     facilities = (
@@ -113,6 +127,8 @@ def save_map(strike_map: StrikeMap, out: Path) -> int:
     InputError
         When the directory is missing or the file cannot be written.
     """
+    from maps.render import write_map
+
     check_output(out)
     try:
         return write_map(strike_map, out)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
-
-import geoalchemy2  # noqa: F401  (registers PostGIS types so reflection knows `geometry`)
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from events.errors import MigrationError, SchemaOutOfDateError
-from events.models import BACKEND_ONLY_OBJECTS, Base
+
+# Alembic, GeoAlchemy2 and the ORM models are imported by the functions that use them: the CLI
+# imports this module at start-up, and `strikedb --help` should not pay for them.
+if TYPE_CHECKING:  # pragma: no cover
+    from alembic.config import Config
+    from sqlalchemy import Engine
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -24,6 +20,8 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     The PostGIS ``geom`` columns, their GiST indexes, the SQLite R*Tree tables (and their
     shadow tables) and PostGIS's own ``spatial_ref_sys`` are created by migrations, not models.
     """
+    from events.models import BACKEND_ONLY_OBJECTS
+
     if type_ == "table" and name is not None:
         return name not in BACKEND_ONLY_OBJECTS["tables"] and not name.startswith(
             ("events_rtree_", "facilities_rtree_")
@@ -47,6 +45,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
     -------
     alembic.config.Config
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("migrations")))
     if engine is not None:
@@ -56,6 +56,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def _run(engine: Engine, fn, *args: Any) -> None:
+    from alembic.util.exc import CommandError
+
     config = alembic_config(engine)
     try:
         with engine.begin() as connection:
@@ -67,27 +69,37 @@ def _run(engine: Engine, fn, *args: Any) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` (default: the newest) in one transaction."""
+    from alembic import command
+
     _run(engine, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Downgrade the schema to ``revision`` (``-1`` for one step, ``base`` for empty)."""
+    from alembic import command
+
     _run(engine, command.downgrade, revision)
 
 
 def heads() -> tuple[str, ...]:
     """Return the head revision(s) of the packaged migrations (normally exactly one)."""
+    from alembic.script import ScriptDirectory
+
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def history() -> list[tuple[str, str | None, str]]:
     """Return ``(revision, down_revision, message)`` for every migration, newest first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return [(s.revision, s.down_revision, s.doc) for s in script.walk_revisions()]  # type: ignore[misc]
 
 
 def current(engine: Engine) -> tuple[str, ...]:
     """Return the revision(s) the database is at; empty for a database never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return tuple(MigrationContext.configure(connection).get_current_heads())
 
@@ -100,6 +112,12 @@ def drift(engine: Engine) -> list[Any]:
     list
         Alembic's diff entries; empty when models and database agree.
     """
+    import geoalchemy2  # noqa: F401  (registers PostGIS types so reflection knows `geometry`)
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from events.models import Base
+
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include_object, "compare_type": True})
         return compare_metadata(context, Base.metadata)

@@ -1,0 +1,132 @@
+"""Benchmark start-up costs: importing the CLI, ``--help``, a one-row query, and the place gazetteer.
+
+Run by hand: ``python bench/startup.py [--before REF] [--runs 3] [--skip-gazetteer]``.
+
+Every measurement runs in a fresh Python process (start-up is what is measured) ``--runs`` times;
+the median is printed. With ``--before REF`` the same commands also run against the tree of git
+revision REF (extracted with ``git archive`` into a temporary directory), as the baseline.
+
+The gazetteer part times, each in a fresh process: the original in-memory build (read
+``cities500.json``, fold names and the focus countries' alternative names: what every process paid
+before the cache), the first call with an empty cache directory (fold everything, write the cache),
+and a call with the cache written. The bundled admin-1 index is built before the timer starts in
+all three, so only the gazetteer is compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GAZETTEER_BASELINE = """
+from events import geocode, places
+geocode._admin1()
+import time
+t = time.perf_counter()
+index = places.open_index(None, lambda: places._read_cities(geocode.MIN_POPULATION))
+geocode._Gazetteer(index)
+print(time.perf_counter() - t)
+"""
+GAZETTEER_CALL = """
+from events import geocode
+geocode._admin1()
+import time
+t = time.perf_counter()
+geocode.place_lookup("Tuapse, Krasnodar Krai")
+print(time.perf_counter() - t)
+"""
+FIRST_PLACE_LOOKUP = """
+import time
+t = time.perf_counter()
+from events import geocode
+geocode.place_lookup("Tuapse, Krasnodar Krai")
+print(time.perf_counter() - t)
+"""
+
+
+def wall(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def import_time_us(tree: Path) -> int:
+    """Cumulative microseconds of ``import events.cli`` reported by ``python -X importtime``."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import events.cli"],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in result.stderr.splitlines() if line.rstrip().endswith("| events.cli"))
+    return int(line.split("|")[1])
+
+
+def printed_seconds(code: str, env: dict[str, str]) -> float:
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def cli_rows(tree: Path, label: str, runs: int, db: Path) -> None:
+    cli = [sys.executable, "-m", "events.cli"]
+    rows = {
+        "`python -X importtime -c 'import events.cli'` (cumulative)": lambda: import_time_us(tree) / 1e6,
+        "`python -c 'import events.cli'` wall": lambda: wall([sys.executable, "-c", "import events.cli"], tree),
+        "`strikedb --help` wall": lambda: wall([*cli, "--help"], tree),
+        '`strikedb --db x.db sql "select 1"` wall': lambda: wall([*cli, "--db", str(db), "sql", "select 1"], tree),
+    }
+    for name, measure in rows.items():
+        times = [measure() for _ in range(runs)]
+        print(f"| {label} | {name} | {median(times):.2f} s | {', '.join(f'{t:.2f}' for t in times)} |", flush=True)
+
+
+def gazetteer_rows(runs: int) -> None:
+    import os
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "STRIKEDB_CACHE_DIR": cache}
+        baseline = [printed_seconds(GAZETTEER_BASELINE, env) for _ in range(runs)]
+        print(f"| in-memory build (the original: JSON + fold, focus alternates) | {median(baseline):.2f} s |")
+        first = printed_seconds(GAZETTEER_CALL, env)  # writes the cache: once
+        print(f"| first call, empty cache directory (fold all countries, write cache) | {first:.2f} s |")
+        size = sum(p.stat().st_size for p in Path(cache).iterdir())
+        cached = [printed_seconds(GAZETTEER_CALL, env) for _ in range(runs)]
+        print(f"| call with the cache file ({size / 1e6:.0f} MB) | {median(cached):.2f} s |")
+        whole = [printed_seconds(FIRST_PLACE_LOOKUP, env) for _ in range(runs)]
+        print(f"| first `place_lookup` in a process incl. import + admin-1 index, cached | {median(whole):.2f} s |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", help="git revision to time as the baseline")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-gazetteer", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "x.db"
+        subprocess.run([sys.executable, "-m", "events.cli", "--db", str(db), "db", "upgrade"], cwd=ROOT, check=True)
+        if args.before:
+            before = Path(tmp) / "before"
+            before.mkdir()
+            archive = subprocess.run(["git", "archive", args.before], cwd=ROOT, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
+            cli_rows(before, f"before ({args.before})", args.runs, db)
+        cli_rows(ROOT, "after", args.runs, db)
+    if not args.skip_gazetteer:
+        gazetteer_rows(args.runs)
+
+
+if __name__ == "__main__":
+    main()
