@@ -46,7 +46,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
 from events import dedup
 from events.confidence import confidence_level
@@ -72,6 +72,8 @@ SWAP_MIN_KM = 250.0
 MAX_URL_LENGTH = 2000
 # Columns written by the loader but not shown as changes in revisions.
 _BOOKKEEPING = {"content_hash", "ingest_run_id", "updated_at", "created_at", "extra"}
+#: PostgreSQL advisory lock taken by each batch ("SDB" in ASCII): one batch writer at a time.
+INGEST_LOCK_KEY = 0x534442
 # Rows per VALUES list in candidate queries (SQLite allows 32766 parameters per statement).
 _QUERY_CHUNK = 500
 
@@ -623,6 +625,11 @@ class BatchLoader:
 
     def load(self, prepared: list[Prepared], rejected: list[RejectedRecord]) -> None:
         """Insert, update or merge a batch of reports and quarantine the rejected rows."""
+        if self.conn.dialect.name == "postgresql":
+            # Concurrent ingests really run in parallel on PostgreSQL: two batches could both find a
+            # report missing and both insert it (a unique violation, or a missed merge). A
+            # transaction-scoped advisory lock queues batch writers as BEGIN IMMEDIATE does on SQLite.
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
         self.cache: dict[int, _Ev] = {}
         self.by_key: dict[str, _Ev] = {}
         self.new: list[_Ev] = []

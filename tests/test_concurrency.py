@@ -110,3 +110,36 @@ def test_two_ingests_a_map_exports_and_a_backup_at_once(db_url: str, tmp_path: P
         # The backup taken mid-ingest is a sound snapshot holding whole batches only.
         snapshot = describe_backup(backup)
         assert snapshot.counts["events"] % BATCH == 0 and snapshot.counts["events"] <= total
+
+
+@pytest.mark.slow
+def test_the_same_file_ingested_twice_at_once_is_stored_once(db_url: str, tmp_path: Path) -> None:
+    """Two analysts load the same export at the same moment: one copy of each event, no crash.
+
+    Rows without identifiers are matched by report key only, which has no unique constraint;
+    without serialised batch writers PostgreSQL stored the losing batch as a unique violation
+    traceback (or, for near-duplicates, as two events that should have merged).
+    """
+    path = write_disjoint_csv(tmp_path / "same.csv", 0)
+    without_ids = tmp_path / "same-no-ids.csv"
+    with path.open(encoding="utf-8") as src, without_ids.open("w", newline="", encoding="utf-8") as dst:
+        writer = csv.writer(dst)
+        for row in csv.reader(src):
+            writer.writerow(row[1:])  # drop event_id: identity comes from the report key alone
+    procs = [
+        spawn(["--db", db_url, "ingest", str(without_ids), "--batch-size", str(BATCH)], tmp_path / f"same{n}.log")
+        for n in (0, 1)
+    ]
+    for proc, log in procs:
+        code = proc.wait(timeout=TIMEOUT_S)
+        output = log.read_text(errors="replace")
+        assert code == 0 and "Traceback" not in output, output
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            total, distinct_keys = conn.execute(
+                select(func.count(), func.count(func.distinct(Event.natural_key)))
+            ).one()
+    finally:
+        engine.dispose()
+    assert (total, distinct_keys) == (ROWS_PER_FILE, ROWS_PER_FILE)
