@@ -302,6 +302,11 @@ def iter_physical_lines(path: Path, stream: BinaryIO, encoding: str) -> Iterator
             text = decoder.decode(chunk, final=final)
         except UnicodeDecodeError as exc:
             raise _decode_error(path, encoding, consumed - buffered + exc.start, exc) from None
+        except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM": no offset to show
+            raise InputError(
+                f"{path}: cannot be decoded as {encoding} ({exc})",
+                hint="check --encoding: utf-16 needs a BOM, otherwise name the byte order (utf-16-le)",
+            ) from None
         consumed += len(chunk)
         if held_cr:
             text, held_cr = "\r" + text, False

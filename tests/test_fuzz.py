@@ -11,16 +11,24 @@ Contract checked: a validator returns a value of the right kind and range or rai
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 import os
+import re
 import string
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from events import validate, vocab
+from events.errors import InputError
+from events.parse import read_events
+from events.records import EventRecord, RejectedRecord
 from events.validate import FieldError
 
 settings.register_profile("fuzz-quick", max_examples=30, deadline=None)
@@ -186,3 +194,75 @@ def test_split_urls_and_shown_never_fail(text: str) -> None:
     assert all(p and p == p.strip() for p in pieces)
     short = validate.shown(text)
     assert short is not None and len(short) <= validate.MAX_VALUE_SHOWN
+
+
+# ---------------------------------------------------------------------------------------------
+# The reader: arbitrary bytes, and well-formed CSV whose every row must be accounted for
+# ---------------------------------------------------------------------------------------------
+
+HEADER = ["date", "location", "description", "latitude", "longitude"]
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _read_all(path: Path, **options) -> list[EventRecord | RejectedRecord] | None:
+    """Read a whole file; None when the reader refused it with an InputError (a valid outcome)."""
+    try:
+        records = list(read_events(path, **options))
+    except InputError as exc:
+        assert str(exc)
+        return None
+    lines = [r.line_number for r in records]
+    assert all(isinstance(r, (EventRecord, RejectedRecord)) for r in records)
+    assert lines == sorted(lines) and len(lines) == len(set(lines)) and all(n >= 2 for n in lines)
+    for record in records:
+        if isinstance(record, RejectedRecord):
+            assert record.problems and all(p.reason for p in record.problems)
+    return records
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.binary(max_size=600),
+        st.builds(
+            lambda rows: rows.encode("utf-8", "surrogatepass"), st.text(alphabet=',;"\r\n\t\x00ab1-/.', max_size=300)
+        ),
+    ),
+    st.sampled_from([None, "latin-1", "utf-16", "cp1251"]),
+    st.sampled_from(["csv", "acled", "ucdp", "geojson"]),
+)
+def test_reader_on_arbitrary_bytes_raises_only_input_error(data: bytes, encoding, fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.csv"
+        path.write_bytes(b"date,location,latitude,longitude\n" + data if data[:1].isalpha() else data)
+        options = {"encoding": encoding} if fmt != "geojson" else {}
+        _read_all(path, fmt=fmt, **options)
+
+
+cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=25) | st.sampled_from(
+    ["", " ", '"', '""', ",", "\n", "\r\n", "\r", "2025-08-14", "59.45", "NaN", "=1+1", "<b>x</b>", "\ufeff"]
+)
+
+
+@FUZZ
+@given(st.lists(st.lists(cell, min_size=len(HEADER), max_size=len(HEADER)), max_size=15))
+def test_every_well_formed_csv_row_is_accounted_for(rows: list[list[str]]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(HEADER)
+    starts, raws, line = [], [], 2
+    for row in rows:
+        before = buffer.tell()
+        writer.writerow(row)
+        written = buffer.getvalue()[before:]
+        if any(c.strip() for c in row):  # rows of blank cells carry no data and are skipped
+            starts.append(line)
+            raws.append(written[:-2])  # without the writer's final "\r\n"
+        line += len(_LINE_BREAK.findall(written))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        records = _read_all(path, delimiter=",")
+    assert records is not None, "a well-formed UTF-8 CSV with the canonical header was refused"
+    assert [r.line_number for r in records] == starts
+    assert [r.raw.replace("\\x00", "\x00") for r in records] == raws
