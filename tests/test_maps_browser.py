@@ -215,3 +215,28 @@ def test_packed_map_shows_loading_and_honours_toggles_made_before_the_data_is_re
         assert loaded.errors == [] and loaded.network == []
     finally:
         page.close()
+
+
+def test_packed_map_without_native_base64_decoder_uses_atob(browser, tmp_path):
+    path = tmp_path / "packed.html"
+    write_map(build_map(sample_events(N_EVENTS), offline=True, compress=True), path)
+    loaded = LoadedPage(browser, path.as_uri(), init_script="delete Uint8Array.fromBase64;")
+    try:
+        assert loaded.page.evaluate("typeof Uint8Array.fromBase64") == "undefined"
+        assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS
+        assert loaded.errors == [] and loaded.network == []
+    finally:
+        loaded.page.close()
+
+
+def test_browser_without_decompression_says_so_instead_of_drawing_nothing_silently(browser, tmp_path):
+    path = tmp_path / "packed.html"
+    write_map(build_map(sample_events(N_EVENTS), offline=True, compress=True), path)
+    loaded = LoadedPage(browser, path.as_uri(), init_script="delete window.DecompressionStream;", wait_ready=False)
+    try:
+        status = loaded.page.locator(".sdb-status")
+        status.filter(has_text="Could not load").wait_for()
+        assert "cannot unpack the map data" in status.inner_text()
+        assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == 0
+    finally:
+        loaded.page.close()
