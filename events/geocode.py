@@ -13,6 +13,7 @@ Point look-ups are called once per ingested row, so they are indexed (STRtree, g
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
 import re
@@ -28,10 +29,13 @@ import shapely
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, select
 
+from events import cache
 from events.db import distance_km
 from events.models import Facility, FacilityAlias
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     import geopandas
 
     from events.places import PlaceIndex
@@ -48,6 +52,8 @@ ADMIN1_COUNTRIES = frozenset({"UA", "RU", "BY", "MD"})
 #: Size of the grid cells of the facility index in degrees.
 GRID_DEG = 0.1
 KM_PER_DEG_LAT = 111.2
+#: Bump when the layout of the cached boundary grids changes.
+_GRID_CACHE_VERSION = 1
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "ye", "ж": "zh",
@@ -141,14 +147,24 @@ class _PolygonIndex:
     tolerance answer None at once. This keeps a look-up at a few microseconds.
     """
 
-    def __init__(self, geometries: list[shapely.Geometry], properties: list[dict[str, Any]], cell_deg: float):
+    def __init__(
+        self,
+        geometries: list[shapely.Geometry],
+        properties: list[dict[str, Any]],
+        cell_deg: float,
+        grid: tuple[dict[tuple[int, int], int], dict[tuple[int, int], list[int]]] | None = None,
+    ):
         self.geometries = geometries
         self.properties = properties
         self.cell_deg = cell_deg
-        self.inside: dict[tuple[int, int], int] = {}
-        self.near: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for index, geometry in enumerate(geometries):
+        for geometry in geometries:
             shapely.prepare(geometry)
+        if grid is not None:  # read from the cache (see load)
+            self.inside, self.near = grid
+            return
+        self.inside = {}
+        self.near = defaultdict(list)
+        for index, geometry in enumerate(geometries):
             # Index each part on its own: a region crossing the antimeridian has a world-wide bbox.
             for part in shapely.get_parts(geometry):
                 self._index_part(index, part)
@@ -174,9 +190,39 @@ class _PolygonIndex:
 
     @classmethod
     def load(cls, name: str, cell_deg: float) -> _PolygonIndex:
-        collection = json.loads(_data_file(name).read_text(encoding="utf-8"))
+        """Read a bundled GeoJSON file; the grid comes from strikedb's cache directory when it is there.
+
+        Building the grid takes ~1-2 s per file; the cached grid is keyed by the file's content,
+        the cell size, this class's code and the GEOS version (see :mod:`events.cache`).
+        """
+        raw = _data_file(name).read_bytes()
+        collection = json.loads(raw)
         geometries = [shapely.geometry.shape(f["geometry"]) for f in collection["features"]]
-        return cls(geometries, [f["properties"] for f in collection["features"]], cell_deg)
+        properties = [f["properties"] for f in collection["features"]]
+        path = cache.cache_file(
+            f"grid-{name.split('.')[0]}",
+            [
+                str(_GRID_CACHE_VERSION), raw, repr(cell_deg), repr(COAST_TOLERANCE_DEG), shapely.geos_version_string,
+                inspect.getsource(cls),
+            ],
+        )  # fmt: skip
+        grid = _read_grid(path, len(geometries)) if path is not None else None
+        index = cls(geometries, properties, cell_deg, grid)
+        if grid is None and path is not None and cache.writable(path.parent):
+            cache.write_arrays(path, index.grid_arrays())
+        return index
+
+    def grid_arrays(self) -> dict[str, np.ndarray]:
+        """Return the grid as arrays for :mod:`events.cache` (read back by :func:`_read_grid`)."""
+        near_cells = list(self.near)
+        offsets = np.cumsum([0, *(len(self.near[cell]) for cell in near_cells)])
+        return {
+            "inside_cells": np.asarray(list(self.inside), dtype=np.int64).reshape(-1, 2),
+            "inside_index": np.asarray(list(self.inside.values()), dtype=np.int64),
+            "near_cells": np.asarray(near_cells, dtype=np.int64).reshape(-1, 2),
+            "near_offsets": offsets.astype(np.int64),
+            "near_index": np.asarray([i for cell in near_cells for i in self.near[cell]], dtype=np.int64),
+        }
 
     def locate(self, latitude: float, longitude: float, *, tolerance: bool = True) -> dict[str, Any] | None:
         """Properties of the polygon holding the point, else (``tolerance``) of the nearest one close by."""
@@ -193,6 +239,27 @@ class _PolygonIndex:
         point = shapely.Point(longitude, latitude)
         distance, index = min((shapely.distance(self.geometries[i], point), i) for i in candidates)
         return self.properties[index] if distance <= COAST_TOLERANCE_DEG else None
+
+
+def _read_grid(
+    path: Path, n_geometries: int
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], list[int]]] | None:
+    """Read a grid written by :meth:`_PolygonIndex.grid_arrays`; None when missing or damaged."""
+    arrays = cache.read_arrays(path)
+    if arrays is None:
+        return None
+    try:
+        inside_cells = [tuple(cell) for cell in arrays["inside_cells"].tolist()]
+        inside = dict(zip(inside_cells, arrays["inside_index"].tolist(), strict=True))
+        near_cells = [tuple(cell) for cell in arrays["near_cells"].tolist()]
+        offsets = arrays["near_offsets"].tolist()
+        values = arrays["near_index"].tolist()
+    except (*cache.READ_ERRORS, TypeError):
+        return None
+    if len(offsets) != len(near_cells) + 1 or any(not 0 <= i < n_geometries for i in (*inside.values(), *values)):
+        return None
+    near = {cell: values[offsets[k] : offsets[k + 1]] for k, cell in enumerate(near_cells)}
+    return inside, near
 
 
 @functools.cache

