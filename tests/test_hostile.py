@@ -244,3 +244,37 @@ def test_small_case_in_a_subprocess(name: str, sqlite_url: str, tmp_path: Path) 
     code, err, peak_mb = run_cli_measured(ingest_args(sqlite_url, case, path), tmp_path)
     check_outcome(case, sqlite_url, code, err, path)
     assert peak_mb < MEMORY_LIMIT_MB
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/reliability.md stays in step with what is tested
+# ---------------------------------------------------------------------------------------------
+
+
+def test_reliability_doc_is_current() -> None:
+    from tests import test_concurrency, test_crash_safety, test_fuzz
+
+    doc = corpus.DOC.read_text(encoding="utf-8")
+    block = doc.split(corpus.DOC_BEGIN, 1)[1].split(corpus.DOC_END, 1)[0].strip()
+    assert block == corpus.doc_table(), "run python tests/data/hostile/corpus.py to regenerate the table"
+    for case in CASES:
+        assert f"| {case.name} |" in doc
+    # The numbers quoted in the summary are the ones the tests use.
+    quoted = [
+        f"{len(CASES)} cases",
+        f"--batch-size {test_crash_safety.BATCH}`",
+        f"{test_crash_safety.N_ROWS:,} valid rows",
+        f"at least {test_crash_safety.KILL_AFTER_BATCHES} batches",
+        f"multiple of {test_crash_safety.BATCH}",
+        f"{test_concurrency.ROWS_PER_FILE:,}-row files (`--batch-size {test_concurrency.BATCH}`)",
+        f"{2 * test_concurrency.ROWS_PER_FILE:,} events",
+        f"{test_fuzz.PROFILE.max_examples} examples per property"
+        if os.environ.get("HYPOTHESIS_PROFILE", "fuzz-ci") == "fuzz-ci"
+        else "examples per property",
+        f"{MEMORY_LIMIT_MB} MB limit",
+        f"{len(SUBPROCESS_SMALL)} small ones",
+    ]
+    for text in quoted:
+        assert text in doc, f"docs/reliability.md no longer says {text!r}"
+    for case in BIG:
+        assert f"| {case.name} (" in doc, f"no measured memory for {case.name}"
