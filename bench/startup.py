@@ -6,11 +6,12 @@ Every measurement runs in a fresh Python process (start-up is what is measured) 
 the median is printed. With ``--before REF`` the same commands also run against the tree of git
 revision REF (extracted with ``git archive`` into a temporary directory), as the baseline.
 
-The gazetteer part times, each in a fresh process: the original in-memory build (read
-``cities500.json``, fold names and the focus countries' alternative names: what every process paid
-before the cache), the first call with an empty cache directory (fold everything, write the cache),
-and a call with the cache written. The bundled admin-1 index is built before the timer starts in
-all three, so only the gazetteer is compared.
+The gazetteer part times, each in a fresh process: the in-memory build used when no cache
+directory is writable (read ``cities500.json``, fold names and the focus countries' alternative
+names: what every process paid before the cache), the first call with an empty cache directory
+(fold everything, write the cache), and a call with the cache written; the admin-1 grid is built
+before the timer starts, so only the gazetteer is compared. Then the boundary grids built and
+cached, and the first ``place_lookup`` of a process from import to answer (before and after).
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ t = time.perf_counter()
 geocode.place_lookup("Tuapse, Krasnodar Krai")
 print(time.perf_counter() - t)
 """
+GRIDS = """
+import time
+from events import geocode
+t = time.perf_counter()
+geocode._countries()
+geocode._admin1()
+print(time.perf_counter() - t)
+"""
 FIRST_PLACE_LOOKUP = """
 import time
 t = time.perf_counter()
@@ -70,8 +79,8 @@ def import_time_us(tree: Path) -> int:
     return int(line.split("|")[1])
 
 
-def printed_seconds(code: str, env: dict[str, str]) -> float:
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+def printed_seconds(code: str, env: dict[str, str], cwd: Path = ROOT) -> float:
+    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True)
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -92,20 +101,31 @@ def cli_rows(tree: Path, label: str, runs: int, db: Path) -> None:
         print(f"| {label} | {name} | {median(times):.2f} s | {', '.join(f'{t:.2f}' for t in times)} |", flush=True)
 
 
-def gazetteer_rows(runs: int) -> None:
+def gazetteer_rows(runs: int, before: Path | None) -> None:
     import os
 
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "STRIKEDB_CACHE_DIR": cache}
-        baseline = [printed_seconds(GAZETTEER_BASELINE, env) for _ in range(runs)]
-        print(f"| in-memory build (the original: JSON + fold, focus alternates) | {median(baseline):.2f} s |")
-        first = printed_seconds(GAZETTEER_CALL, env)  # writes the cache: once
-        print(f"| first call, empty cache directory (fold all countries, write cache) | {first:.2f} s |")
-        size = sum(p.stat().st_size for p in Path(cache).iterdir())
-        cached = [printed_seconds(GAZETTEER_CALL, env) for _ in range(runs)]
-        print(f"| call with the cache file ({size / 1e6:.0f} MB) | {median(cached):.2f} s |")
-        whole = [printed_seconds(FIRST_PLACE_LOOKUP, env) for _ in range(runs)]
-        print(f"| first `place_lookup` in a process incl. import + admin-1 index, cached | {median(whole):.2f} s |")
+        no_cache = {**os.environ, "STRIKEDB_CACHE_DIR": str(Path(cache) / "file" / "x")}
+        (Path(cache) / "file").write_text("a file: the cache directory cannot be created")
+        rows = []
+        if before is not None:
+            rows.append(("before: first `place_lookup` in a process (import, boundaries, gazetteer)",
+                         [printed_seconds(FIRST_PLACE_LOOKUP, env, before) for _ in range(runs)]))  # fmt: skip
+        rows.append(("gazetteer built in memory (no cache directory: what every process paid before)",
+                     [printed_seconds(GAZETTEER_BASELINE, no_cache) for _ in range(runs)]))  # fmt: skip
+        rows.append(("gazetteer, first call with an empty cache directory (fold all countries, write)",
+                     [printed_seconds(GAZETTEER_CALL, env)]))  # fmt: skip
+        rows.append(("gazetteer, with the cache file", [printed_seconds(GAZETTEER_CALL, env) for _ in range(runs)]))
+        rows.append(("boundary grids (countries + admin-1) built, no cache directory",
+                     [printed_seconds(GRIDS, no_cache) for _ in range(runs)]))  # fmt: skip
+        rows.append(("boundary grids with the cache files", [printed_seconds(GRIDS, env) for _ in range(runs)]))
+        rows.append(("first `place_lookup` in a process (import, boundaries, gazetteer), cached",
+                     [printed_seconds(FIRST_PLACE_LOOKUP, env) for _ in range(runs)]))  # fmt: skip
+        for name, times in rows:
+            print(f"| {name} | {median(times):.2f} s | {', '.join(f'{t:.2f}' for t in times)} |", flush=True)
+        sizes = {p.name.split("-")[0] + "-" + p.name.split("-")[1]: p.stat().st_size for p in Path(cache).glob("*.npz")}
+        print("cache files:", ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sorted(sizes.items())))
 
 
 def main() -> None:
@@ -117,6 +137,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "x.db"
         subprocess.run([sys.executable, "-m", "events.cli", "--db", str(db), "db", "upgrade"], cwd=ROOT, check=True)
+        before = None
         if args.before:
             before = Path(tmp) / "before"
             before.mkdir()
@@ -124,8 +145,8 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
             cli_rows(before, f"before ({args.before})", args.runs, db)
         cli_rows(ROOT, "after", args.runs, db)
-    if not args.skip_gazetteer:
-        gazetteer_rows(args.runs)
+        if not args.skip_gazetteer:
+            gazetteer_rows(args.runs, before)
 
 
 if __name__ == "__main__":
