@@ -199,13 +199,16 @@ class _PolygonIndex:
         collection = json.loads(raw)
         geometries = [shapely.geometry.shape(f["geometry"]) for f in collection["features"]]
         properties = [f["properties"] for f in collection["features"]]
-        path = cache.cache_file(
-            f"grid-{name.split('.')[0]}",
-            [
-                str(_GRID_CACHE_VERSION), raw, repr(cell_deg), repr(COAST_TOLERANCE_DEG), shapely.geos_version_string,
-                inspect.getsource(cls),
-            ],
-        )  # fmt: skip
+        try:
+            path = cache.cache_file(
+                f"grid-{name.split('.')[0]}",
+                [
+                    str(_GRID_CACHE_VERSION), raw, repr(cell_deg), repr(COAST_TOLERANCE_DEG),
+                    shapely.geos_version_string, inspect.getsource(cls),
+                ],
+            )  # fmt: skip
+        except OSError:  # installed without source files: no key for the code, so no cache
+            path = None
         grid = _read_grid(path, len(geometries)) if path is not None else None
         index = cls(geometries, properties, cell_deg, grid)
         if grid is None and path is not None and cache.writable(path.parent):
