@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,8 @@ MAX_URL_LENGTH = 2000
 _BOOKKEEPING = {"content_hash", "ingest_run_id", "updated_at", "created_at", "extra"}
 #: PostgreSQL advisory lock taken by each batch ("SDB" in ASCII): one batch writer at a time.
 INGEST_LOCK_KEY = 0x534442
+#: SQLite page cache (KiB) used during an ingest run; see ``_sqlite_bulk_cache``.
+SQLITE_CACHE_KIB = 65536
 # Rows per VALUES list in candidate queries (SQLite allows 32766 parameters per statement).
 _QUERY_CHUNK = 500
 
@@ -170,6 +173,7 @@ def file_checksum(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _norm(text: str | None) -> str:
     folded = unicodedata.normalize("NFKC", text or "").casefold()
     return " ".join(re.sub(r"[^\w]+", " ", folded).split())
@@ -179,12 +183,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time | dt.datetime):
         return value.isoformat()
     return str(value)
-
-
-def _sha(payload: Any) -> str:
-    # repr() of str, int, float, None, date and time is deterministic across runs and platforms and
-    # 3x cheaper than json.dumps; dicts are turned into sorted item tuples first.
-    return hashlib.sha256(repr(_canonical(payload)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
@@ -202,15 +200,21 @@ def source_urls(record: EventRecord) -> list[str]:
 
 def report_key(record: EventRecord) -> str:
     """Return the deterministic identity of a report (see the module docstring)."""
+    # repr() of str, int, float, None, date and time is deterministic across runs and platforms and
+    # 3x cheaper than json.dumps. The payload is the tuple that hashing the equivalent list through
+    # ``_canonical`` (lists -> tuples) gave in earlier versions, so stored keys stay the same.
     if record.external_id:
-        return _sha(["ext", record.origin, record.external_id.strip()])
-    if record.latitude is not None and record.longitude is not None:
-        place = f"ll:{record.latitude:.3f},{record.longitude:.3f}"
-    elif record.facility_name:
-        place = "f:" + _norm(record.facility_name)
+        payload: tuple[Any, ...] = ("ext", record.origin, record.external_id.strip())
     else:
-        place = "t:" + _norm(record.location_text)
-    return _sha(["nk", record.origin, record.event_date, record.date_precision, place, source_urls(record)])
+        if record.latitude is not None and record.longitude is not None:
+            place = f"ll:{record.latitude:.3f},{record.longitude:.3f}"
+        elif record.facility_name:
+            place = "f:" + _norm(record.facility_name)
+        else:
+            place = "t:" + _norm(record.location_text)
+        urls = tuple(source_urls(record))
+        payload = ("nk", record.origin, record.event_date, record.date_precision, place, urls)
+    return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _NOT_CONTENT = frozenset({"file", "line_number", "raw", "sources", "extra"})
@@ -474,19 +478,29 @@ def _string_limits(table_name: str) -> dict[str, int]:
 _FIELD_TO_EVENT_COLUMN = {"facility_name": "facility_name_reported", "external_id": "external_id"}
 
 
+@lru_cache(maxsize=1)
+def _field_limits() -> dict[str, int]:
+    """Record field -> length limit of the ``events`` column it is stored in."""
+    limits = _string_limits("events")
+    renamed = {name: limits[column] for name, column in _FIELD_TO_EVENT_COLUMN.items() if column in limits}
+    return {**{name: limit for name, limit in limits.items() if name not in _FIELD_TO_EVENT_COLUMN}, **renamed}
+
+
+_NOT_STORED_AS_TEXT = frozenset({"file", "line_number", "raw", "sources", "extra"})
+
+
 def _storage_problems(record: EventRecord) -> list[RowProblem]:
     """Find values both backends cannot store alike: over-long text, NUL characters, long URLs."""
     problems = []
-    limits = _string_limits("events")
+    limits = _field_limits()
     for name, value in record.__dict__.items():
-        if name in ("file", "line_number", "raw", "sources", "extra") or not isinstance(value, str):
+        if not isinstance(value, str) or name in _NOT_STORED_AS_TEXT:
             continue
-        column = _FIELD_TO_EVENT_COLUMN.get(name, name)
         if "\x00" in value:
             reason = "contains a NUL character"
             problems.append(RowProblem(record.file, record.line_number, name, _shown(value), reason))
-        elif column in limits and len(value) > limits[column]:
-            reason = f"longer than {limits[column]} characters ({len(value)}); shorten it"
+        elif name in limits and len(value) > limits[name]:
+            reason = f"longer than {limits[name]} characters ({len(value)}); shorten it"
             problems.append(RowProblem(record.file, record.line_number, name, _shown(value), reason))
     source_limits = _string_limits("sources")
     for source in record.sources:
@@ -654,9 +668,15 @@ class BatchLoader:
         return ev
 
     def _load_by_key(self, keys: list[str]) -> None:
+        # Most reports of a first import are new: find the ids with a plain query and load whole
+        # rows (with SQLAlchemy's type conversions) only for the reports already stored.
         unique = list(dict.fromkeys(keys))
+        sql = "SELECT natural_key FROM events WHERE natural_key IN ({})"
         for chunk in _chunks(unique, 1000):
-            rows = self.conn.execute(select(events_t).where(events_t.c.natural_key.in_(chunk))).mappings()
+            found = [row[0] for row in _in_query(self.conn, sql, chunk)]
+            if not found:
+                continue
+            rows = self.conn.execute(select(events_t).where(events_t.c.natural_key.in_(found))).mappings()
             for row in rows:
                 self.by_key[row["natural_key"]] = self._remember(dict(row))
 
@@ -757,26 +777,22 @@ class BatchLoader:
             for source in item.sources:
                 if source.url:
                     by_url[source.url].append(i)
-        if not by_url:
-            return iter(())
-        stmt = (
-            select(sources_t.c.url, links_t.c.event_id)
-            .join(links_t, links_t.c.source_id == sources_t.c.id)
-            .where(sources_t.c.url.in_(list(by_url)))
+        sql = (
+            "SELECT s.url, l.event_id FROM sources AS s JOIN event_sources AS l ON l.source_id = s.id "
+            "WHERE s.url IN ({})"
         )
-        return ((i, event_id) for url, event_id in self.conn.execute(stmt) for i in by_url[url])
+        return ((i, event_id) for url, event_id in _in_query(self.conn, sql, list(by_url)) for i in by_url[url])
 
     def _removed_public_ids(self, public_ids: list[str]) -> set[str]:
         """Public ids an analyst deleted or merged away (their revision exists, the event does not)."""
-        removed: set[str] = set()
-        for chunk in _chunks(list(dict.fromkeys(public_ids)), 1000):
-            stmt = select(revisions_t.c.event_public_id).where(
-                revisions_t.c.event_public_id.in_(chunk), revisions_t.c.action.in_(("delete", "merge"))
-            )
-            removed.update(self.conn.execute(stmt).scalars())
+        sql = (
+            "SELECT event_public_id FROM event_revisions WHERE action IN ('delete', 'merge') "
+            "AND event_public_id IN ({})"
+        )
+        removed = {row[0] for row in _in_query(self.conn, sql, list(dict.fromkeys(public_ids)))}
         if removed:
-            existing = self.conn.execute(select(events_t.c.public_id).where(events_t.c.public_id.in_(removed)))
-            removed -= set(existing.scalars())
+            sql = "SELECT public_id FROM events WHERE public_id IN ({})"
+            removed -= {row[0] for row in _in_query(self.conn, sql, sorted(removed))}
         return removed
 
     # -- decisions -------------------------------------------------------------------------
@@ -953,10 +969,9 @@ class BatchLoader:
         # RETURNING in parameter order falls back to one statement per row (10x slower).
         _fast_insert(self.conn, events_t, [ev.values for ev in self.new])
         by_public_id = {ev.values["public_id"]: ev for ev in self.new}
-        for chunk in _chunks(list(by_public_id), 1000):
-            stmt = select(events_t.c.public_id, events_t.c.id).where(events_t.c.public_id.in_(chunk))
-            for public_id, event_id in self.conn.execute(stmt):
-                by_public_id[public_id].values["id"] = event_id
+        sql = "SELECT public_id, id FROM events WHERE public_id IN ({})"
+        for public_id, event_id in _in_query(self.conn, sql, list(by_public_id)):
+            by_public_id[public_id].values["id"] = event_id
 
     def _update_dirty(self) -> None:
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -993,27 +1008,20 @@ class BatchLoader:
                 {"event_id": key[0], "source_id": source_id, "role": source_role(source), "ingest_run_id": self.run_id},
             )
         existing_events = [ev.values["id"] for ev in self.cache.values() if ev.new_sources]
-        if existing_events:
-            stmt = select(links_t.c.event_id, links_t.c.source_id).where(links_t.c.event_id.in_(existing_events))
-            for pair in self.conn.execute(stmt):
-                links.pop((pair[0], pair[1]), None)
+        sql = "SELECT event_id, source_id FROM event_sources WHERE event_id IN ({})"
+        for pair in _in_query(self.conn, sql, existing_events):
+            links.pop((pair[0], pair[1]), None)
         if links:
             _fast_insert(self.conn, links_t, list(links.values()))
 
     def _source_ids_by_url(self, wanted: dict[str, SourceRecord]) -> dict[str, int]:
-        ids: dict[str, int] = {}
+        sql = "SELECT url, id FROM sources WHERE url IN ({})"
         urls = list(wanted)
-        for chunk in _chunks(urls, 1000):
-            for url, source_id in self.conn.execute(
-                select(sources_t.c.url, sources_t.c.id).where(sources_t.c.url.in_(chunk))
-            ):
-                ids[url] = source_id
+        ids: dict[str, int] = dict(_in_query(self.conn, sql, urls))
         missing = [wanted[u] for u in urls if u not in ids]
         if missing:
             _fast_insert(self.conn, sources_t, [_source_row(s) for s in missing])
-            for chunk in _chunks([s.url for s in missing], 1000):
-                stmt = select(sources_t.c.url, sources_t.c.id).where(sources_t.c.url.in_(chunk))
-                ids.update({url: source_id for url, source_id in self.conn.execute(stmt)})
+            ids.update(_in_query(self.conn, sql, [s.url for s in missing]))
         return ids
 
     def _quarantine(self, rejected: list[RejectedRecord]) -> None:
@@ -1048,29 +1056,85 @@ def _fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
 
     Same stored values as ``conn.execute(insert(table), rows)`` (the column types' bind
     processors and Python-side defaults are applied), without its per-row bookkeeping, which
-    doubles the cost of a bulk insert.
+    doubles the cost of a bulk insert. The rows of one call normally share their keys: they are
+    turned into tuples with one ``itemgetter`` and only the columns that need it (dates, JSON...)
+    are converted.
     """
     if not rows:
         return
     dialect = conn.dialect
     columns = [c for c in table.columns if c.name in rows[0] or (c.default is not None and not c.primary_key)]
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
-    defaults = {}
-    for c in columns:
-        if c.name not in rows[0] and c.default is not None:
-            arg = c.default.arg
-            defaults[c.name] = arg(None) if callable(arg) else arg
-    names = [c.name for c in columns]
+    given = [c for c in columns if c.name in rows[0]]
+    defaulted = [c for c in columns if c.name not in rows[0]]
+    defaults = []
+    for c in defaulted:
+        arg = c.default.arg
+        defaults.append(arg(None) if callable(arg) else arg)
+    names = [c.name for c in given] + [c.name for c in defaulted]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    processors = [(i, c.type._cached_bind_processor(dialect)) for i, c in enumerate(given)]
+    given_processors = [(i, p) for i, p in processors if p is not None]
+    default_values = [
+        (p(v) if p is not None and v is not None else v)
+        for v, p in zip(defaults, (c.type._cached_bind_processor(dialect) for c in defaulted), strict=True)
+    ]
+    keys = rows[0].keys()
+    if all(row.keys() == keys for row in rows):
+        params = _row_tuples(rows, [c.name for c in given], given_processors, default_values)
+    else:
+        # Rows with different keys: take each value by name, a default where a row lacks it.
+        params = _row_tuples_by_name(rows, names, columns, defaults, dialect)
+    conn.exec_driver_sql(sql, params)
+
+
+def _row_tuples(
+    rows: list[dict[str, Any]], names: list[str], processors: list[tuple[int, Any]], tail: list[Any]
+) -> list[tuple[Any, ...]]:
+    """Tuples of rows that all have the same keys, among them ``names``; ``tail`` is appended."""
+    if not names:
+        return [tuple(tail) for _ in rows]
+    pick = itemgetter(*names)
+    single = len(names) == 1
+    tail_t = tuple(tail)
+    params = []
+    for row in rows:
+        values = [pick(row)] if single else list(pick(row))
+        for i, process in processors:
+            value = values[i]
+            if value is not None:
+                values[i] = process(value)
+        params.append((*values, *tail_t))
+    return params
+
+
+def _row_tuples_by_name(
+    rows: list[dict[str, Any]], names: list[str], columns: list[Any], defaults: list[Any], dialect: Any
+) -> list[tuple[Any, ...]]:
+    by_name = {c.name: c for c in columns}
+    processors = [by_name[name].type._cached_bind_processor(dialect) for name in names]
+    default_of = dict(zip(names[len(names) - len(defaults) :], defaults, strict=True))
     params = []
     for row in rows:
         values = []
         for name, process in zip(names, processors, strict=True):
-            value = row[name] if name in row else defaults[name]
+            value = row[name] if name in row else default_of[name]
             values.append(process(value) if process is not None and value is not None else value)
         params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
+    return params
+
+
+def _in_query(conn: Connection, sql: str, values: list[Any], chunk: int = 1000) -> Iterator[tuple[Any, ...]]:
+    """Run ``sql`` (with ``IN ({})``) for chunks of ``values``; yield the raw DBAPI rows.
+
+    For look-ups of ids, keys and URLs (text and integers, which need no type conversion):
+    SQLAlchemy's expanding ``IN`` re-renders a thousand bound parameters on every call, which
+    cost more than the indexed query itself.
+    """
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for part in _chunks(values, chunk):
+        statement = sql.format(", ".join([marker] * len(part)))
+        yield from conn.exec_driver_sql(statement, tuple(part)).fetchall()
 
 
 def _source_row(source: SourceRecord) -> dict[str, Any]:
@@ -1267,7 +1331,7 @@ def _run(
     started = time.perf_counter()
     report = IngestReport(run_id=None, file=file_label, checksum=checksum or "")
     committed = report.counts()
-    with engine.connect() as conn:
+    with engine.connect() as conn, _sqlite_bulk_cache(conn):
         run_id = _start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
         report.run_id = None if dry_run else run_id
         try:
@@ -1298,6 +1362,29 @@ def _run(
             conn.commit()
     report.duration = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _sqlite_bulk_cache(conn: Connection) -> Iterator[None]:
+    """Give a SQLite connection a larger page cache for the run, then restore the previous size.
+
+    The indexes of a growing ``events`` table soon outgrow SQLite's 2 MB default cache, after which
+    every insert reads index pages back from the OS. The cache is memory only (durability is
+    untouched) and bounded by :data:`SQLITE_CACHE_KIB`. Set on the DBAPI connection directly so no
+    transaction is opened for it.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    previous = dbapi.execute("PRAGMA cache_size").fetchone()[0]
+    dbapi.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            dbapi.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _load_all(
