@@ -444,15 +444,18 @@ _DAMAGE_SYNONYMS = _table(
         "unknown": "unknown|unclear|sconosciuto",
     }
 )
-# "verified" in community trackers means a checkable official or named-media confirmation;
-# "not verified" rows carry no source at all, so they are treated as unconfirmed claims.
+# "verified" in a community tracker means the curator found a named source (media or official);
+# that is independent reporting, not an official confirmation, so it maps to "reported". Only an
+# explicit "official"/"confirmed" says more. "not verified" rows carry no source at all, so they
+# are treated as unconfirmed claims.
 _CLAIM_SYNONYMS = _table(
     {
         "claimed": "claim|claimed by ukraine|claimed by russia|not verified|unverified|non verificato|unconfirmed"
         "|alleged|заявлено",
-        "reported": "report|reports|media report|media reports|news|reported by media|segnalato",
-        "confirmed_by_official": "verified|confirmed|official|officially confirmed|confirmed official"
-        "|verificato|confermato|подтверждено",
+        "reported": "report|reports|media report|media reports|news|reported by media|segnalato"
+        "|verified|verificato",
+        "confirmed_by_official": "confirmed|official|officially confirmed|confirmed official"
+        "|confermato|подтверждено",
         "confirmed_by_imagery": "imagery|satellite|satellite imagery|geolocated|confirmed imagery"
         "|confirmed by satellite|confermato da immagini",
         "disputed": "contested|denied|dispute|contestato|smentito",
@@ -584,7 +587,7 @@ def parse_damage_level(text: str) -> str:
 def parse_claim_status(text: str) -> str:
     """Map a claim/verification status onto :data:`events.vocab.CLAIM_STATUSES`.
 
-    ``verified``/``confirmed`` → ``confirmed_by_official``; ``not verified``/``unverified`` →
+    ``verified`` → ``reported``; ``confirmed`` → ``confirmed_by_official``; ``not verified``/``unverified`` →
     ``claimed``; ``satellite imagery``/``geolocated`` → ``confirmed_by_imagery``.
 
     Parameters

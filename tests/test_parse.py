@@ -78,7 +78,7 @@ def test_canonical_template_round_trips(tmp_path: Path) -> None:
     assert event.latitude == pytest.approx(59.46028, abs=1e-5) and event.longitude == pytest.approx(32.0708)
     assert (event.facility_name, event.facility_type, event.country) == ("KINEF refinery", "refinery", "RU")
     assert (event.attack_type, event.effect, event.damage_level) == ("drone", "fire", "moderate")
-    assert (event.claim_status, event.source_reliability, event.info_credibility) == ("confirmed_by_official", "B", 2)
+    assert (event.claim_status, event.source_reliability, event.info_credibility) == ("reported", "B", 2)
     assert event.location_text == "Kirishi, Leningrad oblast" and event.admin1 == "Leningrad oblast"
     assert [s.url for s in event.sources] == ["https://a.org/1", "https://b.org/2"]
     assert event.sources[0].archived_url == "https://archive.is/abc" and event.sources[1].archived_url is None

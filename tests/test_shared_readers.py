@@ -25,7 +25,7 @@ def test_osint_tracker_csv_all_48_rows_accounted_for() -> None:
     # titles, rows without a source, an unnamed empty column. None is rejected.
     assert (len(events), len(rejected)) == (48, 0), [str(p) for r in rejected for p in r.problems]
     assert [e.line_number for e in events] == list(range(2, 50))
-    assert Counter(e.claim_status for e in events) == {"confirmed_by_official": 44, "claimed": 4}
+    assert Counter(e.claim_status for e in events) == {"reported": 44, "claimed": 4}
     assert Counter(e.attack_type for e in events) == {"drone": 47, "missile": 1}  # "Neptune missiles" (Yaroslavl)
     assert min(e.event_date for e in events) == dt.date(2025, 8, 2)
     assert max(e.event_date for e in events) == dt.date(2025, 11, 11)

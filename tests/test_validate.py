@@ -193,7 +193,7 @@ def test_parse_attack_type_unknown_lists_choices() -> None:
         (v.parse_facility_type, "Power Stations", "power_plant"),
         (v.parse_damage_level, "severe", "heavy"),
         (v.parse_damage_level, "Minor", "light"),
-        (v.parse_claim_status, "verified", "confirmed_by_official"),
+        (v.parse_claim_status, "verified", "reported"),
         (v.parse_claim_status, "not verified", "claimed"),
         (v.parse_claim_status, "Satellite imagery", "confirmed_by_imagery"),
         (v.parse_claim_status, "confirmed_by_imagery", "confirmed_by_imagery"),
