@@ -19,6 +19,10 @@ target_metadata = Base.metadata
 
 
 def _configure(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Registers PostGIS types, so reflection (autogenerate, drift checks) knows `geometry`.
+        import geoalchemy2  # noqa: F401
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
