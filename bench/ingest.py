@@ -5,13 +5,17 @@ Usage::
     python bench/ingest.py                 # 1,000,000 rows
     python bench/ingest.py --rows 100000   # smaller
     python bench/ingest.py --rows 100000 --rows 1000000   # several sizes (memory should stay flat)
+    python bench/ingest.py --before /tmp/old-checkout     # also time strikedb from another checkout
 
 Each measurement runs in its own subprocess on a fresh SQLite file migrated to head (so its
-peak RSS, from ``resource.getrusage``, is its own):
+peak RSS, from ``resource.getrusage``, is its own; a worker process's peak is reported apart):
 
 * ``strikedb``: :func:`events.ingest.ingest_file` on a synthetic canonical CSV: parsing,
   validation, geocoding (55 bundled facilities, admin-1 regions), grading, deduplication,
-  sources and links, batched transactions of 5,000 rows.
+  sources and links, batched transactions of 5,000 rows. Large files are read, validated and
+  geocoded in a worker process while the main process writes (``ingest_file(parallel=None)``).
+  ``--before ROOT`` adds a row for the ``events`` package of another checkout (e.g. a
+  ``git worktree`` of an older commit), measured in the same run on the same file.
 * ``executemany`` (the floor): ``sqlite3.executemany`` of ready-made tuples of the same events
   (the same values strikedb stores, including the indexed key and hash columns) into the same
   ``events`` table (same indexes, same R*Tree trigger), one transaction. It writes no sources and
@@ -20,6 +24,10 @@ peak RSS, from ``resource.getrusage``, is its own):
   (``if_exists="append"``, ``chunksize=5000``); the DataFrame is built before timing.
 * ``read_csv+to_sql``: the usual pandas path from the same CSV file: ``read_csv`` then ``to_sql``
   (no validation, no geocoding), for a like-for-like "file to table" comparison.
+
+All phases use the same connection settings as a strikedb ingest run: WAL, ``synchronous =
+NORMAL`` and a ``cache_size`` of :data:`events.ingest.SQLITE_CACHE_KIB` (so the baselines are
+not slowed by a smaller page cache than strikedb uses). CPU seconds include worker processes.
 
 Results go to stdout as a Markdown table; copy them into ``docs/benchmarks.md`` (``## Ingest``).
 """
@@ -203,11 +211,26 @@ def phase_strikedb(csv_path: Path, db_path: str) -> dict:
     return {"seconds": seconds, "rows": report.read, "counts": report.counts()}
 
 
-def phase_executemany(n: int, db_path: str) -> dict:
-    rows = event_tuples(n)
-    conn = sqlite3.connect(db_path, isolation_level=None)
+def connect_like_strikedb(db_path: str, **kwargs) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the pragmas a strikedb ingest run uses."""
+    conn = sqlite3.connect(db_path, **kwargs)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = -{cache_kib()}")
+    return conn
+
+
+def cache_kib() -> int:
+    try:
+        from events.ingest import SQLITE_CACHE_KIB
+    except ImportError:  # an older checkout: SQLite's default page cache
+        return 2000
+    return SQLITE_CACHE_KIB
+
+
+def phase_executemany(n: int, db_path: str) -> dict:
+    rows = event_tuples(n)
+    conn = connect_like_strikedb(db_path, isolation_level=None)
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     sql = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})"
     started = time.perf_counter()
@@ -223,9 +246,7 @@ def phase_to_sql(n: int, db_path: str) -> dict:
     import pandas as pd
 
     frame = pd.DataFrame(event_tuples(n), columns=EVENT_COLUMNS)
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn = connect_like_strikedb(db_path)
     started = time.perf_counter()
     frame.to_sql("events", conn, if_exists="append", index=False, chunksize=5000)
     conn.commit()
@@ -237,9 +258,7 @@ def phase_to_sql(n: int, db_path: str) -> dict:
 def phase_read_csv_to_sql(csv_path: Path, db_path: str) -> dict:
     import pandas as pd
 
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn = connect_like_strikedb(db_path)
     started = time.perf_counter()
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     frame.to_sql("raw_rows", conn, if_exists="replace", index=False, chunksize=5000)
@@ -249,17 +268,24 @@ def phase_read_csv_to_sql(csv_path: Path, db_path: str) -> dict:
     return {"seconds": seconds, "rows": len(frame)}
 
 
-def run_phase(phase: str, n: int, csv_path: Path, workdir: Path) -> dict:
-    """Run one measurement in a subprocess so that its peak RSS is its own."""
+def run_phase(phase: str, n: int, csv_path: Path, workdir: Path, root: Path = ROOT) -> dict:
+    """Run one measurement in a subprocess so that its peak RSS is its own.
+
+    ``root`` is the checkout whose ``events`` package is measured (this script is run from it
+    through ``--root``, so it imports that package first).
+    """
     cmd = [sys.executable, __file__, "--phase", phase, "--rows", str(n), "--csv", str(csv_path), "--dir", str(workdir)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    cmd += ["--root", str(root)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=root)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def child(args: argparse.Namespace) -> None:
     n = args.rows[0]
     workdir = Path(args.dir)
-    db_path = fresh_database(workdir, args.phase, facilities=args.phase == "strikedb")
+    name = args.phase if Path(args.root) == ROOT else f"{args.phase}-before"
+    db_path = fresh_database(workdir, name, facilities=args.phase == "strikedb")
+    cpu_before = cpu_seconds()
     if args.phase == "strikedb":
         result = phase_strikedb(Path(args.csv), db_path)
     elif args.phase == "executemany":
@@ -268,9 +294,17 @@ def child(args: argparse.Namespace) -> None:
         result = phase_to_sql(n, db_path)
     else:
         result = phase_read_csv_to_sql(Path(args.csv), db_path)
+    result["cpu_seconds"] = cpu_seconds() - cpu_before
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["worker_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     result["rows_per_s"] = result["rows"] / result["seconds"]
     print(json.dumps(result))
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished worker processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -280,30 +314,39 @@ def main() -> None:
     parser.add_argument("--csv")
     parser.add_argument("--dir")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--before", help="another checkout whose strikedb is timed too (e.g. a git worktree)")
+    parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.rows = args.rows or [1_000_000]
+    if Path(args.root) != ROOT:
+        # Measure the events package of that checkout: it must win over this one's.
+        sys.path.insert(0, str(Path(args.root).resolve()))
     if args.phase:
         child(args)
         return
     print(f"# ingest benchmark, {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
     print()
-    print("| rows | method | seconds | rows/s | vs executemany | peak RSS MB |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| rows | method | seconds | rows/s | vs executemany | vs to_sql | CPU s | peak RSS MB (worker) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for n in args.rows:
         workdir = Path(tempfile.mkdtemp(prefix="strikedb-bench-"))
         csv_path = workdir / "events.csv"
         write_csv(csv_path, n)
         results = {p: run_phase(p, n, csv_path, workdir) for p in ("executemany", "to_sql", "read_csv_to_sql")}
+        if args.before:
+            results["strikedb (before)"] = run_phase("strikedb", n, csv_path, workdir, Path(args.before).resolve())
         results["strikedb"] = run_phase("strikedb", n, csv_path, workdir)
-        floor = results["executemany"]["rows_per_s"]
-        for phase in ("executemany", "to_sql", "read_csv_to_sql", "strikedb"):
-            r = results[phase]
+        floor, to_sql = results["executemany"]["rows_per_s"], results["to_sql"]["rows_per_s"]
+        for phase, r in results.items():
+            worker = f" ({r['worker_peak_rss_mb']})" if r.get("worker_peak_rss_mb") else ""
             print(
                 f"| {n:,} | {phase} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | "
-                f"{r['rows_per_s'] / floor:.0%} | {r['peak_rss_mb']} |",
+                f"{r['rows_per_s'] / floor:.0%} | {r['rows_per_s'] / to_sql:.2f}x | {r['cpu_seconds']:.1f} | "
+                f"{r['peak_rss_mb']}{worker} |",
                 flush=True,
             )
-        print(f"<!-- strikedb counts at {n:,}: {results['strikedb'].get('counts')} -->", flush=True)
+        for phase in [p for p in results if p.startswith("strikedb")]:
+            print(f"<!-- {phase} counts at {n:,}: {results[phase].get('counts')} -->", flush=True)
         if not args.keep:
             for path in workdir.iterdir():
                 path.unlink()

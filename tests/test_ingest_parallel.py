@@ -1,0 +1,213 @@
+"""The loader with a worker process preparing batches (``parallel=True``): same results as in one
+process, errors and aborts at the same place, no worker left behind; and events.workers itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from events import migrate
+from events.db import make_engine
+from events.errors import InputError
+from events.ingest import ingest_file
+from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source
+from events.workers import WorkerError, can_fork, forked_iter
+from tests.ingest_fixtures import RYAZAN_ROW, add_facilities, counts, write_csv
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork and more than one CPU")
+
+_WALL_CLOCK = {"created_at", "updated_at", "added_at", "changed_at", "started_at", "finished_at", "checksum"}
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    """Reports over n/3 days: some repeat a strike (merges), every 17th is invalid (quarantined)."""
+    rows = []
+    for i in range(n):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=i // 3)
+        row = {
+            **RYAZAN_ROW,
+            "date": day.isoformat(),
+            # Two reports of a day are 300 m apart (one strike), the third is 50 km away.
+            "latitude": f"{54.5725 + (0.45 if i % 3 == 2 else 0.003 * (i % 3)):.4f}",
+            "description": f"report {i}",
+            "source_url": f"https://www.reuters.com/business/energy/{i}",
+            "publisher": "Reuters" if i % 2 else "Kyiv Independent",
+        }
+        if i % 17 == 5:
+            row["date"] = "2024-02-31"
+        rows.append(row)
+    return rows
+
+
+def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    with engine.connect() as conn:
+        for model in (Event, Source, EventSource, EventRevision, RejectedRow, IngestRun):
+            table = model.__table__
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+            out[table.name] = [{k: v for k, v in r.items() if k not in _WALL_CLOCK} for r in rows]
+    return out
+
+
+def _fresh_sqlite(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    add_facilities(engine)
+    return engine
+
+
+def _no_worker_left() -> bool:
+    deadline = time.monotonic() + 5
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not multiprocessing.active_children()
+
+
+def test_parallel_run_stores_exactly_what_the_in_process_run_stores(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "events.csv", _rows(600))
+    label = tmp_path / "same-name.csv"
+    path.rename(label)
+    results = {}
+    for parallel in (False, True):
+        engine = _fresh_sqlite(tmp_path / f"parallel-{parallel}.db")
+        first = ingest_file(engine, label, batch_size=70, parallel=parallel)
+        # A second file changing some reports exercises updates and merges against stored events.
+        changed = [
+            dict(r, description=r["description"] + " (more)") if i % 4 == 0 else r for i, r in enumerate(_rows(600))
+        ]
+        second = ingest_file(engine, write_csv(tmp_path / f"changed-{parallel}.csv", changed), batch_size=70,
+                             parallel=parallel)  # fmt: skip
+        dump = _dump(engine)
+        for row in dump["ingest_runs"] + dump["event_revisions"] + dump["rejected_rows"]:
+            for key in ("file_path", "reason"):
+                if isinstance(row.get(key), str):
+                    row[key] = row[key].replace(f"changed-{parallel}", "changed")
+        results[parallel] = (first.counts(), second.counts(), dump)
+        engine.dispose()
+    assert results[True][0] == results[False][0]
+    assert results[True][1] == results[False][1]
+    first_counts = results[True][0]
+    assert first_counts["merged"] > 0 and first_counts["rejected"] > 0 and first_counts["inserted"] > 0
+    assert results[True][1]["updated"] > 0
+    assert results[True][2] == results[False][2]
+    assert _no_worker_left()
+
+
+def test_parallel_run_is_idempotent_on_both_backends(engine: Engine, tmp_path: Path) -> None:
+    add_facilities(engine)
+    path = write_csv(tmp_path / "events.csv", _rows(300))
+    first = ingest_file(engine, path, batch_size=40, parallel=True)
+    assert first.status == "committed" and first.accounted == first.read == 300
+    stored = counts(engine)
+    again = ingest_file(engine, path, batch_size=40, parallel=True)
+    assert again.unchanged == 300 - first.rejected and again.rejected == first.rejected
+    assert counts(engine)["events"] == stored["events"]
+    assert _no_worker_left()
+
+
+def test_a_decode_error_late_in_the_file_fails_after_the_earlier_batches(engine: Engine, tmp_path: Path) -> None:
+    add_facilities(engine)
+    path = write_csv(tmp_path / "events.csv", _rows(900))  # > 64 KB: decoded in several chunks
+    with path.open("ab") as fh:
+        fh.write(b"2024-05-01,\xff\xfe broken bytes\n")
+    for parallel in (False, True):
+        with pytest.raises(InputError, match="not valid UTF-8"):
+            ingest_file(engine, path, batch_size=50, parallel=parallel)
+    with engine.connect() as conn:
+        runs = conn.execute(select(IngestRun.__table__).order_by(IngestRun.id)).mappings().all()
+    # Both runs fail at the same row, after committing the same whole batches.
+    assert [r["status"] for r in runs] == ["failed", "failed"]
+    assert runs[0]["rows_read"] == runs[1]["rows_read"] > 0 and runs[0]["rows_read"] % 50 == 0
+    assert runs[1]["rows_unchanged"] + runs[1]["rows_rejected"] == runs[1]["rows_read"]
+    assert _no_worker_left()
+
+
+def test_an_aborted_run_stops_its_worker(engine: Engine, tmp_path: Path) -> None:
+    add_facilities(engine)
+    path = write_csv(tmp_path / "events.csv", _rows(400))
+
+    def abort_after_first_batch(read: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(engine, path, batch_size=50, parallel=True, progress=abort_after_first_batch)
+    assert _no_worker_left()
+    assert counts(engine)["events"] == 0  # the first batch was rolled back with the abort
+    resumed = ingest_file(engine, path, batch_size=50, parallel=True)
+    assert resumed.accounted == 400
+
+
+def test_strict_mode_with_a_worker(engine: Engine, tmp_path: Path) -> None:
+    add_facilities(engine)
+    path = write_csv(tmp_path / "events.csv", _rows(120))
+    report = ingest_file(engine, path, batch_size=30, strict=True, parallel=True)
+    assert report.status == "failed" and report.rejected == len([i for i in range(120) if i % 17 == 5])
+    assert counts(engine)["events"] == 0 and counts(engine)["rejected_rows"] == report.rejected
+    assert _no_worker_left()
+
+
+# -- events.workers ---------------------------------------------------------------------------
+
+
+def _numbers_then_error() -> Any:
+    yield from range(5)
+    raise InputError("line 6 is broken", hint="fix line 6")
+
+
+def test_forked_iter_keeps_order_and_reraises_after_the_items_before() -> None:
+    seen = []
+    with pytest.raises(InputError) as info:
+        for item in forked_iter(_numbers_then_error):
+            seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
+    assert info.value.hint == "fix line 6"
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> Any:
+        raise TypeError("no pickling")
+
+
+def _raise_unpicklable() -> Any:
+    yield 1
+    raise _Unpicklable("odd failure")
+
+
+def test_an_unpicklable_error_arrives_as_a_worker_error() -> None:
+    with pytest.raises(WorkerError, match="_Unpicklable: odd failure"):
+        list(forked_iter(_raise_unpicklable))
+
+
+def _endless() -> Any:
+    n = 0
+    while True:
+        yield n
+        n += 1
+
+
+def test_closing_early_terminates_the_worker() -> None:
+    items = forked_iter(_endless)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    items.close()
+    assert _no_worker_left()
+
+
+def _dies() -> Any:
+    yield "first"
+    os.kill(os.getpid(), signal.SIGKILL)
+    yield "never"
+
+
+def test_a_killed_worker_is_reported() -> None:
+    items = forked_iter(_dies)
+    assert next(items) == "first"
+    with pytest.raises(WorkerError, match="stopped unexpectedly"):
+        next(items)
