@@ -24,7 +24,6 @@ values from another source.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import getpass
 import io
 import json
@@ -42,7 +41,16 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from events import geocode, vocab
 from events.db import distance_km
 from events.errors import InputError, NotFoundError
-from events.models import Event, EventRevision, Facility, FacilityAlias, FacilityExternalId, IngestRun, RejectedRow
+from events.models import (
+    Event,
+    EventRevision,
+    Facility,
+    FacilityAlias,
+    FacilityExternalId,
+    IngestRun,
+    RejectedRow,
+    utcnow,
+)
 from events.records import RejectedRecord, RowProblem
 from events.units import CapacityParseError, kbd_to_mtpa, mtpa_to_kbd, normalise, parse_capacity
 
@@ -884,7 +892,7 @@ def import_facilities(
             .where(runs_t.c.id == run_id)
             .values(
                 status="committed",
-                finished_at=_utcnow(),
+                finished_at=utcnow(),
                 rows_read=report.read,
                 rows_inserted=report.created,
                 rows_updated=report.updated,
@@ -899,10 +907,6 @@ def import_facilities(
 def import_bundled(engine: Engine, *, user: str | None = None) -> FacilityImportReport:
     """Import the bundled gazetteer (``events/data/facilities.csv``); re-running changes nothing."""
     return import_facilities(engine, bundled_path(), input_format="csv", scheme="gazetteer", user=user)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _os_user() -> str | None:
@@ -961,7 +965,7 @@ def _store(conn: Connection, index: _Index, record: FacilityRecord, report: Faci
 def _update(conn: Connection, known: _Known, changes: dict[str, Any]) -> None:
     if not changes:
         return
-    changes["updated_at"] = _utcnow()
+    changes["updated_at"] = utcnow()
     conn.execute(update(facilities_t).where(facilities_t.c.id == known.id).values(**changes))
     known.values.update(changes)
 
@@ -1102,13 +1106,13 @@ def match_events(engine: Engine, *, radius_km: float = geocode.DEFAULT_RADIUS_KM
                 report.linked += 1
             else:
                 report.relinked += 1
-            updates.append({"b_id": event["id"], **new, "updated_at": _utcnow()})
+            updates.append({"b_id": event["id"], **new, "updated_at": utcnow()})
             revisions.append(
                 {
                     "event_id": event["id"],
                     "event_public_id": event["public_id"],
                     "action": "update",
-                    "changed_at": _utcnow(),
+                    "changed_at": utcnow(),
                     "changed_by": "facilities match",
                     "previous": old,
                     "changes": new,

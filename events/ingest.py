@@ -53,7 +53,7 @@ from sqlalchemy import Connection, Engine, String, bindparam, insert, select, te
 from events import dedup
 from events.confidence import confidence_level
 from events.errors import InputError
-from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source
+from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, utcnow
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 from events.workers import can_fork, forked_iter
 
@@ -1216,10 +1216,6 @@ def default_user() -> str | None:
         return None
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -1554,7 +1550,7 @@ def _start_run(
         "checksum": checksum,
         "input_format": options.get("format", "csv"),
         "status": "dry_run" if dry_run else "running",
-        "started_at": _utcnow(),
+        "started_at": utcnow(),
         "options": options,
         "user": user,
     }
@@ -1574,7 +1570,7 @@ def _finish_run(conn: Connection, run_id: int | None, report: IngestReport) -> N
         .where(runs_t.c.id == run_id)
         .values(
             status=report.status if finished else "running",
-            finished_at=_utcnow() if finished else None,
+            finished_at=utcnow() if finished else None,
             rows_read=report.read,
             rows_inserted=report.inserted,
             rows_updated=report.updated,

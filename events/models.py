@@ -70,16 +70,17 @@ def _in(column: str, values: tuple[Any, ...], name: str, *, nullable: bool = Tru
     return CheckConstraint(condition, name=name)
 
 
-def _utcnow() -> dt.datetime:
+def utcnow() -> dt.datetime:
+    """Return the current time as naive UTC, the way every timestamp column stores it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class TimestampMixin:
     """``created_at``/``updated_at`` columns, stored as naive UTC."""
 
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, default=_utcnow, onupdate=_utcnow, server_default=func.now()
+        DateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
 
 
@@ -184,7 +185,7 @@ class IngestRun(Base):
     checksum: Mapped[str | None] = mapped_column(String(64))
     input_format: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="running", server_default="running")
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, server_default=func.now())
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     rows_read: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -221,7 +222,7 @@ class RejectedRow(Base):
     raw_row: Mapped[str] = mapped_column(Text)
     #: List of ``{"column": ..., "value": ..., "reason": ...}``.
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
 
     run: Mapped[IngestRun] = relationship(back_populates="rejected_rows")
 
@@ -245,7 +246,7 @@ class Source(Base):
     #: The party the source says claims the strike (e.g. "SBU", "Russian MoD"), if any.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     source_type: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
 
     event_links: Mapped[list[EventSource]] = relationship(back_populates="source")
 
@@ -346,7 +347,7 @@ class EventSource(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
     #: ``report``, ``claim``, ``denial`` or ``imagery``.
     role: Mapped[str] = mapped_column(String(20), default="report", server_default="report")
-    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, server_default=func.now())
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship(back_populates="source_links")
@@ -367,7 +368,7 @@ class EventRevision(Base):
     event_id: Mapped[int] = mapped_column(Integer)
     event_public_id: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(20))
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, server_default=func.now())
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
     changed_by: Mapped[str | None] = mapped_column(String(100))
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id", ondelete="SET NULL"))
     #: Values of the changed columns before the change (all columns for a delete).
