@@ -241,20 +241,36 @@ def read_acled(
     )
 
 
-def _acled_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | RejectedRecord:
+def _dataset_record(
+    path: str, item: CsvRow, header: list[str], *, origin: str, id_column: str, id_label: str, date_column: str
+) -> tuple[dict[str, str], _Row, EventRecord]:
+    """Start the record of one dataset row: its cells, its problem collector, its id and date."""
     cells = dict(zip(header, item.cells, strict=True))
     row = _Row(path, item.line)
-    record = EventRecord(file=path, line_number=item.line, raw=item.raw, event_date=None, origin="acled")  # type: ignore[arg-type]
-    record.external_id = _cell(cells.get("event_id_cnty"))
+    record = EventRecord(file=path, line_number=item.line, raw=item.raw, event_date=None, origin=origin)  # type: ignore[arg-type]
+    record.external_id = _cell(cells.get(id_column))
     if record.external_id is None:
-        row.problem("event_id_cnty", None, "ACLED event id is missing")
-    date_text = _cell(cells.get("event_date"))
+        row.problem(id_column, None, f"{id_label} is missing")
+    date_text = _cell(cells.get(date_column))
     if date_text is None:
-        row.problem("event_date", None, "date is missing")
+        row.problem(date_column, None, "date is missing")
     else:
-        parsed = row.check("event_date", date_text, v.parse_date)
+        parsed = row.check(date_column, date_text, v.parse_date)
         if parsed:
             record.event_date = parsed[0]
+    return cells, row, record
+
+
+def _acled_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | RejectedRecord:
+    cells, row, record = _dataset_record(
+        path,
+        item,
+        header,
+        origin="acled",
+        id_column="event_id_cnty",
+        id_label="ACLED event id",
+        date_column="event_date",
+    )
     record.date_precision = _precision(row, "time_precision", cells.get("time_precision"), ACLED_TIME_PRECISION) or (
         "day"
     )
@@ -330,19 +346,9 @@ def read_ucdp(
 
 
 def _ucdp_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | RejectedRecord:
-    cells = dict(zip(header, item.cells, strict=True))
-    row = _Row(path, item.line)
-    record = EventRecord(file=path, line_number=item.line, raw=item.raw, event_date=None, origin="ucdp")  # type: ignore[arg-type]
-    record.external_id = _cell(cells.get("relid"))
-    if record.external_id is None:
-        row.problem("relid", None, "UCDP relid is missing")
-    date_text = _cell(cells.get("date_start"))
-    if date_text is None:
-        row.problem("date_start", None, "date is missing")
-    else:
-        parsed = row.check("date_start", date_text, v.parse_date)
-        if parsed:
-            record.event_date = parsed[0]
+    cells, row, record = _dataset_record(
+        path, item, header, origin="ucdp", id_column="relid", id_label="UCDP relid", date_column="date_start"
+    )
     record.date_precision = _precision(row, "date_prec", cells.get("date_prec"), UCDP_DATE_PRECISION) or "day"
     record.latitude, record.longitude = _coordinates(row, cells)
     record.geo_precision = _precision(row, "where_prec", cells.get("where_prec"), UCDP_WHERE_PRECISION)
