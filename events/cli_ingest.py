@@ -18,7 +18,8 @@ from rich.table import Column, Table
 from events import eventops, vocab
 from events.cli_common import console, err_console, is_interactive, state
 from events.errors import InputError
-from events.ingest import FORMATS, IngestReport, default_user, ingest_file
+from events.ingest import FORMATS, IngestReport, ingest_file
+from events.models import os_user
 from events.parse import parse_column_map, template_header
 
 #: Problems printed after a run; the rest are in ``rejected_rows``.
@@ -85,7 +86,7 @@ def ingest(
             batch_size=batch_size,
             radius_km=radius_km,
             dedup_km=dedup_km,
-            user=user or default_user(),
+            user=user or os_user(),
         )
         _print_summary(report)
         _print_problems(report)
@@ -238,7 +239,7 @@ def events_merge(
 ) -> None:
     """Merge event OTHER into KEEP (they report the same strike)."""
     engine = state(ctx).engine()
-    eventops.merge_events(engine, keep, other, user=user or default_user(), reason=reason)
+    eventops.merge_events(engine, keep, other, user=user or os_user(), reason=reason)
     event = eventops.get_event(engine, keep)
     console.print(
         f"merged {other.upper()} into {event['public_id']}: {len(event['sources'])} source(s), "
@@ -255,7 +256,7 @@ def events_split(
     user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
 ) -> None:
     """Move the listed sources of an event to a new event (undo a wrong merge)."""
-    new_id = eventops.split_event(state(ctx).engine(), public_id, urls, user=user or default_user(), reason=reason)
+    new_id = eventops.split_event(state(ctx).engine(), public_id, urls, user=user or os_user(), reason=reason)
     console.print(f"split {len(urls)} source(s) off {public_id.upper()} into {new_id}")
 
 
@@ -267,7 +268,7 @@ def events_delete(
     user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
 ) -> None:
     """Delete an event; its values stay in the history and re-imports do not bring it back."""
-    eventops.delete_event(state(ctx).engine(), public_id, user=user or default_user(), reason=reason)
+    eventops.delete_event(state(ctx).engine(), public_id, user=user or os_user(), reason=reason)
     console.print(f"deleted {public_id.upper()} (see `strikedb events history {public_id.upper()}`)")
 
 

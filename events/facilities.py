@@ -24,7 +24,6 @@ values from another source.
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import json
 import re
@@ -49,6 +48,7 @@ from events.models import (
     FacilityExternalId,
     IngestRun,
     RejectedRow,
+    os_user,
     utcnow,
 )
 from events.records import RejectedRecord, RowProblem
@@ -875,7 +875,7 @@ def import_facilities(
                 "input_format": input_format[:20],
                 "status": "running",
                 "options": {"format": input_format, "facility_type": facility_type, "scheme": scheme},
-                "user": user or _os_user(),
+                "user": user or os_user(),
             },
         ).scalar_one()
         report.run_id = run_id
@@ -907,13 +907,6 @@ def import_facilities(
 def import_bundled(engine: Engine, *, user: str | None = None) -> FacilityImportReport:
     """Import the bundled gazetteer (``events/data/facilities.csv``); re-running changes nothing."""
     return import_facilities(engine, bundled_path(), input_format="csv", scheme="gazetteer", user=user)
-
-
-def _os_user() -> str | None:
-    try:
-        return getpass.getuser()[:100]
-    except (KeyError, OSError):
-        return None
 
 
 def _quarantine(conn: Connection, run_id: int, record: RejectedRecord, report: FacilityImportReport) -> None:

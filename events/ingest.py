@@ -32,7 +32,6 @@ import contextlib
 import copy
 import dataclasses
 import datetime as dt
-import getpass
 import hashlib
 import json
 import re
@@ -53,7 +52,7 @@ from sqlalchemy import Connection, Engine, String, bindparam, insert, select, te
 from events import dedup
 from events.confidence import confidence_level
 from events.errors import InputError
-from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, utcnow
+from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, os_user, utcnow
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 from events.workers import can_fork, forked_iter
 
@@ -1208,14 +1207,6 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def default_user() -> str | None:
-    """Return the OS user name, or None when it cannot be found (containers without passwd)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -1363,7 +1354,7 @@ def ingest_file(
         batch_size=batch_size,
         radius_km=radius_km,
         dedup_km=dedup_km,
-        user=user if user is not None else default_user(),
+        user=user if user is not None else os_user(),
         progress=progress,
         parallel=_use_worker(parallel, path),
     )

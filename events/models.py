@@ -17,6 +17,7 @@ here, because they cannot exist on both backends:
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from typing import Any
 
 from sqlalchemy import (
@@ -68,6 +69,17 @@ def _in(column: str, values: tuple[Any, ...], name: str, *, nullable: bool = Tru
     if nullable:
         condition = f"{column} IS NULL OR {condition}"
     return CheckConstraint(condition, name=name)
+
+
+def os_user() -> str | None:
+    """Return the OS user name for provenance columns (cut to fit them), or None when unknown.
+
+    Containers without a passwd entry raise from :func:`getpass.getuser`; that is not an error here.
+    """
+    try:
+        return getpass.getuser()[:100]
+    except (KeyError, OSError):
+        return None
 
 
 def utcnow() -> dt.datetime:
