@@ -152,14 +152,12 @@ def _read_sqlite_copy(path: Path) -> tuple[str, dict[str, int]]:
     InputError
         When the file is missing, not SQLite, damaged, or not a strikedb database.
     """
-    if not path.is_file():
-        raise InputError(f"backup file {path} does not exist")
-    with path.open("rb") as fh:
-        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-            raise InputError(
-                f"{path} is not a SQLite database",
-                hint="a PostgreSQL backup (pg_dump -Fc) can only be restored into a postgresql:// database",
-            )
+    _require_backup_file(
+        path,
+        SQLITE_MAGIC,
+        "a SQLite database",
+        hint="a PostgreSQL backup (pg_dump -Fc) can only be restored into a postgresql:// database",
+    )
     conn = _open_sqlite_read_only(path)
     try:
         problems = _sqlite_integrity_problems(conn)
@@ -457,15 +455,22 @@ def _backup_postgresql(url: str, destination: Path) -> BackupReport:
     )
 
 
+def _require_backup_file(path: Path, magic: bytes, kind: str, *, hint: str) -> None:
+    """Raise :class:`InputError` unless ``path`` exists and starts with the ``magic`` bytes of ``kind``."""
+    if not path.is_file():
+        raise InputError(f"backup file {path} does not exist")
+    with path.open("rb") as fh:
+        if fh.read(len(magic)) != magic:
+            raise InputError(f"{path} is not {kind}", hint=hint)
+
+
 def _restore_postgresql(url: str, backup: Path, *, force: bool) -> BackupReport:
-    if not backup.is_file():
-        raise InputError(f"backup file {backup} does not exist")
-    with backup.open("rb") as fh:
-        if fh.read(len(PG_ARCHIVE_MAGIC)) != PG_ARCHIVE_MAGIC:
-            raise InputError(
-                f"{backup} is not a pg_dump custom-format archive",
-                hint="a SQLite backup can only be restored into a sqlite:/// database",
-            )
+    _require_backup_file(
+        backup,
+        PG_ARCHIVE_MAGIC,
+        "a pg_dump custom-format archive",
+        hint="a SQLite backup can only be restored into a sqlite:/// database",
+    )
     revision = _check_revision(_pg_archive_revision(backup), str(backup))
     engine = make_engine(url)
     try:
