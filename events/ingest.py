@@ -51,6 +51,7 @@ from sqlalchemy import Connection, Engine, String, bindparam, insert, select, te
 
 from events import dedup
 from events.confidence import confidence_level
+from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, os_user, utcnow
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
@@ -134,7 +135,8 @@ class IngestReport:
 class Prepared:
     """A valid report with its geocoded event values and identity."""
 
-    record: EventRecord
+    #: Where the report was read, ``file:line`` (for revision reasons).
+    where: str
     key: str
     content_hash: str
     values: dict[str, Any]
@@ -143,15 +145,11 @@ class Prepared:
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled once per row when a worker process prepares the batches (events.workers):
         # flat tuples load several times faster than nested dataclasses and 37-key dicts.
-        record = _pack_record(self.record)
         values = _pack_values(self.values)
-        return (_unpack_prepared, (record, self.key, self.content_hash, values, _pack_sources(self.sources)))
+        return (_unpack_prepared, (self.where, self.key, self.content_hash, values, _pack_sources(self.sources)))
 
 
-_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(EventRecord))
 _SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(SourceRecord))
-_record_state = attrgetter(*_RECORD_FIELDS)
-_SOURCES_AT = _RECORD_FIELDS.index("sources")
 _source_state = attrgetter(*_SOURCE_FIELDS)
 
 
@@ -163,22 +161,6 @@ def _unpack_sources(states: list[tuple[Any, ...]]) -> list[SourceRecord]:
     return [SourceRecord(*state) for state in states]
 
 
-def _pack_record(record: EventRecord) -> Any:
-    if type(record) is not EventRecord or len(record.__dict__) != len(_RECORD_FIELDS):
-        return record  # a subclass or extra attributes: let pickle keep all of it
-    state = list(_record_state(record))
-    state[_SOURCES_AT] = _pack_sources(record.sources)
-    return tuple(state)
-
-
-def _unpack_record(packed: Any) -> EventRecord:
-    if not isinstance(packed, tuple):
-        return packed
-    state = list(packed)
-    state[_SOURCES_AT] = _unpack_sources(state[_SOURCES_AT])
-    return EventRecord(*state)
-
-
 def _pack_values(values: dict[str, Any]) -> Any:
     return tuple(values.values()) if tuple(values) == _EVENT_VALUE_KEYS else values
 
@@ -187,8 +169,8 @@ def _unpack_values(packed: Any) -> dict[str, Any]:
     return dict(zip(_EVENT_VALUE_KEYS, packed, strict=True)) if isinstance(packed, tuple) else packed
 
 
-def _unpack_prepared(record: Any, key: str, content_hash: str, values: Any, sources: Any) -> Prepared:
-    return Prepared(_unpack_record(record), key, content_hash, _unpack_values(values), _unpack_sources(sources))
+def _unpack_prepared(where: str, key: str, content_hash: str, values: Any, sources: Any) -> Prepared:
+    return Prepared(where, key, content_hash, _unpack_values(values), _unpack_sources(sources))
 
 
 @dataclass
@@ -326,7 +308,8 @@ class Enricher:
                 values["country"] = country
             if values["admin1"] is None and country is not None and country == values["country"]:
                 values["admin1"] = admin1
-        return Prepared(record, key, content_hash(record), values, _clean_sources(record.sources))
+        where = f"{record.file}:{record.line_number}"
+        return Prepared(where, key, content_hash(record), values, _clean_sources(record.sources))
 
     def _problem(self, record: EventRecord, column: str | None, value: Any, reason: str) -> RowProblem:
         shown = None if value is None else str(value)[:200]
@@ -966,7 +949,7 @@ class BatchLoader:
         ev.values.update(new)
         self._add_sources(ev, item.sources)
         regrade(ev.values, self._publishers(ev))
-        self._revise(ev, before, "update", f"re-import of {item.record.file}:{item.record.line_number}")
+        self._revise(ev, before, "update", f"re-import of {item.where}")
 
     def _merge(self, ev: _Ev, item: Prepared, *, action: str) -> None:
         before = copy.deepcopy(ev.values)
@@ -983,7 +966,7 @@ class BatchLoader:
         }
         added = self._add_sources(ev, item.sources)
         regrade(ev.values, self._publishers(ev))
-        where = f"{item.record.file}:{item.record.line_number}"
+        where = item.where
         reason = f"report {where} merged (same strike)" if action == "merge" else f"re-import of merged report {where}"
         self._revise(ev, before, action, reason, extra_changes={"sources_added": added} if added else None)
 
@@ -1021,8 +1004,17 @@ class BatchLoader:
     def _insert_new(self) -> None:
         if not self.new:
             return
-        # Plain executemany, then one look-up of the ids by public id: on SQLite, INSERT ...
-        # RETURNING in parameter order falls back to one statement per row (10x slower).
+        if self.sqlite:
+            # The batch holds SQLite's write lock: number the new events as SQLite would (after
+            # the largest id) and fill their R*Tree entries in one statement after the insert.
+            first_id = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM events").scalar_one()
+            for offset, ev in enumerate(self.new):
+                ev.values["id"] = first_id + offset
+            with sqlite_rtree_filled_after(self.conn, "events", first_id):
+                _fast_insert(self.conn, events_t, [ev.values for ev in self.new])
+            return
+        # Plain executemany, then one look-up of the ids by public id: INSERT ... RETURNING
+        # does not promise the order of the parameters.
         _fast_insert(self.conn, events_t, [ev.values for ev in self.new])
         by_public_id = {ev.values["public_id"]: ev for ev in self.new}
         sql = "SELECT public_id, id FROM events WHERE public_id IN ({})"
@@ -1207,10 +1199,23 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+#: Rows read, prepared and decided at a time. A transaction (``batch_size`` rows) is made of one
+#: or more such chunks, cut so that every transaction ends at a chunk's end: large transactions
+#: (fewer commits) without large lists in memory or a long wait for the worker's first chunk.
+CHUNK_ROWS = 5000
+
+
+def _chunks_of_batches(items: Iterable[Any], batch_size: int) -> Iterator[list[Any]]:
+    """Yield lists of at most :data:`CHUNK_ROWS` items; every ``batch_size`` items end a list."""
     iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
+    while True:
+        left = batch_size
+        while left:
+            chunk = list(islice(iterator, min(left, CHUNK_ROWS)))
+            if not chunk:
+                return
+            yield chunk
+            left -= len(chunk)
 
 
 def _split(
@@ -1238,14 +1243,14 @@ def _prepared_batches(
     *,
     parallel: bool,
 ) -> Iterator[PreparedBatch]:
-    """Yield ``(rows read, prepared, rejected)`` per batch, in file order.
+    """Yield ``(rows read, prepared, rejected)`` per chunk (:func:`_chunks_of_batches`), in file order.
 
     With ``parallel`` the records are read, validated and enriched in a forked worker
-    (:mod:`events.workers`), one batch ahead of the caller; the results are the same.
+    (:mod:`events.workers`), one chunk ahead of the caller; the results are the same.
     """
 
     def produce() -> Iterator[PreparedBatch]:
-        for batch in _batches(open_records(), batch_size):
+        for batch in _chunks_of_batches(open_records(), batch_size):
             prepared, rejected = _split(batch, enrich)
             yield len(batch), prepared, rejected
 
@@ -1432,7 +1437,7 @@ def _run(
             if strict and _strict_precheck(batches(), loader, report):
                 report.status = "failed"
             else:
-                _load_all(conn, batches(), loader, report, dry_run, progress, committed)
+                _load_all(conn, batches(), loader, report, dry_run, progress, committed, batch_size)
                 report.status = "dry_run" if dry_run else "committed"
         except BaseException:
             conn.rollback()
@@ -1486,25 +1491,28 @@ def _load_all(
     dry_run: bool,
     progress: ProgressCallback | None,
     committed: dict[str, int],
+    batch_size: int,
 ) -> None:
+    """Load every chunk; commit each time ``batch_size`` rows are in (and at the end)."""
+    pending = 0
     with batches as prepared_batches:
         for read, prepared, rejected in prepared_batches:
             report.read += read
             loader.load(prepared, rejected)
-            _after_batch(conn, loader, report, dry_run, progress, committed)
+            pending += read
+            if progress is not None:
+                progress(report.read)
+            if pending >= batch_size:
+                _commit_batch(conn, loader, report, dry_run, committed)
+                pending = 0
+    if pending:
+        _commit_batch(conn, loader, report, dry_run, committed)
 
 
-def _after_batch(
-    conn: Connection,
-    loader: BatchLoader,
-    report: IngestReport,
-    dry_run: bool,
-    progress: ProgressCallback | None,
-    committed: dict[str, int],
+def _commit_batch(
+    conn: Connection, loader: BatchLoader, report: IngestReport, dry_run: bool, committed: dict[str, int]
 ) -> None:
-    """Report progress and commit the batch (its counts are then what is really stored)."""
-    if progress is not None:
-        progress(report.read)
+    """Commit the batch (its counts are then what is really stored)."""
     if not dry_run:
         _finish_run(conn, loader.run_id, report)
         conn.commit()

@@ -18,11 +18,14 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -67,24 +70,54 @@ def forked_iter(produce: Callable[[], Iterable[T]]) -> Iterator[T]:
     process = context.Process(target=_worker_main, args=(produce, reader, writer), name="strikedb-worker", daemon=True)
     process.start()
     writer.close()  # the worker holds the only write end: its exit means EOF here
+    # A thread receives (and unpickles) the next message while the caller works on the current
+    # item: unpickling a batch is a visible share of the caller's time, and the caller (the
+    # ingest loader) spends much of its own in SQLite, which releases the GIL while it steps.
+    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    receiver = threading.Thread(target=_receive_all, args=(reader, inbox, stop), name="strikedb-receiver", daemon=True)
+    receiver.start()
     try:
         while True:
-            try:
-                kind, payload = reader.recv()
-            except EOFError:
-                process.join()
-                raise WorkerError(f"the worker process stopped unexpectedly (exit code {process.exitcode})") from None
+            kind, payload = inbox.get()
             if kind == "item":
                 yield payload
             elif kind == "done":
                 return
+            elif kind == "eof":
+                process.join()
+                raise WorkerError(f"the worker process stopped unexpectedly (exit code {process.exitcode})")
             else:
                 raise payload
     finally:
-        reader.close()
+        stop.set()
         if process.is_alive():
             process.terminate()
         process.join()
+        # The worker is gone: the receiver sees EOF (or its queue slot freed) and ends.
+        with contextlib.suppress(queue.Empty):
+            inbox.get_nowait()
+        receiver.join()
+        reader.close()
+
+
+def _receive_all(reader: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event) -> None:
+    """Move messages from the pipe to ``inbox`` until the last one (or EOF, or ``stop``)."""
+    while not stop.is_set():
+        try:
+            message = reader.recv()
+        except (EOFError, OSError):
+            message = ("eof", None)
+        except BaseException as exc:  # an unpicklable message: report it to the consumer
+            message = ("error", exc)
+        while not stop.is_set():
+            try:
+                inbox.put(message, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if message[0] != "item":
+            return
 
 
 def _worker_main(produce: Callable[[], Iterable[Any]], reader: Any, writer: Any) -> None:
