@@ -56,7 +56,9 @@ def write_synthetic_csv(path: Path, n_rows: int = N_ROWS) -> Path:
 
 
 def event_count(url: str) -> int:
-    engine = make_engine(url)
+    # Read-only: a reader never waits for the ingest's write lock (a writable SQLite connection
+    # begins with BEGIN IMMEDIATE and could only look between two batches).
+    engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(Event)).scalar_one()
