@@ -18,7 +18,7 @@ from rich.table import Column, Table
 from events import eventops, vocab
 from events.cli_common import console, err_console, is_interactive, state
 from events.errors import InputError
-from events.ingest import FORMATS, IngestReport, ingest_file
+from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
 from events.models import os_user
 from events.parse import parse_column_map, template_header
 
@@ -49,7 +49,7 @@ def ingest(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Load nothing if any row is rejected.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Run, report, roll back.")] = False,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per transaction.")] = 5000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per transaction.")] = DEFAULT_BATCH_SIZE,
     radius_km: Annotated[
         float, typer.Option("--radius-km", min=0.0, help="Link events within this distance of a known facility.")
     ] = 3.0,

@@ -1007,7 +1007,7 @@ class BatchLoader:
         if self.sqlite:
             # The batch holds SQLite's write lock: number the new events as SQLite would (after
             # the largest id) and fill their R*Tree entries in one statement after the insert.
-            first_id = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM events").scalar_one()
+            first_id = self._next_sqlite_id("events")
             for offset, ev in enumerate(self.new):
                 ev.values["id"] = first_id + offset
             with sqlite_rtree_filled_after(self.conn, "events", first_id):
@@ -1067,10 +1067,23 @@ class BatchLoader:
         urls = list(wanted)
         ids: dict[str, int] = dict(_in_query(self.conn, sql, urls))
         missing = [wanted[u] for u in urls if u not in ids]
-        if missing:
-            _fast_insert(self.conn, sources_t, [_source_row(s) for s in missing])
+        if not missing:
+            return ids
+        rows = [_source_row(s) for s in missing]
+        if self.sqlite:
+            # In the write lock, as for events: number the rows here rather than look them up.
+            first_id = self._next_sqlite_id("sources")
+            for offset, row in enumerate(rows):
+                row["id"] = ids[row["url"]] = first_id + offset
+            _fast_insert(self.conn, sources_t, rows)
+        else:
+            _fast_insert(self.conn, sources_t, rows)
             ids.update(_in_query(self.conn, sql, [s.url for s in missing]))
         return ids
+
+    def _next_sqlite_id(self, table: str) -> int:
+        """The id SQLite would give the next row of ``table`` (the caller holds the write lock)."""
+        return self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").scalar_one()
 
     def _quarantine(self, rejected: list[RejectedRecord]) -> None:
         if not rejected:
@@ -1199,6 +1212,12 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Rows per transaction unless told otherwise (``--batch-size``). Commits are what large files pay
+#: for at this size: with random-order keys in several indexes, every commit writes most index
+#: pages again (1,000,000 events: 121 s of inserts with 5,000-row transactions, 62 s with 50,000;
+#: docs/benchmarks.md). Memory does not grow with it (see :data:`CHUNK_ROWS`).
+DEFAULT_BATCH_SIZE = 50_000
+
 #: Rows read, prepared and decided at a time. A transaction (``batch_size`` rows) is made of one
 #: or more such chunks, cut so that every transaction ends at a chunk's end: large transactions
 #: (fewer commits) without large lists in memory or a long wait for the worker's first chunk.
@@ -1273,7 +1292,7 @@ def ingest_file(
     column_map: dict[str, str] | None = None,
     strict: bool = False,
     dry_run: bool = False,
-    batch_size: int = 5000,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     radius_km: float = 3.0,
     dedup_km: float = dedup.DEDUP_KM,
     user: str | None = None,
@@ -1372,7 +1391,7 @@ def ingest_records(
     file_label: str = "<records>",
     fmt: str = "csv",
     dry_run: bool = False,
-    batch_size: int = 5000,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     radius_km: float = 3.0,
     dedup_km: float = dedup.DEDUP_KM,
     user: str | None = None,
