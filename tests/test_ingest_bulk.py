@@ -1,0 +1,131 @@
+"""How the loader writes large files: transactions made of chunks, SQLite ids numbered in the write
+lock, and the R*Tree filled once per chunk with its trigger restored exactly."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from events import ingest
+from events.db import make_engine, sqlite_path, sqlite_rtree_filled_after
+from events.ingest import _chunks_of_batches, ingest_file, sample_events_path
+from tests.ingest_fixtures import RYAZAN_ROW, add_bundled_facilities, add_facilities, counts, write_csv
+
+
+def _trigger_sql(url: str) -> str | None:
+    conn = sqlite3.connect(sqlite_path(url))
+    try:
+        row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_rtree_insert'").fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+@pytest.mark.parametrize(
+    ("n_items", "batch_size", "chunk", "expected"),
+    [
+        (23, 10, 3, [3, 3, 3, 1, 3, 3, 3, 1, 3]),
+        (10, 10, 3, [3, 3, 3, 1]),
+        (7, 2, 5, [2, 2, 2, 1]),
+        (0, 10, 3, []),
+    ],
+)
+def test_chunks_end_at_every_batch_end(
+    monkeypatch: pytest.MonkeyPatch, n_items: int, batch_size: int, chunk: int, expected: list[int]
+) -> None:
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", chunk)
+    sizes = [len(c) for c in _chunks_of_batches(range(n_items), batch_size)]
+    assert sizes == expected
+    # Every batch boundary is a chunk boundary, so a commit after batch_size rows is exact.
+    ends = {sum(sizes[: i + 1]) for i in range(len(sizes))}
+    assert {b for b in range(batch_size, n_items, batch_size)} <= ends
+
+
+def test_a_transaction_of_several_chunks_commits_per_batch_and_dedups_across_chunks(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_facilities(engine)
+    rows = [dict(RYAZAN_ROW, date=f"2025-07-{day:02d}") for day in range(1, 24)]
+    # Row 23 repeats the strike of row 2 (same day, 1.5 km away, another publisher): it lands in
+    # another chunk of the same transaction and must still be merged into it.
+    rows[22] = dict(
+        RYAZAN_ROW,
+        date="2025-07-02",
+        latitude="54.5800",
+        longitude="39.7650",
+        source_url="https://kyivindependent.com/x",
+        publisher="Kyiv Independent",
+    )
+    path = write_csv(tmp_path / "chunks.csv", rows)
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 3)
+    committed_at: list[int] = []
+    real_commit = ingest._commit_batch
+
+    def spy(conn, loader, report, dry_run, committed):  # type: ignore[no-untyped-def]
+        committed_at.append(report.read)
+        real_commit(conn, loader, report, dry_run, committed)
+
+    monkeypatch.setattr(ingest, "_commit_batch", spy)
+    report = ingest_file(engine, path, batch_size=10)
+    assert committed_at == [10, 20, 23]
+    assert (report.read, report.inserted, report.merged) == (23, 22, 1)
+    assert counts(engine)["events"] == 22
+
+
+def test_sqlite_bulk_rtree_matches_the_trigger_and_restores_it(sqlite_url: str, tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url)
+    add_bundled_facilities(engine)
+    before = _trigger_sql(sqlite_url)
+    assert before is not None
+    ingest_file(engine, sample_events_path())
+    assert _trigger_sql(sqlite_url) == before  # byte for byte
+    with engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM events ORDER BY id")).scalars().all()
+        # Numbered as SQLite would: 1..n, no gaps.
+        assert ids == list(range(1, len(ids) + 1))
+        mismatched = conn.execute(
+            text(
+                "SELECT count(*) FROM events e LEFT JOIN events_rtree r ON r.id = e.id "
+                "WHERE r.id IS NULL OR abs(r.min_lat - e.latitude) > 1e-4 OR abs(r.min_lon - e.longitude) > 1e-4"
+            )
+        ).scalar_one()
+        assert mismatched == 0
+        assert conn.execute(text("SELECT count(*) FROM events_rtree")).scalar_one() == len(ids)
+    # A row inserted afterwards by anyone else is indexed by the restored trigger.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (public_id, event_date, latitude, longitude, geo_precision, geocoded_by, "
+                "confidence) VALUES ('SDB-MANUAL', '2025-01-01', 50.5, 30.5, 'exact', 'coordinates', 'possible')"
+            )
+        )
+    with engine.connect() as conn:
+        hit = conn.execute(
+            text(
+                "SELECT e.public_id FROM events_rtree r JOIN events e ON e.id = r.id "
+                "WHERE r.min_lat BETWEEN 50.4 AND 50.6 AND r.min_lon BETWEEN 30.4 AND 30.6"
+            )
+        ).scalars().all()
+    assert hit == ["SDB-MANUAL"]
+    engine.dispose()
+
+
+def test_sqlite_error_inside_the_block_rolls_back_to_the_trigger(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    before = _trigger_sql(sqlite_url)
+    with pytest.raises(RuntimeError), engine.connect() as conn:
+        conn.execute(text("SELECT 1"))  # opens the write transaction
+        try:
+            with sqlite_rtree_filled_after(conn, "events", 1):
+                assert conn.execute(
+                    text("SELECT count(*) FROM sqlite_master WHERE name = 'events_rtree_insert'")
+                ).scalar_one() == 0
+                raise RuntimeError("boom")
+        except RuntimeError:
+            conn.rollback()
+            raise
+    assert _trigger_sql(sqlite_url) == before
+    engine.dispose()
