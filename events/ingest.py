@@ -4,9 +4,9 @@ Pipeline (every step streams; memory stays flat whatever the file size)::
 
     read_events(path)            -> EventRecord | RejectedRecord   (events.parse, pure)
     enrich(record, geocoder)     -> Prepared | RejectedRecord      (geocoding, grading, keys)
-    batches of ``batch_size``    -> one transaction each: look up keys and dedup candidates with
-                                    IN/VALUES queries, decide insert/update/merge/unchanged,
-                                    write with executemany, commit
+    chunks of <= CHUNK_ROWS      -> look up keys and dedup candidates with IN/VALUES queries,
+                                    decide insert/update/merge/unchanged, write with executemany
+    batches of ``batch_size``    -> one transaction each (one or more chunks), then commit
 
 Identity of a report (documented in ``docs/ingest.md``):
 
