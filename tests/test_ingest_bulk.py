@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from events import ingest
 from events.db import make_engine, sqlite_path, sqlite_rtree_filled_after
 from events.ingest import _chunks_of_batches, ingest_file, sample_events_path
+from tests.conftest import PgServer
 from tests.ingest_fixtures import RYAZAN_ROW, add_bundled_facilities, add_facilities, counts, write_csv
 
 
@@ -129,3 +130,34 @@ def test_sqlite_error_inside_the_block_rolls_back_to_the_trigger(sqlite_url: str
             raise
     assert _trigger_sql(sqlite_url) == before
     engine.dispose()
+
+
+def test_tricky_text_round_trips_through_the_bulk_writers(engine: Engine, tmp_path: Path) -> None:
+    """PostgreSQL writes with COPY (text format): escapes must survive exactly, as on SQLite."""
+    tricky = 'tab\there, new\nline, backslash \\ and \\N, "quotes", NUL-free; Кириши 🔥'
+    rows = [dict(RYAZAN_ROW, description=tricky, source_url="https://example.org/a?x=1\\t", publisher="\\N")]
+    ingest_file(engine, write_csv(tmp_path / "tricky.csv", rows))
+    with engine.connect() as conn:
+        description = conn.execute(text("SELECT description FROM events")).scalar_one()
+        url, publisher = conn.execute(text("SELECT url, publisher FROM sources")).one()
+    assert description == tricky
+    assert (url, publisher) == ("https://example.org/a?x=1\\t", "\\N")
+
+
+def test_postgresql_statistics_are_refreshed_as_the_table_grows(
+    pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pg_server.migrated_database()
+    engine = make_engine(url)
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 5)
+    monkeypatch.setattr(ingest, "PG_ANALYZE_MIN_ROWS", 10)
+    rows = [dict(RYAZAN_ROW, date=f"2025-07-{day:02d}", latitude=f"{50 + day / 10:.4f}") for day in range(1, 29)]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")).scalar_one() < 1
+    report = ingest_file(engine, write_csv(tmp_path / "grow.csv", rows), batch_size=10)
+    assert report.inserted == 28
+    with engine.connect() as conn:
+        # Refreshed after 10 and 20 events (doubling): the planner no longer sees an empty table.
+        assert conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")).scalar_one() >= 10
+    engine.dispose()
+    pg_server.drop(url)
