@@ -6,6 +6,7 @@ Usage::
     python bench/ingest.py --rows 100000   # smaller
     python bench/ingest.py --rows 100000 --rows 1000000   # several sizes (memory should stay flat)
     python bench/ingest.py --before /tmp/old-checkout     # also time strikedb from another checkout
+    python bench/ingest.py --rows 50000 --pg postgresql://postgres@127.0.0.1/postgres   # on PostgreSQL
 
 Each measurement runs in its own subprocess on a fresh SQLite file migrated to head (so its
 peak RSS, from ``resource.getrusage``, is its own; a worker process's peak is reported apart):
@@ -30,6 +31,11 @@ All phases use the same connection settings as a strikedb ingest run: WAL, ``syn
 NORMAL`` and a ``cache_size`` of :data:`events.ingest.SQLITE_CACHE_KIB` (so the baselines are
 not slowed by a smaller page cache than strikedb uses). CPU seconds are those of the timed part,
 worker processes included.
+
+``--pg URL`` (a server URL whose user may create databases) runs the same comparison on
+PostgreSQL instead, each phase in a new database made from that URL and dropped afterwards: the
+floor is psycopg's ``executemany`` of the same tuples, ``to_sql`` goes through a SQLAlchemy engine
+(the documented way on PostgreSQL), and strikedb runs as a user would run it against that server.
 
 Results go to stdout as a Markdown table; copy them into ``docs/benchmarks.md`` (``## Ingest``).
 """
@@ -201,6 +207,84 @@ def fresh_database(directory: Path, name: str, *, facilities: bool) -> str:
     return str(path)
 
 
+def fresh_pg_database(server_url: str, name: str, *, facilities: bool) -> str:
+    """Create (or re-create) database ``name`` on the server of ``server_url``, migrated to head."""
+    from sqlalchemy import create_engine, text
+
+    from events import migrate
+    from events.db import make_engine, parse_url
+
+    admin = create_engine(parse_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = parse_url(server_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    if facilities:
+        from tests.ingest_fixtures import add_bundled_facilities
+
+        add_bundled_facilities(engine)
+    engine.dispose()
+    return url
+
+
+def drop_pg_database(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from events.db import parse_url
+
+    admin = create_engine(parse_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pg_event_tuples(n: int) -> list[tuple]:
+    """:func:`event_tuples` with dates and timestamps as Python objects (typed columns on PostgreSQL)."""
+    date_at, created_at = EVENT_COLUMNS.index("event_date"), EVENT_COLUMNS.index("created_at")
+    out = []
+    for row in event_tuples(n):
+        values = list(row)
+        values[date_at] = dt.date.fromisoformat(values[date_at])
+        values[created_at] = values[created_at + 1] = dt.datetime.fromisoformat(values[created_at])
+        out.append(tuple(values))
+    return out
+
+
+def phase_pg_executemany(n: int, url: str) -> dict:
+    import psycopg
+
+    from events.db import parse_url
+
+    rows = pg_event_tuples(n)
+    dsn = parse_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    placeholders = ", ".join("%s" for _ in EVENT_COLUMNS)
+    sql = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})"
+    with psycopg.connect(dsn) as conn:
+        started, cpu = time.perf_counter(), cpu_seconds()
+        with conn.cursor() as cur:
+            cur.executemany(sql, rows)
+        conn.commit()
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(rows)}
+
+
+def phase_pg_to_sql(n: int, url: str) -> dict:
+    import pandas as pd
+
+    from events.db import make_engine
+
+    frame = pd.DataFrame(pg_event_tuples(n), columns=EVENT_COLUMNS)
+    engine = make_engine(url)
+    started, cpu = time.perf_counter(), cpu_seconds()
+    frame.to_sql("events", engine, if_exists="append", index=False, chunksize=5000)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(frame)}
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -209,7 +293,7 @@ def phase_strikedb(csv_path: Path, db_path: str) -> dict:
     from events.db import make_engine
     from events.ingest import ingest_file
 
-    engine = make_engine(f"sqlite:///{db_path}")
+    engine = make_engine(db_path if "://" in db_path else f"sqlite:///{db_path}")
     started, cpu = time.perf_counter(), cpu_seconds()
     # The defaults a user gets: --batch-size (transaction) and the worker process.
     report = ingest_file(engine, csv_path)
@@ -274,7 +358,7 @@ def phase_read_csv_to_sql(csv_path: Path, db_path: str) -> dict:
     return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(frame)}
 
 
-def run_phase(phase: str, n: int, csv_path: Path, workdir: Path, root: Path = ROOT) -> dict:
+def run_phase(phase: str, n: int, csv_path: Path, workdir: Path, root: Path = ROOT, pg: str | None = None) -> dict:
     """Run one measurement in a subprocess so that its peak RSS is its own.
 
     ``root`` is the checkout whose ``events`` package is measured (this script is run from it
@@ -282,6 +366,8 @@ def run_phase(phase: str, n: int, csv_path: Path, workdir: Path, root: Path = RO
     """
     cmd = [sys.executable, __file__, "--phase", phase, "--rows", str(n), "--csv", str(csv_path), "--dir", str(workdir)]
     cmd += ["--root", str(root)]
+    if pg:
+        cmd += ["--pg", pg]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=root)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -290,6 +376,20 @@ def child(args: argparse.Namespace) -> None:
     n = args.rows[0]
     workdir = Path(args.dir)
     name = args.phase if Path(args.root) == ROOT else f"{args.phase}-before"
+    if args.pg:
+        pg_name = f"strikedb_bench_{os.getpid()}"
+        url = fresh_pg_database(args.pg, pg_name, facilities=args.phase == "strikedb")
+        try:
+            if args.phase == "strikedb":
+                result = phase_strikedb(Path(args.csv), url)
+            elif args.phase == "executemany":
+                result = phase_pg_executemany(n, url)
+            else:
+                result = phase_pg_to_sql(n, url)
+        finally:
+            drop_pg_database(args.pg, pg_name)
+        report_child(result)
+        return
     db_path = fresh_database(workdir, name, facilities=args.phase == "strikedb")
     if args.phase == "strikedb":
         result = phase_strikedb(Path(args.csv), db_path)
@@ -299,6 +399,10 @@ def child(args: argparse.Namespace) -> None:
         result = phase_to_sql(n, db_path)
     else:
         result = phase_read_csv_to_sql(Path(args.csv), db_path)
+    report_child(result)
+
+
+def report_child(result: dict) -> None:
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     result["worker_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     result["rows_per_s"] = result["rows"] / result["seconds"]
@@ -319,6 +423,7 @@ def main() -> None:
     parser.add_argument("--dir")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--before", help="another checkout whose strikedb is timed too (e.g. a git worktree)")
+    parser.add_argument("--pg", help="run on PostgreSQL: a server URL whose user may create databases")
     parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.rows = args.rows or [1_000_000]
@@ -330,8 +435,9 @@ def main() -> None:
         return
     from events.ingest import DEFAULT_BATCH_SIZE
 
+    backend = "PostgreSQL (--pg)" if args.pg else f"SQLite {sqlite3.sqlite_version}"
     print(
-        f"# ingest benchmark, {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
+        f"# ingest benchmark, {platform.python_version()}, {backend}, {os.cpu_count()} CPUs, "
         f"strikedb batches of {DEFAULT_BATCH_SIZE:,} rows"
     )
     print()
@@ -341,10 +447,12 @@ def main() -> None:
         workdir = Path(tempfile.mkdtemp(prefix="strikedb-bench-"))
         csv_path = workdir / "events.csv"
         write_csv(csv_path, n)
-        results = {p: run_phase(p, n, csv_path, workdir) for p in ("executemany", "to_sql", "read_csv_to_sql")}
+        baselines = ("executemany", "to_sql") if args.pg else ("executemany", "to_sql", "read_csv_to_sql")
+        results = {p: run_phase(p, n, csv_path, workdir, pg=args.pg) for p in baselines}
         if args.before:
-            results["strikedb (before)"] = run_phase("strikedb", n, csv_path, workdir, Path(args.before).resolve())
-        results["strikedb"] = run_phase("strikedb", n, csv_path, workdir)
+            before = Path(args.before).resolve()
+            results["strikedb (before)"] = run_phase("strikedb", n, csv_path, workdir, before, pg=args.pg)
+        results["strikedb"] = run_phase("strikedb", n, csv_path, workdir, pg=args.pg)
         floor, to_sql = results["executemany"]["rows_per_s"], results["to_sql"]["rows_per_s"]
         for phase, r in results.items():
             worker = f" ({r['worker_peak_rss_mb']})" if r.get("worker_peak_rss_mb") else ""
