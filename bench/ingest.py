@@ -43,6 +43,7 @@ Results go to stdout as a Markdown table; copy them into ``docs/benchmarks.md`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -56,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,13 +264,11 @@ def phase_pg_executemany(n: int, url: str) -> dict:
     dsn = parse_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     placeholders = ", ".join("%s" for _ in EVENT_COLUMNS)
     sql = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})"
-    with psycopg.connect(dsn) as conn:
-        started, cpu = time.perf_counter(), cpu_seconds()
+    with psycopg.connect(dsn) as conn, timed() as result:
         with conn.cursor() as cur:
             cur.executemany(sql, rows)
         conn.commit()
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(rows)}
+    return {**result, "rows": len(rows)}
 
 
 def phase_pg_to_sql(n: int, url: str) -> dict:
@@ -278,11 +278,10 @@ def phase_pg_to_sql(n: int, url: str) -> dict:
 
     frame = pd.DataFrame(pg_event_tuples(n), columns=EVENT_COLUMNS)
     engine = make_engine(url)
-    started, cpu = time.perf_counter(), cpu_seconds()
-    frame.to_sql("events", engine, if_exists="append", index=False, chunksize=5000)
-    seconds = time.perf_counter() - started
+    with timed() as result:
+        frame.to_sql("events", engine, if_exists="append", index=False, chunksize=5000)
     engine.dispose()
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(frame)}
+    return {**result, "rows": len(frame)}
 
 
 def peak_rss_mb() -> float:
@@ -294,11 +293,10 @@ def phase_strikedb(csv_path: Path, db_path: str) -> dict:
     from events.ingest import ingest_file
 
     engine = make_engine(db_path if "://" in db_path else f"sqlite:///{db_path}")
-    started, cpu = time.perf_counter(), cpu_seconds()
-    # The defaults a user gets: --batch-size (transaction) and the worker process.
-    report = ingest_file(engine, csv_path)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": report.read, "counts": report.counts()}
+    with timed() as result:
+        # The defaults a user gets: --batch-size (transaction) and the worker process.
+        report = ingest_file(engine, csv_path)
+    return {**result, "rows": report.read, "counts": report.counts()}
 
 
 def connect_like_strikedb(db_path: str, **kwargs) -> sqlite3.Connection:
@@ -323,13 +321,12 @@ def phase_executemany(n: int, db_path: str) -> dict:
     conn = connect_like_strikedb(db_path, isolation_level=None)
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     sql = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})"
-    started, cpu = time.perf_counter(), cpu_seconds()
-    conn.execute("BEGIN")
-    conn.executemany(sql, rows)
-    conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
+    with timed() as result:
+        conn.execute("BEGIN")
+        conn.executemany(sql, rows)
+        conn.execute("COMMIT")
     conn.close()
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(rows)}
+    return {**result, "rows": len(rows)}
 
 
 def phase_to_sql(n: int, db_path: str) -> dict:
@@ -337,25 +334,23 @@ def phase_to_sql(n: int, db_path: str) -> dict:
 
     frame = pd.DataFrame(event_tuples(n), columns=EVENT_COLUMNS)
     conn = connect_like_strikedb(db_path)
-    started, cpu = time.perf_counter(), cpu_seconds()
-    frame.to_sql("events", conn, if_exists="append", index=False, chunksize=5000)
-    conn.commit()
-    seconds = time.perf_counter() - started
+    with timed() as result:
+        frame.to_sql("events", conn, if_exists="append", index=False, chunksize=5000)
+        conn.commit()
     conn.close()
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(frame)}
+    return {**result, "rows": len(frame)}
 
 
 def phase_read_csv_to_sql(csv_path: Path, db_path: str) -> dict:
     import pandas as pd
 
     conn = connect_like_strikedb(db_path)
-    started, cpu = time.perf_counter(), cpu_seconds()
-    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-    frame.to_sql("raw_rows", conn, if_exists="replace", index=False, chunksize=5000)
-    conn.commit()
-    seconds = time.perf_counter() - started
+    with timed() as result:
+        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+        frame.to_sql("raw_rows", conn, if_exists="replace", index=False, chunksize=5000)
+        conn.commit()
     conn.close()
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "rows": len(frame)}
+    return {**result, "rows": len(frame)}
 
 
 def run_phase(phase: str, n: int, csv_path: Path, workdir: Path, root: Path = ROOT, pg: str | None = None) -> dict:
@@ -407,6 +402,16 @@ def report_child(result: dict) -> None:
     result["worker_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     result["rows_per_s"] = result["rows"] / result["seconds"]
     print(json.dumps(result))
+
+
+@contextlib.contextmanager
+def timed() -> Iterator[dict]:
+    """Time the block: wall-clock ``seconds`` and ``cpu_seconds`` (worker processes included)."""
+    result: dict = {}
+    started, cpu = time.perf_counter(), cpu_seconds()
+    yield result
+    result["seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = cpu_seconds() - cpu
 
 
 def cpu_seconds() -> float:
