@@ -1,15 +1,17 @@
 """Run a producer in a forked worker process and consume what it yields, in order.
 
-The ingest loader uses this to read, validate and geocode the next batch of a file while the
+The ingest loader uses this to read, validate and geocode the next chunk of a file while the
 main process writes the current one to the database: the two halves cost about the same, so on
 two or more cores a large file loads up to twice as fast. The worker only computes; every
-database write stays in the main process, one transaction per batch as before.
+database write stays in the main process. In the main process a thread receives (unpickles) the
+next item while the consumer works on the current one.
 
 Guarantees:
 
 * Items arrive in the order the producer yields them (one pipe, one worker).
-* Memory is bounded: the worker blocks on the pipe until the main process takes the previous
-  item, so at most one item is being built, one is in the pipe and one is being consumed.
+* Memory is bounded: the worker blocks on the pipe and the receiving thread on a one-slot queue
+  until the consumer takes the previous item, so at most one item is being built, one is in the
+  pipe, one is being received, one waits in the queue and one is being consumed.
 * An exception raised by the producer is re-raised in the main process when the consumer reaches
   it (after every item yielded before it), exactly where it would have been raised in-process.
 * When the consumer stops early (an error, Ctrl-C, ``close()``) the worker is terminated; when
