@@ -201,46 +201,20 @@ def fresh_database(directory: Path, name: str, *, facilities: bool) -> str:
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     migrate.upgrade(engine)
-    if facilities:
-        from tests.ingest_fixtures import add_bundled_facilities
-
-        add_bundled_facilities(engine)
     engine.dispose()
+    if facilities:
+        add_bundled_facilities(url)
     return str(path)
 
 
-def fresh_pg_database(server_url: str, name: str, *, facilities: bool) -> str:
-    """Create (or re-create) database ``name`` on the server of ``server_url``, migrated to head."""
-    from sqlalchemy import create_engine, text
+def add_bundled_facilities(url: str) -> None:
+    """Load the bundled gazetteer, as strikedb's geocoding and facility links need it."""
+    from events.db import make_engine
+    from tests.ingest_fixtures import add_bundled_facilities as add
 
-    from events import migrate
-    from events.db import make_engine, parse_url
-
-    admin = create_engine(parse_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = parse_url(server_url).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
-    migrate.upgrade(engine)
-    if facilities:
-        from tests.ingest_fixtures import add_bundled_facilities
-
-        add_bundled_facilities(engine)
+    add(engine)
     engine.dispose()
-    return url
-
-
-def drop_pg_database(server_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from events.db import parse_url
-
-    admin = create_engine(parse_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def pg_event_tuples(n: int) -> list[tuple]:
@@ -372,17 +346,22 @@ def child(args: argparse.Namespace) -> None:
     workdir = Path(args.dir)
     name = args.phase if Path(args.root) == ROOT else f"{args.phase}-before"
     if args.pg:
-        pg_name = f"strikedb_bench_{os.getpid()}"
-        url = fresh_pg_database(args.pg, pg_name, facilities=args.phase == "strikedb")
+        # The test suite's throw-away databases: created migrated, dropped afterwards.
+        from tests.conftest import PgServer
+
+        server = PgServer(args.pg)
+        url = server.migrated_database()
         try:
             if args.phase == "strikedb":
+                add_bundled_facilities(url)
                 result = phase_strikedb(Path(args.csv), url)
             elif args.phase == "executemany":
                 result = phase_pg_executemany(n, url)
             else:
                 result = phase_pg_to_sql(n, url)
         finally:
-            drop_pg_database(args.pg, pg_name)
+            server.drop(url)
+            server.close()
         report_child(result)
         return
     db_path = fresh_database(workdir, name, facilities=args.phase == "strikedb")
