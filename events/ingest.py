@@ -1141,7 +1141,7 @@ class BatchLoader:
 
 
 def _fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows with the DBAPI's ``executemany``, using SQLAlchemy's own type conversions.
+    """Insert rows with the DBAPI's ``executemany`` (``COPY`` on PostgreSQL), using SQLAlchemy's own type conversions.
 
     Same stored values as ``conn.execute(insert(table), rows)`` (the column types' bind
     processors and Python-side defaults are applied), without its per-row bookkeeping, which
@@ -1160,8 +1160,6 @@ def _fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
         arg = c.default.arg
         defaults.append(arg(None) if callable(arg) else arg)
     names = [c.name for c in given] + [c.name for c in defaulted]
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
     processors = [(i, c.type._cached_bind_processor(dialect)) for i, c in enumerate(given)]
     given_processors = [(i, p) for i, p in processors if p is not None]
     default_values = [
@@ -1176,8 +1174,10 @@ def _fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
         params = _row_tuples_by_name(rows, names, columns, defaults, dialect)
     if dialect.name == "postgresql":
         _copy_rows(conn, table.name, names, params)
-    else:
-        conn.exec_driver_sql(sql, params)
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    conn.exec_driver_sql(sql, params)
 
 
 def _copy_rows(conn: Connection, table_name: str, names: list[str], params: list[tuple[Any, ...]]) -> None:
