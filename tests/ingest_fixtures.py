@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,44 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] |
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return path
+
+
+def write_grid_csv(
+    path: Path,
+    n_rows: int,
+    *,
+    tag: str,
+    days: int,
+    latitude: float,
+    longitude: float,
+    columns: int,
+    attack_type: str = "drone",
+    description: str = "{tag} row {i}",
+) -> Path:
+    """Write ``n_rows`` valid reports that never deduplicate, with identifiers ``<tag>-<i>``.
+
+    Row ``i`` is dated ``2024-01-01 + i % days`` and placed on a grid: latitude rows 0.1 degree
+    (11 km) apart, ``columns`` longitudes 0.2 degree apart, so no two rows of one date are within
+    the dedup radius. Each row has its own source URL ``https://example.org/<tag as path>/<i>``.
+    """
+    start = dt.date(2024, 1, 1)
+    url_base = "https://example.org/" + tag.replace("-", "/")
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"])
+        for i in range(n_rows):
+            writer.writerow(
+                [
+                    f"{tag}-{i}",
+                    (start + dt.timedelta(days=i % days)).isoformat(),
+                    f"{latitude + (i // days) * 0.1:.4f}",
+                    f"{longitude + (i % columns) * 0.2:.4f}",
+                    attack_type,
+                    description.format(tag=tag, i=i),
+                    f"{url_base}/{i}",
+                ]
+            )
     return path
 
 

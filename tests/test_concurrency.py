@@ -9,7 +9,6 @@ with no event lost or doubled.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from sqlalchemy import func, select
 from events.backup import describe_backup
 from events.db import is_sqlite, make_engine
 from events.models import Event, IngestRun
+from tests.ingest_fixtures import write_grid_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS_PER_FILE = 3_000
@@ -32,24 +32,18 @@ TIMEOUT_S = 600
 
 def write_disjoint_csv(path: Path, file_no: int) -> Path:
     """Rows of one file: identifiers and points no row of another file can match or merge with."""
-    start = dt.date(2024, 1, 1)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"])
-        for i in range(ROWS_PER_FILE):
-            writer.writerow(
-                [
-                    f"conc-{file_no}-{i}",
-                    (start + dt.timedelta(days=i % 300)).isoformat(),
-                    f"{46 + (i // 300) * 0.1:.4f}",
-                    # Files are 1 degree of longitude (~70 km) apart: never within the dedup radius.
-                    f"{30 + file_no + (i % 3) * 0.2:.4f}",
-                    "missile" if file_no else "drone",
-                    f"file {file_no} row {i}",
-                    f"https://example.org/conc/{file_no}/{i}",
-                ]
-            )
-    return path
+    # Files are 1 degree of longitude (~70 km) apart: never within the dedup radius.
+    return write_grid_csv(
+        path,
+        ROWS_PER_FILE,
+        tag=f"conc-{file_no}",
+        days=300,
+        latitude=46,
+        longitude=30 + file_no,
+        columns=3,
+        attack_type="missile" if file_no else "drone",
+        description=f"file {file_no} row {{i}}",
+    )
 
 
 def spawn(args: list[str], log: Path) -> tuple[subprocess.Popen, Path]:

@@ -8,8 +8,6 @@ exactly :data:`BATCH` events and "all or nothing per batch" means the count is a
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import os
 import signal
 import sqlite3
@@ -24,6 +22,7 @@ from sqlalchemy import func, select, text
 from events.cli import run
 from events.db import is_sqlite, make_engine, sqlite_path
 from events.models import Event, IngestRun, RejectedRow
+from tests.ingest_fixtures import write_grid_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 N_ROWS = 20_000
@@ -36,23 +35,9 @@ KILL_DEADLINE_S = 180
 
 def write_synthetic_csv(path: Path, n_rows: int = N_ROWS) -> Path:
     """Valid rows that never deduplicate: 600 dates, 34 latitudes 0.1 degrees apart per date."""
-    start = dt.date(2024, 1, 1)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"])
-        for i in range(n_rows):
-            writer.writerow(
-                [
-                    f"crash-{i}",
-                    (start + dt.timedelta(days=i % 600)).isoformat(),
-                    f"{45 + (i // 600) * 0.1:.4f}",
-                    f"{35 + (i % 7) * 0.2:.4f}",
-                    "drone",
-                    f"synthetic strike {i}",
-                    f"https://example.org/crash/{i}",
-                ]
-            )
-    return path
+    return write_grid_csv(
+        path, n_rows, tag="crash", days=600, latitude=45, longitude=35, columns=7, description="synthetic strike {i}"
+    )
 
 
 def event_count(url: str) -> int:
