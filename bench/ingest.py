@@ -24,6 +24,12 @@ peak RSS, from ``resource.getrusage``, is its own; a worker process's peak is re
   no event-source links, which strikedb does (three rows per report instead of one).
 * ``to_sql``: ``pandas.DataFrame.to_sql`` of the same tuples into the same ``events`` table
   (``if_exists="append"``, ``chunksize=5000``); the DataFrame is built before timing.
+* ``strikedb writes only``: the rows strikedb writes for these reports (event with id and run,
+  source, event-source link), written the way its loader writes them (``executemany`` per
+  :data:`events.ingest.CHUNK_ROWS` chunk, the R*Tree filled after each chunk by
+  :func:`events.db.sqlite_rtree_filled_after`, a commit every ``DEFAULT_BATCH_SIZE`` rows) from
+  ready-made tuples, with no reading, validation, geocoding, look-ups or decisions: the floor of
+  strikedb's single writer, i.e. what is left for everything else when it must beat ``to_sql``.
 * ``read_csv+to_sql``: the usual pandas path from the same CSV file: ``read_csv`` then ``to_sql``
   (no validation, no geocoding), for a like-for-like "file to table" comparison.
 
@@ -315,6 +321,43 @@ def phase_to_sql(n: int, db_path: str) -> dict:
     return {**result, "rows": len(frame)}
 
 
+def phase_writes(n: int, db_path: str) -> dict:
+    from events.db import make_engine, sqlite_rtree_filled_after
+    from events.ingest import CHUNK_ROWS, DEFAULT_BATCH_SIZE
+
+    events = event_tuples(n)
+    now = events[0][-1]
+    engine = make_engine(f"sqlite:///{db_path}")
+    with engine.connect() as conn:
+        run_id = conn.exec_driver_sql(
+            "INSERT INTO ingest_runs (file_path, input_format, started_at) VALUES ('bench', 'csv', ?) RETURNING id",
+            (now,),
+        ).scalar_one()
+        conn.commit()
+        event_rows = [(i + 1, *row, run_id) for i, row in enumerate(events)]
+        # The synthetic CSV's sources: one article URL per report, five publishers.
+        source_rows = [(i + 1, f"{PUBLISHERS[i % 5][0]}{i}", PUBLISHERS[i % 5][1], now) for i in range(n)]
+        link_rows = [(i + 1, i + 1, "report", now, run_id) for i in range(n)]
+        columns = ["id", *EVENT_COLUMNS, "ingest_run_id"]
+        event_sql = f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        source_sql = "INSERT INTO sources (id, url, publisher, created_at) VALUES (?, ?, ?, ?)"
+        link_sql = (
+            "INSERT INTO event_sources (event_id, source_id, role, added_at, ingest_run_id) VALUES (?, ?, ?, ?, ?)"
+        )
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{cache_kib()}")
+        with timed() as result:
+            for start in range(0, n, DEFAULT_BATCH_SIZE):
+                for chunk in range(start, min(n, start + DEFAULT_BATCH_SIZE), CHUNK_ROWS):
+                    end = min(n, chunk + CHUNK_ROWS)
+                    with sqlite_rtree_filled_after(conn, "events", chunk + 1):
+                        conn.exec_driver_sql(event_sql, event_rows[chunk:end])
+                    conn.exec_driver_sql(source_sql, source_rows[chunk:end])
+                    conn.exec_driver_sql(link_sql, link_rows[chunk:end])
+                conn.commit()
+    engine.dispose()
+    return {**result, "rows": n}
+
+
 def phase_read_csv_to_sql(csv_path: Path, db_path: str) -> dict:
     import pandas as pd
 
@@ -371,6 +414,8 @@ def child(args: argparse.Namespace) -> None:
         result = phase_executemany(n, db_path)
     elif args.phase == "to_sql":
         result = phase_to_sql(n, db_path)
+    elif args.phase == "writes":
+        result = phase_writes(n, db_path)
     else:
         result = phase_read_csv_to_sql(Path(args.csv), db_path)
     report_child(result)
@@ -402,7 +447,7 @@ def cpu_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows to generate (repeatable; default 1000000)")
-    parser.add_argument("--phase", choices=("strikedb", "executemany", "to_sql", "read_csv_to_sql"))
+    parser.add_argument("--phase", choices=("strikedb", "executemany", "to_sql", "writes", "read_csv_to_sql"))
     parser.add_argument("--csv")
     parser.add_argument("--dir")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
@@ -431,7 +476,7 @@ def main() -> None:
         workdir = Path(tempfile.mkdtemp(prefix="strikedb-bench-"))
         csv_path = workdir / "events.csv"
         write_csv(csv_path, n)
-        baselines = ("executemany", "to_sql") if args.pg else ("executemany", "to_sql", "read_csv_to_sql")
+        baselines = ("executemany", "to_sql") if args.pg else ("executemany", "to_sql", "writes", "read_csv_to_sql")
         results = {p: run_phase(p, n, csv_path, workdir, pg=args.pg) for p in baselines}
         if args.before:
             before = Path(args.before).resolve()
