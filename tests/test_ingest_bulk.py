@@ -161,3 +161,29 @@ def test_postgresql_statistics_are_refreshed_as_the_table_grows(
         assert conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")).scalar_one() >= 10
     engine.dispose()
     pg_server.drop(url)
+
+
+def test_garbage_collector_settings_are_restored_after_a_run_and_after_a_failed_one(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A run tunes Python's GC for itself (``ingest._bulk_gc``); the caller's settings come back."""
+    import gc
+
+    add_facilities(engine)
+    before = gc.get_threshold()
+    seen: list[tuple[tuple[int, ...], int]] = []
+
+    def progress(_read: int) -> None:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+
+    path = write_csv(tmp_path / "gc.csv", [RYAZAN_ROW])
+    ingest_file(engine, path, progress=progress)
+    assert seen and seen[0][0][0] == ingest.GC_GEN0_THRESHOLD and seen[0][1] > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    def fail(_read: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(engine, write_csv(tmp_path / "gc2.csv", [dict(RYAZAN_ROW, date="2025-07-03")]), progress=fail)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
