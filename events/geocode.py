@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Default radius within which an event is linked to the nearest facility.
 DEFAULT_RADIUS_KM = 3.0
 #: Default minimum rapidfuzz score (0-100) for a fuzzy facility-name match.
-DEFAULT_FUZZY_THRESHOLD = 88.0
+DEFAULT_FUZZY_THRESHOLD = 85.0
 #: A point this close (degrees, ~5-10 km) outside every simplified outline still gets the nearest
 #: country: refineries, terminals and depots sit on coasts the simplified outlines cut off.
 COAST_TOLERANCE_DEG = 0.1
@@ -72,6 +72,7 @@ GENERIC_WORDS = frozenset(
     neftepererabatyvayushchiy нефтеперерабатывающий company co ltd electric electricity
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+_LONG_GENERIC_WORDS = sorted(w for w in GENERIC_WORDS if len(w) >= 5)
 #: Words for the kind of power plant, mapped to one token per kind so that "Запорізька ТЕС" (a thermal
 #: plant) never equals "Запорізька АЕС" (the nuclear plant) while "TPP" still equals "ТЕС".
 KIND_WORDS = {
@@ -123,6 +124,53 @@ def name_key(text: str) -> str:
     """Fold a facility name and drop the generic words (``"Ryazan oil refinery"`` -> ``"ryazan"``)."""
     words = [KIND_WORDS.get(w, w) for w in fold(text).split() if w not in GENERIC_WORDS]
     return " ".join(words) or fold(text)
+
+
+#: Words of a reported facility name that say what kind of site it is (folded, as :func:`fold`
+#: gives them) -> the facility types they allow. "Volgograd substation" is not the Volgograd
+#: refinery even though both names fold to "volgograd".
+TYPE_WORDS: dict[str, frozenset[str]] = {
+    word: frozenset(types.split())
+    for types, words in {
+        "refinery": "refinery refineries refining npz raffineria neftepererabatyvayushchiy",
+        "oil_depot": "depot depots neftebaza deposito",
+        "oil_terminal port": "terminal terminals port",
+        "power_plant": "power tpp tes gres chp tets tec npp aes nuclear hpp ges hydroelectric hydro "
+        "elettrica termoelettrica powerplant",
+        "substation": "substation pidstantsiia podstantsiia ps sottostazione",
+        "pumping_station": "pumping nps",
+    }.items()
+    for word in words.split()
+}
+
+
+def implied_facility_types(name: str) -> frozenset[str]:
+    """Return the facility types a name's own words allow (empty: the name does not say).
+
+    ``"Ryazan power station"`` -> ``{"power_plant"}``; ``"Kirishi"`` -> ``{}``.
+    """
+    found: set[str] = set()
+    for word in fold(name).split():
+        found |= TYPE_WORDS.get(word, frozenset())
+    return frozenset(found)
+
+
+def _without_generic_words(folded: str) -> tuple[str, float]:
+    """Drop generic words, misspelt ones too; return the key and how well they were spelt (0-100).
+
+    ``"ryazan refinry"`` -> ``("ryazan", 93.3)``. Kind words map as in :func:`name_key`.
+    """
+    words, spelling = [], 100.0
+    for word in folded.split():
+        if word in GENERIC_WORDS:
+            continue
+        if len(word) >= 5 and word not in KIND_WORDS:
+            near = process.extractOne(word, _LONG_GENERIC_WORDS, scorer=fuzz.ratio, score_cutoff=85)
+            if near is not None:
+                spelling = min(spelling, near[1])
+                continue
+        words.append(KIND_WORDS.get(word, word))
+    return (" ".join(words) or folded), spelling
 
 
 def digits_differ(a: str, b: str) -> bool:
@@ -497,12 +545,12 @@ class Geocoder:
     def _cell(latitude: float, longitude: float) -> tuple[int, int]:
         return math.floor(latitude / GRID_DEG), math.floor(longitude / GRID_DEG)
 
-    def _filtered(self, ids: Iterable[int], country: str | None, facility_type: str | None) -> list[_FacilityRow]:
+    def _filtered(self, ids: Iterable[int], country: str | None, types: frozenset[str]) -> list[_FacilityRow]:
         rows = [self._facilities[i] for i in ids]
         if country:
             rows = [r for r in rows if r.country is None or r.country == country.upper()]
-        if facility_type:
-            rows = [r for r in rows if r.facility_type == facility_type]
+        if types:
+            rows = [r for r in rows if r.facility_type in types]
         return rows
 
     def match_facility_name(
@@ -527,26 +575,42 @@ class Geocoder:
         """
         if not name or not name.strip():
             return None
+        # A stated type wins; otherwise the name's own words ("substation", "TPP", "НПЗ") limit it.
+        types = frozenset({facility_type}) if facility_type else implied_facility_types(name)
         for key in dict.fromkeys((fold(name), name_key(name))):
-            rows = self._filtered(self._by_name.get(key, ()), country, facility_type)
+            rows = self._filtered(self._by_name.get(key, ()), country, types)
             if rows:
                 return rows[0].match("name", 100.0)
-            rows = self._filtered(self._by_alias.get(key, ()), country, facility_type)
+            rows = self._filtered(self._by_alias.get(key, ()), country, types)
             if rows:
                 return rows[0].match("alias", 100.0)
-        return self._fuzzy(name_key(name), country, facility_type)
+        key, spelling = _without_generic_words(fold(name))
+        return self._fuzzy(key, spelling, country, types)
 
-    def _fuzzy(self, key: str, country: str | None, facility_type: str | None) -> FacilityMatch | None:
+    def _fuzzy(
+        self, key: str, spelling: float, country: str | None, types: frozenset[str]
+    ) -> FacilityMatch | None:
+        """Best fuzzy match of a name key; the score says how close it is (100 only for equal keys).
+
+        ``token_set_ratio`` alone scores 100 whenever one name's words are a subset of the other's
+        ("volgograd ss" against "volgograd"); averaged with the plain ``ratio`` an extra word costs
+        points, a subset still scores well ("lukoil volgograd": 86) and a one-letter typo in a short
+        name stays above the threshold ("kirishy": 86). ``spelling`` (100 when no generic word was
+        misspelt) scales the score of names like "Ryazan refinry".
+        """
         if len(key) < 3:
             return None
         best: tuple[float, _FacilityRow] | None = None
-        for candidate, score, _ in process.extract(
+        for candidate, _, _ in process.extract(
             key, self._fuzzy_keys, scorer=fuzz.token_set_ratio, score_cutoff=self.fuzzy_threshold, limit=10
         ):
             if digits_differ(key, candidate):
                 continue
+            score = (fuzz.token_set_ratio(key, candidate) + fuzz.ratio(key, candidate)) / 2 * spelling / 100
+            if score < self.fuzzy_threshold:
+                continue
             ids = self._by_name.get(candidate, []) + self._by_alias.get(candidate, [])
-            rows = self._filtered(ids, country, facility_type)
+            rows = self._filtered(ids, country, types)
             if rows and (best is None or score > best[0]):
                 best = (score, rows[0])
         return best[1].match("fuzzy", best[0]) if best else None

@@ -427,11 +427,12 @@ class Enricher:
         if record.location_text:
             tried.append(f"location {record.location_text!r}")
         if tried:
+            unmatched = f"neither {tried[0]} nor {tried[1]} matches" if len(tried) == 2 else f"{tried[0]} matches"
             reason = (
-                f"no coordinates, and {' nor '.join(tried)} matched a known facility or place; add latitude and "
+                f"no coordinates, and {unmatched} no known facility or place; add latitude and "
                 "longitude, or use a name from `strikedb facilities list`"
             )
-            column = "facility_name" if record.facility_name else "location"
+            column = "facility" if record.facility_name else "location"
             value = record.facility_name or record.location_text
         else:
             reason = "no coordinates, facility name or location: the event cannot be placed"

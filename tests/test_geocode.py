@@ -129,6 +129,35 @@ def test_geocoder_matches_names_aliases_and_typos(gazetteer_engine: Engine) -> N
     assert geocoder.match_facility_name("") is None
 
 
+def test_a_name_that_says_another_kind_of_site_does_not_match_the_refinery_of_its_town(
+    gazetteer_engine: Engine,
+) -> None:
+    """"Volgograd substation" and "Ryazan power station" fold to the refineries' keys (QA report)."""
+    with gazetteer_engine.connect() as conn:
+        geocoder = Geocoder(conn)
+    assert geocoder.match_facility_name("Volgograd substation") is None
+    assert geocoder.match_facility_name("Ryazan power station") is None
+    assert geocoder.match_facility_name("Ryazan refinery").slug == "ru-ryazan"
+    assert geocoder.match_facility_name("Рязанский НПЗ").slug == "ru-ryazan"
+    assert geocoder.match_facility_name("Burshtyn power station").slug == "ua-burshtyn-tpp"
+    assert geocode.implied_facility_types("Kirishi") == frozenset()
+    assert geocode.implied_facility_types("Киришский НПЗ") == {"refinery"}
+
+
+def test_fuzzy_scores_say_how_close_the_name_is(gazetteer_engine: Engine) -> None:
+    """A misspelling scores below 100, a one-letter typo in a short name still matches."""
+    with gazetteer_engine.connect() as conn:
+        geocoder = Geocoder(conn)
+    kirishy = geocoder.match_facility_name("Kirishy refinery")
+    assert (kirishy.slug, kirishy.method) == ("ru-kirishi-kinef", "fuzzy") and 85 <= kirishy.score < 90
+    refinry = geocoder.match_facility_name("Ryazan refinry")
+    assert (refinry.slug, refinry.method) == ("ru-ryazan", "fuzzy") and refinry.score < 100
+    extra = geocoder.match_facility_name("Lukoil Volgograd refinery")
+    assert (extra.slug, extra.method) == ("ru-volgograd", "fuzzy") and extra.score < 100
+    # The town name inside a longer, different name is not enough.
+    assert geocoder.match_facility_name("Volgograd Krasnoarmeysky shipyard") is None
+
+
 def test_geocoder_nearest_facility_within_radius(gazetteer_engine: Engine) -> None:
     with gazetteer_engine.connect() as conn:
         geocoder = Geocoder(conn, radius_km=3.0)

@@ -65,7 +65,7 @@ def test_geocoding_outcomes(engine: Engine, tmp_path: Path) -> None:
 
     problem = report.problems[0]
     assert (problem.line, problem.column, problem.value) == (5, "location", "Nowhereville Xyzzy")
-    assert "matched a known facility or place" in problem.reason
+    assert "location 'Nowhereville Xyzzy' matches no known facility or place" in problem.reason
 
 
 def test_swapped_coordinates_are_reported_not_swapped(engine: Engine, tmp_path: Path) -> None:
