@@ -513,6 +513,7 @@ class Geocoder:
         self._grid: dict[tuple[int, int], list[int]] = defaultdict(list)
         self._load(connection)
         self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
+        self._coarse = self._coarse_cells()
 
     def _load(self, connection: Connection) -> None:
         columns = (
@@ -540,6 +541,19 @@ class Geocoder:
 
     def __len__(self) -> int:
         return len(self._facilities)
+
+    def any_facility_near(self, latitude: float, longitude: float) -> bool:
+        """Tell (cheaply) whether some facility lies within about one degree of a point."""
+        return (math.floor(latitude), math.floor(longitude)) in self._coarse
+
+    def _coarse_cells(self) -> set[tuple[int, int]]:
+        cells = set()
+        for facility in self._facilities.values():
+            if facility.latitude is None or facility.longitude is None:
+                continue
+            row, col = math.floor(facility.latitude), math.floor(facility.longitude)
+            cells.update((row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1))
+        return cells
 
     @staticmethod
     def _cell(latitude: float, longitude: float) -> tuple[int, int]:

@@ -72,6 +72,9 @@ MAX_PROBLEMS_KEPT = 100
 META_KEY = "_strikedb"
 #: A suspected lat/lon swap is reported only when swapping would move the point at least this far.
 SWAP_MIN_KM = 250.0
+#: Without a stated country, a swap is reported when the swapped point is this close to the
+#: facility or town the row names (and the point itself at least SWAP_MIN_KM from it).
+SWAP_NAMED_KM = 50.0
 #: Source URLs longer than this are rejected (PostgreSQL cannot index longer unique values).
 MAX_URL_LENGTH = 2000
 # Columns written by the loader but not shown as changes in revisions.
@@ -298,6 +301,7 @@ class Enricher:
         self.geocoder = geocoder
         self._admin1_at = geocode.admin1_at
         self._likely_swapped = lru_cache(maxsize=4096)(geocode.likely_swapped)
+        self._place = lru_cache(maxsize=4096)(geocoder.place)
 
     def __call__(self, record: EventRecord) -> Prepared | RejectedRecord:
         """Enrich one record, or reject it with every reason found."""
@@ -341,14 +345,19 @@ class Enricher:
                 self._problem(record, "latitude", f"{lat}, {lon}", "coordinates out of range (lat ±90, lon ±180)")
             )
             return None
+        swap_reason = None
         if record.country and self._swapped(lat, lon, record.country):
+            swap_reason = f"({lat}, {lon}) is outside {record.country} but ({lon}, {lat}) is inside"
+        elif not record.country:
+            swap_reason = self._swapped_from_names(record, lat, lon)
+        if swap_reason:
             problems.append(
                 self._problem(
                     record,
                     "latitude",
                     f"{lat}, {lon}",
-                    f"latitude and longitude look swapped: ({lat}, {lon}) is outside {record.country} but "
-                    f"({lon}, {lat}) is inside; swap the two columns for this row (strikedb never swaps silently)",
+                    f"latitude and longitude look swapped: {swap_reason}; swap the two columns for this row "
+                    "(strikedb never swaps silently)",
                 )
             )
             return None
@@ -368,6 +377,34 @@ class Enricher:
         (UCDP GED has such rows near Lake Chad, where latitude and longitude are both ~13)."""
         moved = dedup.distance_km(lat, lon, lon, lat) or 0.0
         return moved >= SWAP_MIN_KM and self._likely_swapped(lat, lon, country)
+
+    def _swapped_from_names(self, record: EventRecord, lat: float, lon: float) -> str | None:
+        """Without a stated country, check the point against the facility or town the row names.
+
+        A swap is reported when the point is at least :data:`SWAP_MIN_KM` from the named site and
+        the swapped point within :data:`SWAP_NAMED_KM` of it ("Ryazan refinery" at 39.7, 54.6).
+        The facility is looked up only when a known facility lies near the swapped point.
+        """
+        site = None
+        if record.facility_name and self.geocoder.any_facility_near(lon, lat):
+            match = self.geocoder.match_facility_name(record.facility_name, facility_type=record.facility_type)
+            if match is not None and match.latitude is not None and match.longitude is not None:
+                site = (f"facility {match.name!r}", match.latitude, match.longitude)
+        if site is None and record.location_text:
+            place = self._place(record.location_text)
+            if place is not None and place.geo_precision == "near_town":
+                site = (f"place {place.name!r}", place.latitude, place.longitude)
+        if site is None:
+            return None
+        label, site_lat, site_lon = site
+        given = dedup.distance_km(lat, lon, site_lat, site_lon) or 0.0
+        swapped = dedup.distance_km(lon, lat, site_lat, site_lon)
+        if given >= SWAP_MIN_KM and swapped is not None and swapped <= SWAP_NAMED_KM:
+            return (
+                f"({lat}, {lon}) is {given:,.0f} km from the {label} the row names, "
+                f"({lon}, {lat}) is {swapped:.0f} km"
+            )
+        return None
 
     def _facility_near(self, record: EventRecord, lat: float, lon: float) -> dict[str, Any]:
         """Link the facility named by the row if it is within the radius, else the nearest one."""

@@ -76,6 +76,25 @@ def test_swapped_coordinates_are_reported_not_swapped(engine: Engine, tmp_path: 
     assert counts(engine)["events"] == 0
 
 
+def test_swapped_coordinates_without_a_country_are_caught_by_the_named_site(engine: Engine, tmp_path: Path) -> None:
+    """No country stated: the facility or town the row names tells where the point should be."""
+    add_facilities(engine)
+    rows = [
+        dict(RYAZAN_ROW, latitude="39.7482", longitude="54.5725", country=""),
+        dict(RYAZAN_ROW, date="2025-09-02", latitude="39.08", longitude="44.10", country="", facility="",
+             location="Tuapse"),
+        # Correct points, no country: kept.
+        dict(RYAZAN_ROW, date="2025-09-03", country=""),
+        dict(RYAZAN_ROW, date="2025-09-04", latitude="44.10", longitude="39.08", country="", facility="",
+             location="Tuapse"),
+    ]
+    report = ingest_file(engine, write_csv(tmp_path / "swapped-no-country.csv", rows))
+    assert (report.inserted, report.rejected) == (2, 2)
+    reasons = [p.reason for p in report.problems]
+    assert "look swapped" in reasons[0] and "facility 'Ryazan refinery'" in reasons[0]
+    assert "look swapped" in reasons[1] and "place 'Tuapse'" in reasons[1]
+
+
 def test_load_then_reload_adds_nothing(engine: Engine, tmp_path: Path) -> None:
     rows = [
         dict(RYAZAN_ROW),
