@@ -638,6 +638,14 @@ def peek_meta(values: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def _user_extra(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``extra`` values of an event that came from its reports (without the loader's bookkeeping)."""
+    extra = values.get("extra")
+    if not isinstance(extra, dict):
+        return {}
+    return {k: v for k, v in extra.items() if k != META_KEY}
+
+
 def regrade(values: dict[str, Any], publishers: list[tuple[str | None, str | None]]) -> None:
     """Apply corroboration to an event's credibility and recompute its confidence, in place.
 
@@ -1051,6 +1059,13 @@ class BatchLoader:
         changed = [c for c in ev.values if c not in _BOOKKEEPING and before.get(c) != ev.values[c]]
         previous = {c: before.get(c) for c in changed}
         changes = {c: ev.values[c] for c in changed}
+        # Values kept in ``extra`` (an ACLED timestamp, unmapped columns) are data too: show them
+        # as ``extra.<name>``; the loader's own bookkeeping under META_KEY is not.
+        old_extra, new_extra = _user_extra(before), _user_extra(ev.values)
+        for name in sorted(old_extra.keys() | new_extra.keys()):
+            if old_extra.get(name) != new_extra.get(name):
+                previous[f"extra.{name}"] = old_extra.get(name)
+                changes[f"extra.{name}"] = new_extra.get(name)
         if extra_changes:
             changes.update(extra_changes)
         ev.revisions.append(

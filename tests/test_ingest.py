@@ -141,6 +141,17 @@ def test_changed_row_updates_the_event_with_a_revision(engine: Engine, tmp_path:
     assert ingest_file(engine, changed).unchanged == 1
 
 
+def test_a_change_in_an_extra_column_is_shown_in_the_revision(engine: Engine, tmp_path: Path) -> None:
+    """Only a value kept as extra data changed (as an ACLED timestamp does): the revision says which."""
+    ingest_file(engine, write_csv(tmp_path / "x.csv", [dict(RYAZAN_ROW, event_id="R-2", analyst_note="first")]))
+    path = write_csv(tmp_path / "x.csv", [dict(RYAZAN_ROW, event_id="R-2", analyst_note="second")])
+    assert ingest_file(engine, path).updated == 1
+    with Session(engine) as conn:
+        revision = conn.execute(select(EventRevision)).scalar_one()
+    assert revision.previous == {"extra.analyst_note": "first"}
+    assert revision.changes == {"extra.analyst_note": "second"}
+
+
 def test_rejected_rows_are_quarantined_with_reasons(engine: Engine, tmp_path: Path) -> None:
     rows = [
         dict(RYAZAN_ROW),
