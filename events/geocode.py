@@ -399,6 +399,35 @@ def likely_swapped(latitude: float, longitude: float, country: str | None) -> bo
     return country_at(longitude, latitude) == country
 
 
+def km_outside_country(latitude: float, longitude: float, country: str) -> float | None:
+    """Return how far (km) a point lies outside a country's bundled outline; 0 inside or on it.
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        WGS 84 degrees.
+    country : str
+        ISO 3166-1 alpha-2.
+
+    Returns
+    -------
+    float or None
+        Great-circle distance to the nearest point of the outline (1:110m outlines, so a few km of
+        error near coasts and borders); None when the country is not in the bundled outlines.
+    """
+    country = country.upper()
+    if country_at(latitude, longitude) == country:
+        return 0.0
+    index = _countries()
+    parts = [g for g, props in zip(index.geometries, index.properties, strict=True) if props.get("iso2") == country]
+    if not parts:
+        return None
+    point = shapely.Point(longitude, latitude)
+    nearest = min((shapely.shortest_line(g, point) for g in parts), key=lambda line: line.length)
+    (lon0, lat0), _ = nearest.coords
+    return distance_km(latitude, longitude, lat0, lon0)
+
+
 def admin1_regions() -> geopandas.GeoDataFrame:
     """Return the bundled admin-1 polygons for choropleth maps.
 

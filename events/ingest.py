@@ -72,6 +72,12 @@ MAX_PROBLEMS_KEPT = 100
 META_KEY = "_strikedb"
 #: A suspected lat/lon swap is reported only when swapping would move the point at least this far.
 SWAP_MIN_KM = 250.0
+#: A point farther than this outside the country the row states is rejected. Generous: offshore
+#: platforms, tankers and terminals lie at sea, and the bundled outlines are simplified.
+OUTSIDE_COUNTRY_KM = 200.0
+#: Inputs whose country is the one of the event's time (UCDP GED codes South Sudan's events before
+#: 2011 as Sudan): not checked against today's outlines.
+HISTORICAL_COUNTRY_ORIGINS = frozenset({"ucdp"})
 #: Without a stated country, a swap is reported when the swapped point is this close to the
 #: facility or town the row names (and the point itself at least SWAP_MIN_KM from it).
 SWAP_NAMED_KM = 50.0
@@ -302,6 +308,7 @@ class Enricher:
         self._admin1_at = geocode.admin1_at
         self._likely_swapped = lru_cache(maxsize=4096)(geocode.likely_swapped)
         self._place = lru_cache(maxsize=4096)(geocoder.place)
+        self._km_outside = lru_cache(maxsize=4096)(geocode.km_outside_country)
 
     def __call__(self, record: EventRecord) -> Prepared | RejectedRecord:
         """Enrich one record, or reject it with every reason found."""
@@ -350,6 +357,21 @@ class Enricher:
             swap_reason = f"({lat}, {lon}) is outside {record.country} but ({lon}, {lat}) is inside"
         elif not record.country:
             swap_reason = self._swapped_from_names(record, lat, lon)
+        elif (
+            record.origin not in HISTORICAL_COUNTRY_ORIGINS
+            and (outside := self._km_outside(lat, lon, record.country)) is not None
+            and outside >= OUTSIDE_COUNTRY_KM
+        ):
+            problems.append(
+                self._problem(
+                    record,
+                    "latitude",
+                    f"{lat}, {lon}",
+                    f"({lat}, {lon}) lies {outside:,.0f} km outside {record.country}, the country the row "
+                    "states; correct the coordinates or the country",
+                )
+            )
+            return None
         if swap_reason:
             problems.append(
                 self._problem(

@@ -95,6 +95,19 @@ def test_swapped_coordinates_without_a_country_are_caught_by_the_named_site(engi
     assert "look swapped" in reasons[1] and "place 'Tuapse'" in reasons[1]
 
 
+def test_a_point_far_outside_the_stated_country_is_rejected(engine: Engine, tmp_path: Path) -> None:
+    rows = [
+        dict(RYAZAN_ROW, latitude="-54.6", longitude="-39.7"),  # South Atlantic, country RU
+        dict(RYAZAN_ROW, date="2025-09-02", latitude="59.48", longitude="32.07", country="UA", facility="Kirishi"),
+        # At sea 115 km off Ukraine's coast (gas platforms, tankers): kept.
+        dict(RYAZAN_ROW, date="2025-09-03", latitude="45.0", longitude="31.0", country="UA", facility=""),
+    ]
+    report = ingest_file(engine, write_csv(tmp_path / "outside.csv", rows))
+    assert (report.inserted, report.rejected) == (1, 2)
+    assert [p.line for p in report.problems] == [2, 3]
+    assert all("km outside" in p.reason and p.column == "latitude" for p in report.problems)
+
+
 def test_load_then_reload_adds_nothing(engine: Engine, tmp_path: Path) -> None:
     rows = [
         dict(RYAZAN_ROW),

@@ -80,9 +80,12 @@ def _csv(rows: list[list[str]], *, header: list[str] | None = None, newline: str
 
 
 def _dated(i: int, **overrides: str) -> list[str]:
-    """A valid row with a distinct date and point, so rows never merge as duplicates."""
-    base = {"date": f"2025-0{1 + i % 9}-{10 + i}", "latitude": f"{50 + i * 0.37:.4f}"}
-    base["longitude"] = f"{30 + i * 0.41:.4f}"
+    """A valid row with a distinct date and point, so rows never merge as duplicates.
+
+    The points lie in European Russia, the country every row states.
+    """
+    base = {"date": f"2025-0{1 + i % 9}-{10 + i}", "latitude": f"{55 + i * 0.37:.4f}"}
+    base["longitude"] = f"{37 + i * 0.41:.4f}"
     base["description"] = f"Strike number {i}"
     base["source_url"] = f"https://example.org/report/{i}"
     base.update(overrides)
