@@ -18,11 +18,11 @@ The rules (documented for analysts in ``docs/ingest.md``):
 *Corroboration.* The independent publishers of an event's sources are counted (independence =
 different registrable domains of the URLs, e.g. ``reuters.com`` vs ``kyivindependent.com``; per
 channel/account for social networks such as ``t.me/<channel>``; the publisher name when a source
-has no URL). With two independent publishers the information credibility improves by one step,
-but not beyond 2 ("probably true"); an ungraded report (no credibility or 6) becomes 3 ("possibly
-true"). With three or more it becomes 1 ("confirmed by other sources"). Corroboration never
-worsens a grade. The confidence level is then recomputed with
-:func:`events.confidence.confidence_level`.
+has no URL, except names that name no one, such as ACLED's "Undisclosed Source"). With two
+independent publishers the information credibility improves by one step, but not beyond 2
+("probably true"); an ungraded report (no credibility or 6) becomes 3 ("possibly true"). With
+three or more it becomes 1 ("confirmed by other sources"). Corroboration never worsens a grade.
+The confidence level is then recomputed with :func:`events.confidence.confidence_level`.
 """
 
 from __future__ import annotations
@@ -204,8 +204,16 @@ def publisher_key(url: str | None, publisher: str | None) -> str | None:
                 return f"{host}/{segments[0].lower()}" if segments else host
             return _registrable_domain(host)
     if publisher and publisher.strip():
-        return re.sub(r"\s+", " ", publisher.strip().lower())
+        name = re.sub(r"\s+", " ", publisher.strip().lower())
+        # "Undisclosed Source" (ACLED), "unknown"...: nobody known, so not an independent publisher.
+        return None if name in UNNAMED_PUBLISHERS else name
     return None
+
+
+#: Publisher names that name no one (lower case); such sources never count as independent.
+UNNAMED_PUBLISHERS = frozenset(
+    {"undisclosed source", "undisclosed sources", "unknown", "anonymous", "anonymous source", "n/a", "na", "none"}
+)
 
 
 def _registrable_domain(host: str) -> str:

@@ -325,3 +325,15 @@ def test_bundled_sample_loads_with_bundled_facilities(engine: Engine) -> None:
     assert len(kirishi) == 1 and (kirishi[0]["info_credibility"], kirishi[0]["confidence"]) == (1, "confirmed")
     assert {e["geocoded_by"] for e in events.values()} == {"coordinates", "facility", "gazetteer"}
     assert ingest_file(engine, sample_events_path()).unchanged == 41
+
+
+def test_a_source_that_names_no_publisher_does_not_corroborate() -> None:
+    """ACLED's "Undisclosed Source" is nobody in particular: not a second independent publisher."""
+    from events import dedup
+
+    named = [(None, "Banouto"), (None, "Benin Web TV")]
+    assert dedup.independent_publishers(named) == 2
+    assert dedup.independent_publishers([*named, (None, "Undisclosed Source")]) == 2
+    assert dedup.independent_publishers([(None, "Banouto"), (None, " undisclosed  source ")]) == 1
+    # A URL still identifies its publisher, whatever the name column says.
+    assert dedup.independent_publishers([(None, "Banouto"), ("https://t.me/chan/1", "Unknown")]) == 2
