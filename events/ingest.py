@@ -352,36 +352,9 @@ class Enricher:
                 self._problem(record, "latitude", f"{lat}, {lon}", "coordinates out of range (lat ±90, lon ±180)")
             )
             return None
-        swap_reason = None
-        if record.country and self._swapped(lat, lon, record.country):
-            swap_reason = f"({lat}, {lon}) is outside {record.country} but ({lon}, {lat}) is inside"
-        elif not record.country:
-            swap_reason = self._swapped_from_names(record, lat, lon)
-        elif (
-            record.origin not in HISTORICAL_COUNTRY_ORIGINS
-            and (outside := self._km_outside(lat, lon, record.country)) is not None
-            and outside >= OUTSIDE_COUNTRY_KM
-        ):
-            problems.append(
-                self._problem(
-                    record,
-                    "latitude",
-                    f"{lat}, {lon}",
-                    f"({lat}, {lon}) lies {outside:,.0f} km outside {record.country}, the country the row "
-                    "states; correct the coordinates or the country",
-                )
-            )
-            return None
-        if swap_reason:
-            problems.append(
-                self._problem(
-                    record,
-                    "latitude",
-                    f"{lat}, {lon}",
-                    f"latitude and longitude look swapped: {swap_reason}; swap the two columns for this row "
-                    "(strikedb never swaps silently)",
-                )
-            )
+        reason = self._misplaced(record, lat, lon)
+        if reason:
+            problems.append(self._problem(record, "latitude", f"{lat}, {lon}", reason))
             return None
         location: dict[str, Any] = {
             "latitude": lat,
@@ -399,6 +372,27 @@ class Enricher:
         (UCDP GED has such rows near Lake Chad, where latitude and longitude are both ~13)."""
         moved = dedup.distance_km(lat, lon, lon, lat) or 0.0
         return moved >= SWAP_MIN_KM and self._likely_swapped(lat, lon, country)
+
+    def _misplaced(self, record: EventRecord, lat: float, lon: float) -> str | None:
+        """Return why a point cannot be where the row says it is (swapped, wrong country), or None."""
+        swapped = None
+        if record.country and self._swapped(lat, lon, record.country):
+            swapped = f"({lat}, {lon}) is outside {record.country} but ({lon}, {lat}) is inside"
+        elif not record.country:
+            swapped = self._swapped_from_names(record, lat, lon)
+        elif record.origin not in HISTORICAL_COUNTRY_ORIGINS:
+            outside = self._km_outside(lat, lon, record.country)
+            if outside is not None and outside >= OUTSIDE_COUNTRY_KM:
+                return (
+                    f"({lat}, {lon}) lies {outside:,.0f} km outside {record.country}, the country the row "
+                    "states; correct the coordinates or the country"
+                )
+        if swapped:
+            return (
+                f"latitude and longitude look swapped: {swapped}; swap the two columns for this row "
+                "(strikedb never swaps silently)"
+            )
+        return None
 
     def _swapped_from_names(self, record: EventRecord, lat: float, lon: float) -> str | None:
         """Without a stated country, check the point against the facility or town the row names.
@@ -486,10 +480,14 @@ class Enricher:
         if record.location_text:
             tried.append(f"location {record.location_text!r}")
         if tried:
-            unmatched = f"neither {tried[0]} nor {tried[1]} matches" if len(tried) == 2 else f"{tried[0]} matches"
+            unmatched = (
+                f"neither {tried[0]} nor {tried[1]} matches a known facility or place"
+                if len(tried) == 2
+                else f"{tried[0]} matches no known facility or place"
+            )
             reason = (
-                f"no coordinates, and {unmatched} no known facility or place; add latitude and "
-                "longitude, or use a name from `strikedb facilities list`"
+                f"no coordinates, and {unmatched}; add latitude and longitude, or use a name from "
+                "`strikedb facilities list`"
             )
             column = "facility" if record.facility_name else "location"
             value = record.facility_name or record.location_text

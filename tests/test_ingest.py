@@ -95,6 +95,20 @@ def test_swapped_coordinates_without_a_country_are_caught_by_the_named_site(engi
     assert "look swapped" in reasons[1] and "place 'Tuapse'" in reasons[1]
 
 
+def test_the_reason_for_an_unplaceable_row_names_what_was_tried(engine: Engine, tmp_path: Path) -> None:
+    rows = [
+        {"date": "2025-09-01", "facility": "Xyzzy works", "location": "Nowhereville Xyzzy", "source_url": "https://a.b/1"},
+        {"date": "2025-09-02", "facility": "Xyzzy works", "source_url": "https://a.b/2"},
+    ]
+    report = ingest_file(engine, write_csv(tmp_path / "unplaceable.csv", rows))
+    first, second = report.problems
+    assert first.column == "facility" and first.reason.startswith(
+        "no coordinates, and neither facility name 'Xyzzy works' nor location 'Nowhereville Xyzzy' matches a known "
+        "facility or place;"
+    )
+    assert second.reason.startswith("no coordinates, and facility name 'Xyzzy works' matches no known facility")
+
+
 def test_a_point_far_outside_the_stated_country_is_rejected(engine: Engine, tmp_path: Path) -> None:
     rows = [
         dict(RYAZAN_ROW, latitude="-54.6", longitude="-39.7"),  # South Atlantic, country RU
