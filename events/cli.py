@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.table import Table
 
@@ -170,12 +169,14 @@ def run(argv: list[str] | None = None) -> int:
         if exc.hint:
             err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
         return 1
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:
+        # Usage errors (unknown option, bad value, missing argument): one line, a hint, exit 2.
+        err_console.print(f"[bold red]Error:[/] {exc.format_message()}", highlight=False)
+        err_console.print("[yellow]Hint:[/] run the command with --help to see its options.", highlight=False)
         return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("[bold red]Interrupted[/]: nothing was committed for the batch in progress.")
         return 130
     return result if isinstance(result, int) else 0
