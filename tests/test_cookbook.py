@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from analysis_fixtures import KIRISHI, sample_url  # noqa: F401  (fixture)
+from tests.analysis_fixtures import KIRISHI, sample_url  # noqa: F401  (fixture)
 from sqlalchemy import text
 
 from events import analysis

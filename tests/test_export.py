@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
-from analysis_fixtures import add_sample_data, both_engines, sample_url  # noqa: F401  (fixtures)
+from tests.analysis_fixtures import add_sample_data, both_engines, sample_url  # noqa: F401  (fixtures)
 from sqlalchemy import Engine
 
 from events import analysis, export

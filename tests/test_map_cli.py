@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from _map_samples import HOSTILE
+from tests._map_samples import HOSTILE
 from sqlalchemy import func, select
 
 from events.cli import run

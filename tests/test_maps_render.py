@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import geopandas as gpd
 import pandas as pd
 import pytest
-from _map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
+from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
 
 from events import vocab
 from maps import data as mapdata

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from conftest import shared_data
+from tests.conftest import shared_data
 
 from events.parse import read_events
 from events.records import EventRecord, RejectedRecord

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_fixtures import sample_url  # noqa: F401  (fixture)
+from tests.analysis_fixtures import sample_url  # noqa: F401  (fixture)
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 

@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 
 import pytest
-from analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data, both_engines  # noqa: F401
+from tests.analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data, both_engines  # noqa: F401
 from sqlalchemy import Engine, inspect, text
 
 from events import migrate
