@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.analysis_fixtures import KIRISHI, sample_url  # noqa: F401  (fixture)
 from sqlalchemy import text
 
 from events import analysis
 from events.db import distance_km, make_engine
+from tests.analysis_fixtures import KIRISHI, sample_url  # noqa: F401  (fixture)
 
 COOKBOOK = Path(__file__).resolve().parents[1] / "docs" / "sql-cookbook.md"
 _BLOCK = re.compile(r"^## (?P<title>[^\n]+)$|^```sql\n(?P<sql>.*?)^```", re.MULTILINE | re.DOTALL)

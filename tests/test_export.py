@@ -14,7 +14,6 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
-from tests.analysis_fixtures import add_sample_data, both_engines, sample_url  # noqa: F401  (fixtures)
 from sqlalchemy import Engine
 
 from events import analysis, export
@@ -22,6 +21,7 @@ from events.cli import run
 from events.db import make_engine, session_scope
 from events.errors import InputError
 from events.models import Event, Facility
+from tests.analysis_fixtures import add_sample_data, both_engines, sample_url  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from tests._map_samples import HOSTILE
 from sqlalchemy import func, select
 
 from events.cli import run
@@ -15,6 +14,7 @@ from events.db import make_engine, session_scope
 from events.errors import InputError, QueryError, ReadOnlyViolation
 from events.models import Event, EventSource, Facility, Source
 from events.selection import EventFilter, parse_bbox, select_events, select_facilities
+from tests._map_samples import HOSTILE
 
 # (public id, date, lat, lon, country, confidence, facility slug, effect)
 EVENTS = [

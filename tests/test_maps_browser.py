@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
-from tests.conftest import need_chromium
 
 from maps.render import build_map, write_map
+from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
+from tests.conftest import need_chromium
 
 pytestmark = pytest.mark.browser
 

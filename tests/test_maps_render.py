@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 import geopandas as gpd
 import pandas as pd
 import pytest
-from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
 
 from events import vocab
 from maps import data as mapdata
@@ -18,6 +17,7 @@ from maps.errors import MapDataError, OfflineAssetError
 from maps.layers import asset_text
 from maps.offline import asset
 from maps.render import build_map, render_html, write_map
+from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
 
 
 class _Tags(HTMLParser):

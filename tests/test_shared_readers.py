@@ -6,10 +6,10 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from tests.conftest import shared_data
 
 from events.parse import read_events
 from events.records import EventRecord, RejectedRecord
+from tests.conftest import shared_data
 
 pytestmark = pytest.mark.shared_data
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.analysis_fixtures import sample_url  # noqa: F401  (fixture)
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -18,6 +17,7 @@ from events import analysis
 from events.cli import run
 from events.db import make_engine, sqlite_path
 from events.errors import QueryError, ReadOnlyViolation
+from tests.analysis_fixtures import sample_url  # noqa: F401  (fixture)
 
 WRITES = [
     "INSERT INTO facilities (slug, name, facility_type) VALUES ('x', 'X', 'refinery')",

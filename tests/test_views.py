@@ -6,11 +6,11 @@ import datetime as dt
 import decimal
 
 import pytest
-from tests.analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data, both_engines  # noqa: F401
 from sqlalchemy import Engine, inspect, text
 
 from events import migrate
 from events.db import make_engine
+from tests.analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data, both_engines  # noqa: F401
 
 VIEWS = ("events_enriched", "strikes_monthly", "facility_strikes", "capacity_hit_monthly")
 # Columns whose values depend on the moment of insertion, not on the data.
