@@ -3,16 +3,20 @@
 PostgreSQL tests use ``STRIKEDB_TEST_PG_URL`` (a superuser or CREATEDB role on a server with
 PostGIS installed). Each test gets its own throw-away database cloned from a template migrated
 once per session. Without the variable they skip, unless ``STRIKEDB_REQUIRE_PG=1`` (as in CI),
-where a skip would hide a broken setup and is turned into a failure.
+where a skip would hide a broken setup and is turned into a failure. The same holds for browser tests
+(``STRIKEDB_REQUIRE_BROWSER=1``: Chromium and Playwright) and for acceptance tests on ../shared/data
+(``STRIKEDB_REQUIRE_SHARED_DATA=1``).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -24,6 +28,8 @@ from events.db import make_engine, parse_url
 PG_URL = os.environ.get("STRIKEDB_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("STRIKEDB_REQUIRE_PG") == "1"
 REQUIRE_BROWSER = os.environ.get("STRIKEDB_REQUIRE_BROWSER") == "1"
+#: CI sets this: an acceptance test on ../shared/data that would skip fails instead.
+REQUIRE_SHARED_DATA = os.environ.get("STRIKEDB_REQUIRE_SHARED_DATA") == "1"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 if os.environ.get("STRIKEDB_SHARED_DATA"):
     SHARED_DATA = Path(os.environ["STRIKEDB_SHARED_DATA"])
@@ -43,8 +49,20 @@ def shared_data(*parts: str) -> Path:
     """Return a path under ../shared/data, skipping the test when it is absent."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
+        if REQUIRE_SHARED_DATA:
+            pytest.fail(f"STRIKEDB_REQUIRE_SHARED_DATA=1 but shared data {path} is absent")
         pytest.skip(f"shared data {path} is absent")
     return path
+
+
+def need_playwright() -> ModuleType:
+    """Return ``playwright.sync_api``, skipping (or failing in CI) when Playwright is not installed."""
+    try:
+        return importlib.import_module("playwright.sync_api")
+    except ImportError as exc:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"STRIKEDB_REQUIRE_BROWSER=1 but Playwright cannot be imported: {exc}")
+        pytest.skip(f"Playwright is not installed: {exc}")
 
 
 def need_chromium() -> str:

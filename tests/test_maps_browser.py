@@ -17,7 +17,7 @@ import pytest
 
 from maps.render import build_map, write_map
 from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
-from tests.conftest import need_chromium
+from tests.conftest import need_chromium, need_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def offline_map(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     chromium = need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = need_playwright()
     # Playwright gives the browser a fresh temporary profile itself (it refuses --user-data-dir).
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=FLAGS, timeout=30_000)
