@@ -50,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup
+from events import dedup, regions
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
@@ -319,13 +319,7 @@ class Enricher:
             return RejectedRecord(record.file, record.line_number, record.raw, problems)
         key = report_key(record)
         values = _event_values(record, location, key)
-        if values["country"] is None or values["admin1"] is None:
-            country, admin1 = self.region(values["latitude"], values["longitude"])
-            # The stated country wins; the region is only taken when it lies in that country.
-            if values["country"] is None:
-                values["country"] = country
-            if values["admin1"] is None and country is not None and country == values["country"]:
-                values["admin1"] = admin1
+        self._settle_region(record, values)
         where = f"{record.file}:{record.line_number}"
         return Prepared(where, key, content_hash(record), values, _clean_sources(record.sources))
 
@@ -501,6 +495,23 @@ class Enricher:
         """Return ``(country, admin1)`` at a point from the bundled boundaries."""
         return self._admin1_at(latitude, longitude)
 
+    def _settle_region(self, record: EventRecord, values: dict[str, Any]) -> None:
+        """Store the region as ISO 3166-2 code + canonical name, the text as written beside it.
+
+        The stated country wins; a region from the boundaries is only taken when it lies in that
+        country (see :func:`events.regions.settle_region`).
+        """
+        written = values["admin1"]
+        resolved = regions.resolve_region(written, values["country"]) if written else None
+        boundary = None
+        if resolved is None or values["country"] is None:
+            country, boundary = regions.region_at(values["latitude"], values["longitude"])
+            if values["country"] is None:
+                values["country"] = country
+        code, name, _ = regions.settle_region(values["country"], written, boundary)
+        values["admin1_code"], values["admin1"] = code, name
+        values["admin1_reported"] = record.admin1
+
 
 def _facility_link(match: Any, method: str, distance: float | None) -> dict[str, Any]:
     return {
@@ -537,6 +548,9 @@ def _event_values(record: EventRecord, location: dict[str, Any], key: str) -> di
         "description": record.description,
         "country": record.country or location.get("country") or location.get("_facility_country"),
         "admin1": record.admin1 or location.get("admin1") or location.get("_facility_admin1"),
+        "admin1_code": None,
+        "admin1_reported": record.admin1,
+        "at_sea": False,
         "claim_status": record.claim_status,
         "source_reliability": record.source_reliability,
         "info_credibility": record.info_credibility,

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -234,6 +236,9 @@ class RejectedRow(Base):
     raw_row: Mapped[str] = mapped_column(Text)
     #: List of ``{"column": ..., "value": ..., "reason": ...}``.
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: ``row``: the row was not loaded; ``source``: the event was loaded, one of its source cells
+    #: was not (a placeholder, a local path...). See :data:`events.vocab.QUARANTINE_KINDS`.
+    kind: Mapped[str] = mapped_column(String(20), default="row", server_default="row")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
 
     run: Mapped[IngestRun] = relationship(back_populates="rejected_rows")
@@ -301,7 +306,15 @@ class Event(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     #: ISO 3166-1 alpha-2 country code of the struck place.
     country: Mapped[str | None] = mapped_column(String(2))
+    #: Canonical English name of the first-level region (see :mod:`events.regions`), or the text as
+    #: written when it matches no ISO 3166-2 region.
     admin1: Mapped[str | None] = mapped_column(String(200))
+    #: ISO 3166-2 code of the region (``UA-63``); group by this, not by the name.
+    admin1_code: Mapped[str | None] = mapped_column(String(10))
+    #: The region exactly as the input wrote it (None when it came from the boundaries).
+    admin1_reported: Mapped[str | None] = mapped_column(String(200))
+    #: True when the point lies in the sea off the stated country, or the location names a sea.
+    at_sea: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     claim_status: Mapped[str] = mapped_column(String(30), default="reported", server_default="reported")
     source_reliability: Mapped[str | None] = mapped_column(String(1))
     info_credibility: Mapped[int | None] = mapped_column(Integer)
@@ -347,6 +360,7 @@ class Event(TimestampMixin, Base):
         Index("ix_events_country_event_date", "country", "event_date"),
         Index("ix_events_natural_key", "natural_key"),
         Index("ix_events_ingest_run_id", "ingest_run_id"),
+        Index("ix_events_admin1_code", "admin1_code"),
     )
 
 

@@ -49,6 +49,9 @@ CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "likely", "possible", "unveri
 
 SOURCE_TYPES: tuple[str, ...] = ("official", "media", "social", "imagery", "dataset", "other")
 
+# What a quarantine row stands for: a row not loaded, or one source cell of a loaded event.
+QUARANTINE_KINDS: tuple[str, ...] = ("row", "source")
+
 RUN_STATUSES: tuple[str, ...] = ("running", "committed", "failed", "dry_run")
 
 REVISION_ACTIONS: tuple[str, ...] = ("update", "delete", "merge", "split", "restore")

@@ -1,0 +1,103 @@
+"""One name per region: spellings, transliterations and boundary names resolve to ISO 3166-2."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from sqlalchemy import text
+
+from events.ingest import ingest_file
+from events.regions import region_by_code, resolve_region, settle_region
+
+KHARKIV_SPELLINGS = [
+    "Kharkiv Oblast",
+    "Kharkiv oblast",
+    "Kharkivs'ka",
+    "Kharkivska oblast",
+    "Kharkov",
+    "Kharkiv",
+    "Харківська область",
+    "Харьковская область",
+    "Харківська обл.",
+    "kharkiv region",
+    "Kharviv",
+    "UA-63",
+]
+
+
+@pytest.mark.parametrize("spelling", KHARKIV_SPELLINGS)
+def test_spellings_of_one_oblast_resolve_to_one_code(spelling: str) -> None:
+    region = resolve_region(spelling, "UA")
+    assert region is not None, spelling
+    assert (region.code, region.name) == ("UA-63", "Kharkiv Oblast")
+
+
+@pytest.mark.parametrize(
+    ("spelling", "country", "code", "name"),
+    [
+        ("Rjazan", "RU", "RU-RYA", "Ryazan Oblast"),
+        ("Nizjnij Novgorod", "RU", "RU-NIZ", "Nizhny Novgorod Oblast"),
+        ("Voronezj", "RU", "RU-VOR", "Voronezh Oblast"),
+        ("Kiev", "UA", "UA-32", "Kyiv Oblast"),
+        ("Kyiv City", "UA", "UA-30", "Kyiv"),
+        ("Krasnodarskiy", "RU", "RU-KDA", "Krasnodar Krai"),
+        ("Краснодарский край", None, "RU-KDA", "Krasnodar Krai"),
+        ("Moscow", "RU", "RU-MOW", "Moscow"),
+        ("Moskovskaya oblast'", "RU", "RU-MOS", "Moscow Oblast"),
+        ("Crimea", "RU", "UA-43", "Autonomous Republic of Crimea"),
+        ("Odessa", "UA", "UA-51", "Odesa Oblast"),
+        ("Zaporozhye", "UA", "UA-23", "Zaporizhzhia Oblast"),
+        ("Alibori", "BJ", "BJ-AL", "Alibori"),
+        ("Borno state", "NG", "NG-BO", "Borno"),
+    ],
+)
+def test_transliterations_and_other_countries(spelling: str, country: str | None, code: str, name: str) -> None:
+    region = resolve_region(spelling, country)
+    assert region is not None
+    assert (region.code, region.name) == (code, name)
+
+
+def test_unknown_or_ambiguous_names_are_not_guessed() -> None:
+    assert resolve_region("Atlantis", "UA") is None
+    assert resolve_region("Kharkiv", "BJ") is None  # not in the stated country
+    assert settle_region("UA", "Atlantis") == (None, "Atlantis", "Atlantis")
+
+
+def test_every_bundled_boundary_region_has_a_code() -> None:
+    collection = json.loads(resources.files("events").joinpath("data", "admin1.geojson").read_text("utf-8"))
+    codes = []
+    for feature in collection["features"]:
+        props = feature["properties"]
+        region = resolve_region(props["admin1"], props["country"])
+        assert region is not None, props
+        codes.append(region.code)
+    assert len(codes) == len(set(codes)), "two boundary features resolve to one region"
+
+
+def test_region_by_code_gives_the_canonical_name() -> None:
+    assert region_by_code("ru-rya").name == "Ryazan Oblast"
+    assert region_by_code("UA-99") is None
+
+
+def test_ingest_stores_code_canonical_name_and_text_as_written(engine, tmp_path) -> None:
+    rows = ["event_id,date,latitude,longitude,country,admin1"]
+    for i, spelling in enumerate(KHARKIV_SPELLINGS[:10]):
+        rows.append(f'K{i},2025-09-{i + 1:02d},49.99,36.23,UA,"{spelling}"')
+    rows.append("K99,2025-09-20,54.63,39.70,RU,")  # no region given: from the boundaries (GeoNames "Rjazan")
+    path = tmp_path / "spellings.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = ingest_file(engine, path, parallel=False)
+    assert report.inserted == 11, report.problems
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT external_id, admin1_code, admin1, admin1_reported FROM events ORDER BY external_id")
+        ).all()
+        by_code = conn.execute(text("SELECT admin1_code, SUM(strikes) FROM strikes_by_region GROUP BY admin1_code"))
+        grouped = dict(by_code.all())
+    kharkiv = [row for row in stored if row[0] != "K99"]
+    assert {(code, name) for _, code, name, _ in kharkiv} == {("UA-63", "Kharkiv Oblast")}
+    assert [reported for *_, reported in kharkiv] == KHARKIV_SPELLINGS[:10]
+    assert [row[1:] for row in stored if row[0] == "K99"] == [("RU-RYA", "Ryazan Oblast", None)]
+    assert grouped == {"UA-63": 10, "RU-RYA": 1}
