@@ -1,20 +1,24 @@
 """Read-only SQL for analysts, canned reports and the event table used by exports.
 
-Three layers keep :func:`run_query` read-only, so one mistake cannot change the database:
+:func:`open_query` (and :func:`run_query`, which collects its rows) runs one analyst statement
+so that it cannot change anything, and streams the result:
 
-1. The text is split into statements (strings, quoted names, comments and PostgreSQL dollar
-   quotes are respected) and only one statement of a reading kind (``SELECT``, ``WITH``,
-   ``VALUES``, ``TABLE``, ``EXPLAIN``, ``SHOW`` and a few SQLite ``PRAGMA`` queries) is accepted.
-   Writes, DDL, ``ATTACH``/``DETACH``, ``VACUUM``, transaction control and PostgreSQL functions
-   with side effects that a read-only transaction does not stop (``set_config``, ``lo_export``,
-   ``pg_terminate_backend``...) are refused with :class:`~events.errors.ReadOnlyViolation`.
-2. The engine is read-only: SQLite opens the file with ``mode=ro``, PostgreSQL runs the
-   statement in a ``READ ONLY`` transaction (see :func:`events.db.make_engine`).
-3. On SQLite an authorizer callback denies every action that is not a read while the analyst's
-   statement runs (``ATTACH`` hidden inside ``VACUUM INTO``, ``PRAGMA writable_schema``...).
+1. :func:`events.sqlguard.check_read_only` accepts exactly one reading statement, decided by
+   each backend's own rules: PostgreSQL's parser (pglast) with an allow-list of statement
+   kinds, parse-tree nodes, functions and catalogs; SQLite's tokenizer
+   (:func:`sqlite3.complete_statement`).
+2. The server refuses as well. PostgreSQL runs the statement through the extended query
+   protocol (a server-side cursor, or a single-statement stream for ``EXPLAIN``/``SHOW``), which
+   runs one statement only, inside a ``READ ONLY`` transaction with ``statement_timeout``,
+   ``lock_timeout`` and ``idle_in_transaction_session_timeout`` set with ``SET LOCAL``. SQLite
+   opens the file with ``mode=ro`` and installs an authorizer that denies every action but
+   reading while the statement is prepared, and the driver refuses a second statement.
+3. The transaction is always rolled back. On a shared PostgreSQL server, connect as a reader
+   role (``strikedb db reader create NAME``) so the server's privileges are a third wall; see
+   ``docs/security.md``.
 
-The statement is always rolled back. For real isolation on a shared PostgreSQL server, also
-connect as a role that has only ``SELECT`` privileges.
+Rows are fetched in batches (``fetchmany``), so memory stays flat whatever the result size. A
+progress handler checks the deadline and lets Ctrl-C stop a running SQLite statement at once.
 """
 
 from __future__ import annotations
@@ -22,38 +26,21 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError
 
 from events import vocab
-from events.errors import NotFoundError, QueryError, ReadOnlyViolation
+from events.errors import NotFoundError, QueryError, QueryTimeout, ReadOnlyViolation
+from events.sqlguard import Statement, check_read_only
 
-#: Statement kinds that only read.
-READING_KINDS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW", "PRAGMA"})
-
-#: Reserved words that make a statement a write wherever they appear outside strings and quoted
-#: names: a PostgreSQL data-modifying CTE (``WITH d AS (DELETE ...) SELECT ...``), ``EXPLAIN
-#: ANALYZE DELETE``, ``SELECT ... INTO new_table`` or ``SELECT ... FOR UPDATE``.
-WRITE_WORDS = frozenset(
-    {
-        "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DROP", "CREATE", "ALTER", "ATTACH", "DETACH",
-        "VACUUM", "REINDEX", "GRANT", "REVOKE", "INTO",
-    }
-)
-
-#: Statement kinds refused when they come first (they change data, files or the session).
-WRITE_KINDS = WRITE_WORDS | {
-    "REPLACE", "ANALYZE", "SET", "RESET", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
-    "SAVEPOINT", "RELEASE", "COPY", "COMMENT", "CLUSTER", "REFRESH", "LOCK", "CALL", "DO", "LISTEN", "NOTIFY",
-    "UNLISTEN", "PREPARE", "EXECUTE", "DEALLOCATE", "DISCARD", "IMPORT", "SECURITY", "LOAD", "CHECKPOINT",
-    "REASSIGN",
-}
+__all__ = ["QueryResult", "Statement", "check_read_only", "open_query", "read_only_connection", "run_query"]
 
 #: SQLite pragmas that only report on the schema; their argument is a table or index name.
 READ_PRAGMAS = frozenset(
@@ -69,198 +56,88 @@ VALUE_PRAGMAS = frozenset(
      "encoding", "foreign_keys", "journal_mode"}
 )
 
-#: PostgreSQL functions with effects that a READ ONLY transaction does not prevent (session
-#: settings, server files, other sessions) or that run SQL given as text.
-DENIED_PG_FUNCTIONS = re.compile(
-    r"^(set_config|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|"
-    r"pg_switch_wal|pg_stat_reset\w*|lo_\w+|dblink\w*|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_file_\w+|"
-    r"pg_logical_emit_message|pg_create_\w+|pg_drop_\w+|pg_replication_\w+|pg_advisory_\w+|pg_try_advisory_\w+|"
-    r"query_to_xml\w*|pg_import_system_collations|pg_backup_\w+|pg_sleep\w*)$",
-    re.IGNORECASE,
-)
+#: Rows fetched from the database at a time.
+FETCH_BATCH = 1000
+#: A PostgreSQL session left idle inside the read-only transaction (a stalled output pipe) is
+#: ended by the server after this long, so it cannot hold its snapshot and locks for ever.
+PG_IDLE_TIMEOUT_S = 300
+#: Longest wait for a table lock (only a running migration holds one that blocks reading).
+PG_LOCK_TIMEOUT_S = 10
+#: SQLite VM instructions between two progress-handler calls (deadline and Ctrl-C checks).
+SQLITE_PROGRESS_STEPS = 10_000
 
 # sqlite3 authorizer action codes (https://sqlite.org/c3ref/c_alter_table.html).
-_SQLITE_PRAGMA, _SQLITE_READ, _SQLITE_SELECT, _SQLITE_FUNCTION, _SQLITE_RECURSIVE = 19, 20, 21, 31, 33
-_SQLITE_DELETE, _SQLITE_INSERT, _SQLITE_UPDATE = 9, 18, 23
-_SQLITE_WRITES = (_SQLITE_DELETE, _SQLITE_INSERT, _SQLITE_UPDATE)
-_SQLITE_OK, _SQLITE_DENY = 0, 1
+_SQLITE_ACTIONS = {
+    getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ")
+    for name in (
+        "CREATE_INDEX", "CREATE_TABLE", "CREATE_TEMP_INDEX", "CREATE_TEMP_TABLE", "CREATE_TEMP_TRIGGER",
+        "CREATE_TEMP_VIEW", "CREATE_TRIGGER", "CREATE_VIEW", "DELETE", "DROP_INDEX", "DROP_TABLE",
+        "DROP_TEMP_INDEX", "DROP_TEMP_TABLE", "DROP_TEMP_TRIGGER", "DROP_TEMP_VIEW", "DROP_TRIGGER", "DROP_VIEW",
+        "INSERT", "PRAGMA", "READ", "SELECT", "TRANSACTION", "UPDATE", "ATTACH", "DETACH", "ALTER_TABLE",
+        "REINDEX", "ANALYZE", "CREATE_VTABLE", "DROP_VTABLE", "FUNCTION", "SAVEPOINT", "RECURSIVE",
+    )
+    if hasattr(sqlite3, f"SQLITE_{name}")
+}
+_SQLITE_READS = (sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, getattr(sqlite3, "SQLITE_RECURSIVE", 33))
+_SQLITE_WRITES = (sqlite3.SQLITE_DELETE, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE)
 _RTREE_INTERNAL = re.compile(r"^(\w+_rtree_(node|rowid|parent)|sqlite_master)$")
 _SQLITE_DENIED_FUNCTIONS = frozenset({"load_extension", "writefile", "readfile", "edit", "fts3_tokenizer"})
 
 
-@dataclass(frozen=True)
-class Statement:
-    """One SQL statement and what it does.
+class _SqliteWatch:
+    """Authorizer, deadline and Ctrl-C handling for one SQLite connection while a query runs."""
 
-    Attributes
-    ----------
-    sql : str
-        The statement text without the trailing semicolon.
-    kind : str
-        The upper-cased first keyword, e.g. ``SELECT``, ``INSERT``, ``PRAGMA``.
-    writes : str or None
-        The first keyword that makes it a write (``DELETE`` in ``WITH d AS (DELETE ...)``), if any.
-    words : tuple of str
-        Every bare word outside strings, quoted names and comments, upper-cased, in order.
-    functions : tuple of str
-        Names of the functions called (bare words followed by an opening parenthesis).
-    """
+    def __init__(self, timeout: float | None) -> None:
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.timeout = timeout
+        self.denied: list[str] = []
 
-    sql: str
-    kind: str
-    writes: str | None
-    words: tuple[str, ...]
-    functions: tuple[str, ...]
+    def authorize(self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None) -> int:
+        """Allow reads only; the boundary below the statement check."""
+        if action in _SQLITE_READS:
+            return sqlite3.SQLITE_OK
+        if action in _SQLITE_WRITES and _RTREE_INTERNAL.match(arg1 or ""):
+            # Opening an R*Tree *prepares* (never runs, for a read) statements on its shadow tables
+            # and on sqlite_master; the mode=ro file would refuse them anyway.
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_FUNCTION:
+            if (arg2 or "").lower() not in _SQLITE_DENIED_FUNCTIONS:
+                return sqlite3.SQLITE_OK
+        elif action == sqlite3.SQLITE_PRAGMA:
+            name = (arg1 or "").lower()
+            if name in READ_PRAGMAS or (name in VALUE_PRAGMAS and arg2 is None):
+                return sqlite3.SQLITE_OK
+        what = _SQLITE_ACTIONS.get(action, f"action {action}")
+        target = arg2 if action == sqlite3.SQLITE_FUNCTION else arg1
+        self.denied.append(f"{what} {target}" if target else what)
+        return sqlite3.SQLITE_DENY
 
+    def progress(self) -> int:
+        """Called every few thousand VM steps: running Python here also lets Ctrl-C interrupt."""
+        return int(self.deadline is not None and time.monotonic() > self.deadline)
 
-_TOKEN = re.compile(
-    r"""
-    (?P<line_comment>--[^\n]*)
-  | (?P<block_comment>/\*.*?(\*/|\Z))
-  | (?P<estring>[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z))
-  | (?P<string>'(?:[^']|'')*(?:'|\Z))
-  | (?P<quoted>"(?:[^"]|"")*(?:"|\Z)|`[^`]*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
-  | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*)?\$.*?(?:\$(?P=tag)\$|\Z))
-  | (?P<word>[A-Za-z_][\w$]*)
-  | (?P<semicolon>;)
-  | (?P<other>\S)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    def install(self, dbapi: sqlite3.Connection) -> None:
+        dbapi.set_authorizer(self.authorize)
+        dbapi.set_progress_handler(self.progress, SQLITE_PROGRESS_STEPS)
 
+    @staticmethod
+    def remove(dbapi: sqlite3.Connection) -> None:
+        dbapi.set_authorizer(None)
+        dbapi.set_progress_handler(None, 0)
 
-def _tokens(sql: str) -> Iterator[tuple[str, str, int, int]]:
-    """Yield ``(kind, text, start, end)`` for each token, skipping whitespace."""
-    for match in _TOKEN.finditer(sql):
-        kind = match.lastgroup
-        if kind == "tag":  # pragma: no cover - inner group, never the last one matched
-            kind = "dollar"
-        yield kind or "other", match.group(), match.start(), match.end()
+    def timed_out(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
 
 
-def split_statements(sql: str) -> list[Statement]:
-    """Split SQL text into statements and classify each one.
-
-    Parameters
-    ----------
-    sql : str
-        One or more statements separated by semicolons.
-
-    Returns
-    -------
-    list of Statement
-        Statements that contain more than comments, in order.
-    """
-    statements: list[Statement] = []
-    start = 0
-    words: list[str] = []
-    functions: list[str] = []
-    pending_word: str | None = None
-    for kind, token, begin, end in _tokens(sql):
-        if kind == "semicolon":
-            if words:
-                statements.append(_classify(sql[start:begin].strip(), words, functions))
-            start, words, functions, pending_word = end, [], [], None
-            continue
-        if kind in ("line_comment", "block_comment"):
-            continue
-        if kind == "other" and token == "(" and pending_word is not None:
-            functions.append(pending_word.lower())
-        pending_word = token if kind == "word" else None
-        if kind == "word":
-            words.append(token.upper())
-        elif not words and kind != "other":
-            words.append(token)  # a statement starting with a string or quoted name
-    if words:
-        statements.append(_classify(sql[start:].strip(), words, functions))
-    return statements
-
-
-def _classify(sql: str, words: list[str], functions: list[str]) -> Statement:
-    kind = words[0] if words[0].isidentifier() else words[0][:20]
-    writes = kind if kind in WRITE_KINDS else next((w for w in words if w in WRITE_WORDS), None)
-    if writes == "INTO":
-        writes = f"{kind} INTO"
-    return Statement(sql=sql, kind=kind, writes=writes, words=tuple(words), functions=tuple(functions))
-
-
-def check_read_only(sql: str, dialect: str) -> Statement:
-    """Return the single reading statement in ``sql`` or refuse it.
-
-    Parameters
-    ----------
-    sql : str
-        The analyst's SQL.
-    dialect : str
-        ``sqlite`` or ``postgresql``.
-
-    Returns
-    -------
-    Statement
-
-    Raises
-    ------
-    QueryError
-        For empty text, several statements, or text that is not SQL a database would read.
-    ReadOnlyViolation
-        For a statement that would write, change the schema or session, or touch other files.
-    """
-    statements = split_statements(sql)
-    if not statements:
-        raise QueryError("the query is empty", hint='pass a statement such as "SELECT count(*) FROM events"')
-    if len(statements) > 1:
-        kinds = ", ".join(s.kind for s in statements)
-        raise QueryError(
-            f"one statement at a time, got {len(statements)} ({kinds})",
-            hint="remove the extra statements, or run them one by one",
-        )
-    statement = statements[0]
-    if statement.writes:
-        raise ReadOnlyViolation(f"refused {statement.writes}: the SQL command only reads; the database was not changed")
-    if statement.kind not in READING_KINDS:
-        raise QueryError(
-            f"cannot run a statement starting with {statement.kind!r}",
-            hint="read-only queries start with SELECT, WITH, VALUES, TABLE, EXPLAIN, SHOW or PRAGMA",
-        )
-    if statement.kind == "PRAGMA":
-        _check_pragma(statement, dialect)
-    if dialect == "postgresql":
-        denied = [name for name in statement.functions if DENIED_PG_FUNCTIONS.match(name)]
-        if denied:
-            raise ReadOnlyViolation(f"refused a call to {denied[0]}(): it has effects beyond reading")
-    return statement
-
-
-def _check_pragma(statement: Statement, dialect: str) -> None:
-    if dialect != "sqlite":
-        raise QueryError("PRAGMA is SQLite only", hint="on PostgreSQL query information_schema or pg_catalog")
-    name = statement.words[1].lower() if len(statement.words) > 1 else ""
-    if name in ("main", "temp") and len(statement.words) > 2:
-        name = statement.words[2].lower()
-    has_value = "=" in statement.sql or (name in VALUE_PRAGMAS and "(" in statement.sql)
-    if name in READ_PRAGMAS or (name in VALUE_PRAGMAS and not has_value):
-        return
-    raise ReadOnlyViolation(
-        f"refused PRAGMA {name}: only schema-reading pragmas are allowed",
-        hint=f"allowed: {', '.join(sorted(READ_PRAGMAS | VALUE_PRAGMAS))}",
-    )
-
-
-def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None) -> int:
-    """Allow reads only; the last line of defence below the statement check."""
-    if action in (_SQLITE_READ, _SQLITE_SELECT, _SQLITE_RECURSIVE):
-        return _SQLITE_OK
-    if action in _SQLITE_WRITES and _RTREE_INTERNAL.match(arg1 or ""):
-        # Opening an R*Tree *prepares* (never runs, for a read) statements on its shadow tables
-        # and on sqlite_master; the mode=ro file would refuse them anyway.
-        return _SQLITE_OK
-    if action == _SQLITE_FUNCTION:
-        return _SQLITE_DENY if (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS else _SQLITE_OK
-    if action == _SQLITE_PRAGMA:
-        name = (arg1 or "").lower()
-        if name in READ_PRAGMAS or (name in VALUE_PRAGMAS and arg2 is None):
-            return _SQLITE_OK
-    return _SQLITE_DENY
+def _pg_settings(timeout: float | None) -> list[tuple[str, int]]:
+    """``SET LOCAL`` values (milliseconds) for the read-only transaction."""
+    statement_ms = int(timeout * 1000) if timeout else 0  # 0 disables the statement timeout
+    lock_ms = int(min(timeout, PG_LOCK_TIMEOUT_S) * 1000) if timeout else PG_LOCK_TIMEOUT_S * 1000
+    return [
+        ("statement_timeout", statement_ms),
+        ("lock_timeout", max(lock_ms, 1)),
+        ("idle_in_transaction_session_timeout", PG_IDLE_TIMEOUT_S * 1000),
+    ]
 
 
 @contextmanager
@@ -277,43 +154,255 @@ def read_only_connection(engine: Engine, *, timeout: float | None = None) -> Ite
     Yields
     ------
     sqlalchemy.Connection
+        On SQLite, the connection's ``info["strikedb_watch"]`` holds the authorizer state.
     """
     with engine.connect() as conn:
         conn.begin()
         dbapi = conn.connection.driver_connection
+        sqlite = engine.dialect.name == "sqlite"
         try:
-            if engine.dialect.name == "sqlite":
-                if timeout:
-                    deadline = time.monotonic() + timeout
-                    # A non-zero return interrupts the statement ("interrupted").
-                    dbapi.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-                dbapi.set_authorizer(_sqlite_authorizer)
+            if sqlite:
+                watch = _SqliteWatch(timeout)
+                conn.info["strikedb_watch"] = watch
+                watch.install(dbapi)
             else:
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                if timeout:
-                    milliseconds = str(int(timeout * 1000))
-                    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": milliseconds})
+                with dbapi.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION READ ONLY")
+                    for name, milliseconds in _pg_settings(timeout):
+                        cursor.execute(f"SET LOCAL {name} = {int(milliseconds)}")
             yield conn
         finally:
-            if engine.dialect.name == "sqlite":
-                dbapi.set_authorizer(None)
-                dbapi.set_progress_handler(None, 0)
+            if sqlite:
+                _SqliteWatch.remove(dbapi)
+                conn.info.pop("strikedb_watch", None)
             conn.rollback()
 
 
-def _translate_error(exc: DBAPIError, statement: Statement, timeout: float | None) -> Exception:
-    """Turn a driver error into a ReadOnlyViolation or a QueryError with the database's message."""
-    orig = exc.orig
-    message = str(orig).strip().splitlines()[0] if orig is not None else str(exc)
+@dataclass
+class QueryResult:
+    """A running query: its columns and an iterator over its rows (fetched in batches).
+
+    Attributes
+    ----------
+    columns : list of str
+    rows : iterator of tuple
+        Consume it inside the ``with open_query(...)`` block.
+    kind : str
+        The statement kind (``SELECT``, ``EXPLAIN``...).
+    notes : tuple of str
+        Warnings for the user (e.g. connected as a superuser).
+    """
+
+    columns: list[str]
+    rows: Iterator[tuple[Any, ...]]
+    kind: str
+    notes: tuple[str, ...] = ()
+
+
+def _batched(
+    cursor: Any, deadline: float | None, timeout: float | None, translate: Callable[[Exception], BaseException]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows in batches; driver errors while fetching (a timeout, Ctrl-C) come out translated."""
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise _timeout_error(timeout)
+        try:
+            batch = cursor.fetchmany(FETCH_BATCH)
+        except Exception as exc:
+            if _is_driver_error(exc):
+                raise translate(exc) from exc
+            raise
+        if not batch:
+            return
+        for row in batch:
+            yield tuple(row)
+
+
+def _timeout_error(timeout: float | None) -> QueryTimeout:
+    return QueryTimeout(
+        f"the query was cancelled after the {timeout:g} s timeout",
+        hint="add a WHERE clause that uses an index, or raise --timeout",
+    )
+
+
+def _pg_role_notes(dbapi: Any) -> tuple[str, ...]:
+    """A warning when the connected role could change data without strikedb's checks."""
+    with dbapi.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_user, r.rolsuper, COALESCE(has_table_privilege(to_regclass('events'), "
+            "'INSERT, UPDATE, DELETE, TRUNCATE'), false) FROM pg_roles r WHERE r.rolname = current_user"
+        )
+        row = cursor.fetchone()
+    if row is None or not (row[1] or row[2]):
+        return ()
+    who = f"superuser {row[0]}" if row[1] else f"role {row[0]}, which may change the data,"
+    return (
+        f"connected as {who}: `strikedb sql` relies on its own checks and a read-only transaction here. "
+        "Give analysts a reader role: strikedb db reader create NAME (docs/security.md)",
+    )
+
+
+def _pg_cursor(dbapi: Any, statement: Statement, params: dict[str, Any]) -> Any:
+    missing = [name for name in statement.params if name not in params]
+    if missing:
+        raise QueryError(
+            f"A value is required for bind parameter {missing[0]!r}", hint=f"add --param {missing[0]}=VALUE"
+        )
+    values = {name: params[name] for name in statement.params} if statement.params else None
+    if statement.cursor_ok:
+        # DECLARE ... CURSOR is sent with the extended protocol (one statement only) and rows come
+        # FETCH by FETCH, so neither the server's answer nor ours is held in memory at once.
+        cursor = dbapi.cursor(name="strikedb_sql")
+        cursor.itersize = FETCH_BATCH
+        cursor.execute(statement.driver_sql, values)
+        return cursor
+    # EXPLAIN and SHOW cannot be declared as cursors: stream them (also the extended protocol).
+    cursor = dbapi.cursor()
+    rows = cursor.stream(statement.driver_sql, values)
+    return _StreamCursor(cursor, rows)
+
+
+class _StreamCursor:
+    """``fetchmany`` over psycopg's ``Cursor.stream`` (whose description is known after a first row)."""
+
+    def __init__(self, cursor: Any, rows: Iterator[Any]) -> None:
+        self._cursor = cursor
+        self._rows = rows
+        self._first = next(rows, None)
+        self.description = cursor.description
+
+    def close(self) -> None:
+        self._rows.close()  # type: ignore[attr-defined]  # psycopg stops the stream and drains it
+        self._cursor.close()
+
+    def fetchmany(self, size: int) -> list[Any]:
+        out = []
+        if self._first is not None:
+            out.append(self._first)
+            self._first = None
+        for row in self._rows:
+            out.append(row)
+            if len(out) >= size:
+                break
+        return out
+
+
+def _sqlite_cursor(dbapi: sqlite3.Connection, statement: Statement, params: dict[str, Any]) -> sqlite3.Cursor:
+    # The driver binds :name itself (SQLite's tokenizer: never inside a literal) and refuses a
+    # second statement before running anything.
+    cursor = dbapi.cursor()
+    cursor.execute(statement.driver_sql, params)
+    return cursor
+
+
+@contextmanager
+def open_query(
+    engine: Engine,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    timeout: float | None = None,
+    notes: bool = True,
+) -> Iterator[QueryResult]:
+    """Run one read-only SQL statement and stream its rows.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A read-only engine (``events.db.make_engine(url, read_only=True)``).
+    sql : str
+        One statement; ``:name`` placeholders are bound from ``params``.
+    params : mapping, optional
+        Values of the placeholders.
+    timeout : float, optional
+        Seconds, from the start, after which the query is cancelled (also while rows are read).
+    notes : bool
+        Check (PostgreSQL) whether the role could write, and say so in ``QueryResult.notes``.
+
+    Yields
+    ------
+    QueryResult
+
+    Raises
+    ------
+    ReadOnlyViolation
+        When the statement would write or is not allowed; nothing is changed.
+    QueryError
+        For invalid SQL or a missing parameter; :class:`~events.errors.QueryTimeout` on timeout.
+    KeyboardInterrupt
+        On Ctrl-C (the statement is stopped first).
+    """
+    statement = check_read_only(sql, engine.dialect.name)
+    values = dict(params or {})
+    deadline = time.monotonic() + timeout if timeout else None
+    watch: _SqliteWatch | None = None
+
+    def translate(exc: Exception) -> BaseException:
+        return _translate_error(exc, statement, timeout, watch)
+
+    try:
+        with read_only_connection(engine, timeout=timeout) as conn:
+            dbapi = conn.connection.driver_connection
+            watch = conn.info.get("strikedb_watch")
+            if engine.dialect.name == "sqlite":
+                role_notes: tuple[str, ...] = ()
+                cursor = _sqlite_cursor(dbapi, statement, values)
+            else:
+                role_notes = _pg_role_notes(dbapi) if notes else ()
+                cursor = _pg_cursor(dbapi, statement, values)
+            try:
+                columns = [d[0] for d in cursor.description or ()]
+                rows = _batched(cursor, deadline, timeout, translate) if columns else iter(())
+                yield QueryResult(columns=columns, rows=rows, kind=statement.kind, notes=role_notes)
+            finally:
+                _close_quietly(cursor)
+    except Exception as exc:
+        if _is_driver_error(exc):
+            raise translate(exc) from exc
+        raise
+
+
+def _close_quietly(cursor: Any) -> None:
+    """Close a cursor on the way out; an error here must not hide the one that got us here."""
+    with suppress(Exception):
+        cursor.close()
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    """sqlite3 and psycopg errors (the analyst query runs on the driver's own cursor) and SQLAlchemy's."""
+    return isinstance(exc, sqlite3.Error | DBAPIError) or type(exc).__module__.startswith("psycopg")
+
+
+def _translate_error(
+    exc: Exception, statement: Statement, timeout: float | None, watch: _SqliteWatch | None
+) -> BaseException:
+    """Turn a driver error into ReadOnlyViolation, QueryTimeout, QueryError or KeyboardInterrupt."""
+    orig = getattr(exc, "orig", None) or exc
+    message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     sqlstate = getattr(orig, "sqlstate", None)
     lowered = message.lower()
-    if sqlstate == "25006" or "readonly database" in lowered or "not authorized" in lowered:
+    if watch is not None and watch.denied and "not authorized" in lowered:
+        return ReadOnlyViolation(
+            f"refused {watch.denied[0]}: the SQL command only reads; the database was not changed"
+        )
+    if sqlstate in ("25006", "42501") or "readonly database" in lowered or "not authorized" in lowered:
         return ReadOnlyViolation(f"refused {statement.kind}: {message}; the database was not changed")
-    if sqlstate == "57014" or lowered == "interrupted":
-        reason = f"after the {timeout:g} s timeout" if timeout else message
+    if lowered == "interrupted":
+        if watch is not None and not watch.timed_out():
+            return KeyboardInterrupt()  # Ctrl-C arrived while SQLite was running the statement
+        return _timeout_error(timeout)
+    if sqlstate == "57014":
+        return _timeout_error(timeout) if timeout else QueryError(f"the query was cancelled: {message}")
+    if sqlstate == "55P03":
+        return QueryError(f"gave up waiting for a lock: {message}", hint="a migration may be running; try again")
+    if "one statement at a time" in lowered:
+        return QueryError("one statement at a time", hint="remove the extra statements, or run them one by one")
+    if "supply a value for binding parameter" in lowered:
+        name = message.rsplit(":", 1)[-1].rstrip(".")
+        return QueryError(message, hint=f"add --param {name}=VALUE")
+    if "user-defined function raised exception" in lowered:
         return QueryError(
-            f"the query was cancelled {reason}",
-            hint="add a WHERE clause that uses an index, or raise --timeout",
+            message, hint="a function got an argument it cannot use, e.g. distance_km() with text that is not a number"
         )
     return QueryError(message, hint="list the columns with: strikedb sql \"SELECT * FROM events_enriched LIMIT 1\"")
 
@@ -325,7 +414,7 @@ def run_query(
     *,
     timeout: float | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only SQL statement and return its columns and rows.
+    """Run one read-only SQL statement and return its columns and all its rows.
 
     Parameters
     ----------
@@ -350,18 +439,8 @@ def run_query(
     QueryError
         For invalid SQL, a missing parameter or a timeout.
     """
-    statement = check_read_only(sql, engine.dialect.name)
-    try:
-        with read_only_connection(engine, timeout=timeout) as conn:
-            result = conn.execute(text(statement.sql), dict(params or {}))
-            if not result.returns_rows:
-                return [], []
-            return list(result.keys()), [tuple(row) for row in result]
-    except DBAPIError as exc:
-        raise _translate_error(exc, statement, timeout) from exc
-    except StatementError as exc:  # e.g. a placeholder without a value
-        message = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
-        raise QueryError(message, hint="bind every :name with --param name=value") from exc
+    with open_query(engine, sql, params, timeout=timeout, notes=False) as result:
+        return result.columns, list(result.rows)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -456,9 +535,9 @@ def _run_report(engine: Engine, sql: str, params: dict[str, Any], types: dict[st
 
 
 def _plain(value: Any) -> Any:
-    """The same value from both backends: ISO text for dates and times, float for Decimal."""
+    """The same value from both backends: ISO text for dates and times, int or float for Decimal."""
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return int(value) if value.is_finite() and value.as_tuple().exponent >= 0 else float(value)
     return _iso(value)
 
 

@@ -7,8 +7,9 @@ All three open the database read-only. The work is done by :mod:`events.analysis
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from events import analysis, export, vocab
 from events.cli_common import console, err_console, is_interactive, state
-from events.errors import InputError
+from events.errors import InputError, QueryTimeout
 
 FormatOption = Annotated[
     str,
@@ -103,6 +104,10 @@ def _read_query(query: str | None, file: Path | None) -> str:
         raise InputError(f"cannot read {file}: {exc}") from exc
 
 
+#: Rows the table format shows unless --limit says otherwise.
+DEFAULT_TABLE_LIMIT = 1000
+
+
 def sql_command(
     ctx: typer.Context,
     query: Annotated[str | None, typer.Argument(help="One SELECT/WITH statement; :name placeholders.")] = None,
@@ -113,21 +118,80 @@ def sql_command(
     ] = None,
     fmt: FormatOption = "table",
     out: OutOption = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Cancel the query after this many seconds.")] = 120.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Cancel the query after this many seconds (0: never).")
+    ] = 120.0,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", help="Rows the table format shows (the rest are counted); 0 shows all. "
+                     "File formats always get every row."),
+    ] = DEFAULT_TABLE_LIMIT,
 ) -> None:
     """Run a read-only SQL query and print the result (any write is refused; nothing is changed).
 
     Views for analysis: events_enriched, strikes_monthly, facility_strikes, capacity_hit_monthly.
     The function distance_km(lat1, lon1, lat2, lon2) works on SQLite and PostgreSQL.
+    Rows are streamed, so huge results do not fill memory; Ctrl-C stops a running query.
     """
     sql = _read_query(query, file)
     params = analysis.parse_params(param or [])
+    _check_output(fmt, out)
+    if limit < 0:
+        raise InputError("--limit must be 0 (all rows) or more")
     engine = state(ctx).engine(read_only=True)
     try:
-        columns, rows = analysis.run_query(engine, sql, params, timeout=timeout or None)
+        with analysis.open_query(engine, sql, params, timeout=timeout or None) as result:
+            for note in result.notes:
+                err_console.print(f"[yellow]Note:[/] {note}", highlight=False)
+            if fmt == "table":
+                _print_streamed_table(result.columns, result.rows, limit)
+                return
+            written = export.write_result(result.columns, result.rows, fmt, out)
     finally:
         engine.dispose()
-    _emit(columns, rows, fmt, out, title="")
+    if out is not None:
+        err_console.print(f"wrote {written} row{'s' if written != 1 else ''} to {out}", highlight=False)
+
+
+def _check_output(fmt: str, out: Path | None) -> None:
+    """Refuse a bad format/--out combination before the query runs."""
+    if fmt == "table":
+        if out is not None:
+            raise InputError("--out needs a file format", hint="add --format csv, json, geojson or parquet")
+        return
+    if fmt not in export.TABLE_FORMATS:
+        raise InputError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(export.TABLE_FORMATS)}")
+    if out is not None:
+        export.resolve_output(out)
+
+
+def _print_streamed_table(columns: Sequence[str], rows: Iterator[tuple[Any, ...]], limit: int) -> None:
+    """Print the first ``limit`` rows as a table, then count (without keeping) the rest."""
+    if not columns:
+        err_console.print("the statement returned no result", highlight=False)
+        return
+    shown = list(rows) if limit == 0 else list(itertools.islice(rows, limit))
+    table = Table(*columns, show_lines=False, highlight=False)
+    for row in shown:
+        table.add_row(*("" if v is None else _escape(str(export.plain(v))) for v in row))
+    console.print(table)
+    left_out, complete = 0, True
+    try:
+        for _ in rows:
+            left_out += 1
+    except QueryTimeout:
+        complete = False
+    total = len(shown) + left_out
+    if left_out or not complete:
+        more = f"{left_out:,}" if complete else f"at least {left_out:,}"
+        err_console.print(
+            f"{len(shown):,} rows shown, {more} row{'s' if left_out != 1 else ''} left out"
+            + ("" if complete else " (counting stopped at the --timeout)")
+            + "; raise --limit, or write them all with --format csv -o FILE",
+            highlight=False,
+        )
+    else:
+        err_console.print(f"{total} row{'s' if total != 1 else ''}", highlight=False)
 
 
 def report_command(

@@ -109,9 +109,12 @@ def distance_km(lat1: float | None, lon1: float | None, lat2: float | None, lon2
 
     Registered as the SQL function ``distance_km`` on every SQLite connection; a migration
     creates the same function on PostgreSQL, so analyst queries run unchanged on both.
+    Numeric text (a ``--param lat=59.45`` binds text) is read as a number, as PostgreSQL's
+    parameter typing does; other text raises ``ValueError``.
     """
     if lat1 is None or lon1 is None or lat2 is None or lon2 is None:
         return None
+    lat1, lon1, lat2, lon2 = (float(v) for v in (lat1, lon1, lat2, lon2))
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2

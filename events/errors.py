@@ -62,3 +62,7 @@ class ReadOnlyViolation(StrikeDBError):
 
 class QueryError(StrikeDBError):
     """An analyst SQL query failed."""
+
+
+class QueryTimeout(QueryError):
+    """An analyst SQL query ran longer than its timeout and was cancelled."""

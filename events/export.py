@@ -18,9 +18,11 @@ import io
 import json
 import math
 import os
+import shutil
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -61,8 +63,14 @@ def neutralise(value: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Convert a database value to a JSON/CSV-friendly one (ISO dates, float decimals, NaN as None)."""
+    """Convert a database value to a JSON/CSV-friendly one (ISO dates, NaN as None).
+
+    A ``Decimal`` without fractional digits (PostgreSQL's ``SUM`` of integers is ``numeric``)
+    becomes an ``int``, so counts print as ``3`` on both backends; others become ``float``.
+    """
     if isinstance(value, decimal.Decimal):
+        if value.is_finite() and value.as_tuple().exponent >= 0:
+            return int(value)
         return float(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
@@ -75,22 +83,66 @@ def plain(value: Any) -> Any:
     return value
 
 
+def resolve_output(path: Path) -> tuple[Path, bool]:
+    """Return where ``--out PATH`` really writes and whether that is a regular file (or new).
+
+    A symlink is followed (the link stays a link, its target gets the data); a FIFO, a
+    character device (``/dev/stdout``, ``/dev/null``) or a socket is written through as it is;
+    a directory is refused.
+
+    Raises
+    ------
+    InputError
+        For a directory, or a parent directory that does not exist.
+    """
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise InputError(f"{path} is a directory", hint="give a file name, e.g. --out result.csv")
+    if target.exists():
+        mode = target.stat().st_mode
+        if not stat.S_ISREG(mode):
+            return target, False
+    if not target.parent.is_dir():
+        raise InputError(f"directory {target.parent} does not exist", hint="create it or choose another --out")
+    return target, True
+
+
 @contextmanager
 def _atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it into place only if the block succeeds."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise InputError(f"directory {path.parent} does not exist", hint="create it or choose another --out")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    """Yield a temporary path; when the block succeeds its content becomes ``path``.
+
+    For a regular (or new) file the temporary file sits beside the target and is renamed over
+    it, so an interrupted export never leaves a truncated file under the requested name, and a
+    symlink's target is replaced rather than the link. A FIFO or device is never replaced by a
+    regular file: the finished content is copied into it.
+    """
+    target, regular = resolve_output(Path(path))
+    directory = target.parent if regular else None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=directory)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # some writers (GDAL) refuse to overwrite an existing file
     try:
         yield tmp
-        os.replace(tmp, path)
+        if regular:
+            _keep_mode(target, tmp)
+            os.replace(tmp, target)
+        else:
+            with tmp.open("rb") as source, target.open("wb") as sink:
+                shutil.copyfileobj(source, sink, 1 << 20)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _keep_mode(target: Path, tmp: Path) -> None:
+    """Give the new file the old file's permissions, or the umask's for a new one (mkstemp makes 0600)."""
+    if target.exists():
+        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        return
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
 
 
 def _write_text(out: Path | None, writer: Callable[[TextIO], None]) -> None:
@@ -103,13 +155,30 @@ def _write_text(out: Path | None, writer: Callable[[TextIO], None]) -> None:
         writer(handle)
 
 
-def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], stream: TextIO) -> None:
-    """Write a header and rows as RFC 4180 CSV with formula neutralisation.
+class _Counted:
+    """An iterator over rows that counts what went through it."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._rows = iter(rows)
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        return self
+
+    def __next__(self) -> Sequence[Any]:
+        row = next(self._rows)
+        self.count += 1
+        return row
+
+
+def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: TextIO) -> None:
+    """Write a header and rows as RFC 4180 CSV with formula neutralisation, row by row.
 
     Parameters
     ----------
     columns : sequence of str
-    rows : sequence of sequences
+    rows : iterable of sequences
+        Consumed once, as it comes (a database cursor's batches).
     stream : text stream
     """
     writer = csv.writer(stream, lineterminator="\r\n")
@@ -118,11 +187,21 @@ def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], stream: Tex
         writer.writerow([neutralise(plain(v)) for v in row])
 
 
-def write_json(columns: Sequence[str], rows: Sequence[Sequence[Any]], stream: TextIO) -> None:
-    """Write rows as a JSON array of objects (UTF-8, dates as ISO text)."""
-    records = [{c: plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-    json.dump(records, stream, ensure_ascii=False, indent=1)
-    stream.write("\n")
+def _write_json_items(items: Iterable[Any], stream: TextIO, *, opening: str, closing: str) -> None:
+    """Write a JSON array item by item (never the whole array in memory)."""
+    stream.write(opening)
+    first = True
+    for item in items:
+        stream.write("\n " if first else ",\n ")
+        stream.write(json.dumps(item, ensure_ascii=False))
+        first = False
+    stream.write(closing if first else "\n" + closing)
+
+
+def write_json(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: TextIO) -> None:
+    """Write rows as a JSON array of objects (UTF-8, dates as ISO text), row by row."""
+    records = ({c: plain(v) for c, v in zip(columns, row, strict=True)} for row in rows)
+    _write_json_items(records, stream, opening="[", closing="]\n")
 
 
 def coordinate_columns(columns: Sequence[str]) -> tuple[int, int]:
@@ -143,57 +222,127 @@ def coordinate_columns(columns: Sequence[str]) -> tuple[int, int]:
     )
 
 
-def to_geojson(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
-    """Build an RFC 7946 FeatureCollection of points from rows with latitude/longitude.
+def geojson_features(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    """Yield one RFC 7946 point Feature per row with latitude/longitude.
 
     Rows with a missing coordinate become features with a null geometry, so no row is lost.
-
-    Parameters
-    ----------
-    columns : sequence of str
-    rows : sequence of sequences
-
-    Returns
-    -------
-    dict
     """
     lat_i, lon_i = coordinate_columns(columns)
-    features = []
     for row in rows:
         lat, lon = plain(row[lat_i]), plain(row[lon_i])
         geometry = None
         if lat is not None and lon is not None:
             geometry = {"type": "Point", "coordinates": [float(lon), float(lat)]}
         properties = {c: plain(v) for c, v in zip(columns, row, strict=True)}
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
+        yield {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
-def write_geojson(columns: Sequence[str], rows: Sequence[Sequence[Any]], stream: TextIO) -> None:
-    """Write rows with latitude/longitude as a GeoJSON FeatureCollection."""
-    json.dump(to_geojson(columns, rows), stream, ensure_ascii=False)
-    stream.write("\n")
+def to_geojson(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
+    """Build an RFC 7946 FeatureCollection of points from rows with latitude/longitude.
+
+    Parameters
+    ----------
+    columns : sequence of str
+    rows : iterable of sequences
+
+    Returns
+    -------
+    dict
+    """
+    return {"type": "FeatureCollection", "features": list(geojson_features(columns, rows))}
 
 
-def write_parquet(columns: Sequence[str], rows: Sequence[Sequence[Any]], path: Path) -> None:
-    """Write rows to a Parquet file (pyarrow); dates as ISO text so both backends give the same file."""
-    import pandas as pd
+def write_geojson(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: TextIO) -> None:
+    """Write rows with latitude/longitude as a GeoJSON FeatureCollection, feature by feature."""
+    _write_json_items(
+        geojson_features(columns, rows), stream, opening='{"type": "FeatureCollection", "features": [', closing="]}\n"
+    )
 
-    frame = pd.DataFrame.from_records([[plain(v) for v in row] for row in rows], columns=list(columns))
+
+#: Rows per Parquet row group when writing a streamed result.
+PARQUET_BATCH = 50_000
+
+
+def write_parquet(columns: Sequence[str], rows: Iterable[Sequence[Any]], path: Path) -> None:
+    """Write rows to a Parquet file (pyarrow) one row group at a time; dates as ISO text.
+
+    Column types come from the first batch (a column with only NULLs there is text); a later
+    value that does not fit the type is a clear error, not a crash.
+
+    Raises
+    ------
+    QueryError
+        When a column's values change type between batches (SQLite columns can).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = list(columns)
     with _atomic_path(path) as tmp:
-        frame.to_parquet(tmp, engine="pyarrow", index=False)
+        writer = None
+        try:
+            for batch in _batches(rows, PARQUET_BATCH):
+                data = {name: [plain(row[i]) for row in batch] for i, name in enumerate(names)}
+                table = pa.table({name: _arrow_array(values) for name, values in data.items()})
+                if writer is None:
+                    fields = [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+                    writer = pq.ParquetWriter(tmp, pa.schema(fields))
+                writer.write_table(_fit(table, writer.schema))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, pa.schema([(name, pa.string()) for name in names]))
+        finally:
+            if writer is not None:
+                writer.close()
 
 
-def write_result(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: Path | None = None) -> None:
+def _arrow_array(values: list[Any]) -> Any:
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _fit(table: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise QueryError(
+            f"a column changes type part-way through the result ({exc})",
+            hint="CAST the column in the query, e.g. CAST(x AS REAL) or CAST(x AS TEXT)",
+        ) from exc
+
+
+def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_result(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, out: Path | None = None) -> int:
     """Write a query result or report in ``fmt`` to ``out`` (standard output when None).
 
     Parameters
     ----------
     columns : sequence of str
-    rows : sequence of sequences
+    rows : iterable of sequences
+        Consumed once, streamed to the output.
     fmt : str
         ``csv``, ``json``, ``geojson`` or ``parquet``.
     out : Path, optional
+
+    Returns
+    -------
+    int
+        The number of rows written.
 
     Raises
     ------
@@ -202,17 +351,19 @@ def write_result(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
     QueryError
         For GeoJSON from a result without coordinates.
     """
+    counted = _Counted(rows)
     if fmt == "parquet":
         if out is None:
             raise InputError("parquet output needs a file", hint="add --out result.parquet")
-        write_parquet(columns, rows, out)
-        return
+        write_parquet(columns, counted, out)
+        return counted.count
     writers = {"csv": write_csv, "json": write_json, "geojson": write_geojson}
     if fmt not in writers:
         raise InputError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(TABLE_FORMATS)}")
     if fmt == "geojson":
         coordinate_columns(columns)  # fail before creating any file
-    _write_text(out, lambda stream: writers[fmt](columns, rows, stream))
+    _write_text(out, lambda stream: writers[fmt](columns, counted, stream))
+    return counted.count
 
 
 def export_events(gdf: Any, fmt: str, out: Path | None = None, *, layer: str = "events") -> None:

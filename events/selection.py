@@ -221,6 +221,9 @@ def select_events(engine: Engine, flt: EventFilter | None = None) -> gpd.GeoData
         When ``where`` tries to write.
     """
     flt = flt or EventFilter()
+    if flt.where is not None and engine.dialect.name != "sqlite":
+        # The backend's own allow-list too (on PostgreSQL: its parser, functions, catalogs).
+        check_read_only(f"SELECT event_id FROM events_enriched WHERE ({flt.where})", engine.dialect.name)
     conditions, params = _conditions(flt)
     where_sql = " AND ".join(conditions) or "1 = 1"
     events_sql = (

@@ -163,7 +163,9 @@ def test_writes_are_refused_and_change_nothing(sample_url: str, statement: str, 
     _, err = capsys.readouterr()
     assert code == 1
     assert "Error:" in err
-    assert "refused" in err or "one statement at a time" in err
+    # SQLite has no data-modifying CTE: there it is a syntax error, which changes nothing either.
+    assert "refused" in err or "one statement at a time" in err or (sample_url.startswith("sqlite") and
+                                                                    "syntax error" in err)
     assert _snapshot(sample_url) == before
 
 
