@@ -37,7 +37,7 @@ import shapely
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from events import geocode, vocab
+from events import geocode, lines, vocab
 from events.db import distance_km
 from events.errors import InputError, NotFoundError
 from events.models import (
@@ -47,6 +47,7 @@ from events.models import (
     FacilityAlias,
     FacilityExternalId,
     IngestRun,
+    LineStation,
     RejectedRow,
     os_user,
     utcnow,
@@ -61,6 +62,7 @@ events_t = Event.__table__
 revisions_t = EventRevision.__table__
 runs_t = IngestRun.__table__
 rejected_t = RejectedRow.__table__
+stations_t = LineStation.__table__
 
 FORMATS = ("auto", "csv", "geojson", "gpkg", "json", "osm", "gogi", "gppd")
 #: Same-type facilities closer than this (km) are one facility when their names are similar.
@@ -146,6 +148,9 @@ class FacilityRecord:
     aliases: list[tuple[str, str | None]] = field(default_factory=list)
     #: (scheme, value) identifiers in the source dataset.
     external_ids: list[tuple[str, str]] = field(default_factory=list)
+    #: Stations of a line facility in order: (name, latitude, longitude), from a ``stations`` column
+    #: (``name@lat,lon|name@lat,lon``, as ``events/data/rail.csv`` has).
+    stations: list[tuple[str, float, float]] = field(default_factory=list)
     #: True when the source gave no name (the name was made up from the type and id).
     unnamed: bool = False
     #: Non-fatal problems (unparsable capacity, country disagreement...).
@@ -201,6 +206,15 @@ class FacilityImportReport:
 def bundled_path() -> Path:
     """Return the path of the bundled gazetteer ``events/data/facilities.csv``."""
     return Path(str(resources.files("events") / "data" / "facilities.csv"))
+
+
+def bundled_rail_path() -> Path:
+    """Return the path of the bundled rail lines and junctions ``events/data/rail.csv``.
+
+    Built by ``scripts/build_rail.py``; same columns as :func:`bundled_path` plus ``geometry_wkt`` and
+    ``stations``.
+    """
+    return Path(str(resources.files("events") / "data" / "rail.csv"))
 
 
 def detect_format(path: Path) -> str:
@@ -421,7 +435,10 @@ def to_record(
         problem(None, raw[:200], "not an object/feature")
         return RejectedRecord(file, line, raw, problems)
 
+    if geometry is None and _get(props, "geometry_wkt", "wkt") is not None:
+        geometry = _wkt_geometry(_get(props, "geometry_wkt", "wkt"), problem)
     latitude, longitude, wkt = _location(props, geometry, problem)
+    stations = _stations(_get(props, "stations"), problem)
     external_ids = _external_ids(props, schema, scheme)
     name, unnamed = _name(props, schema, external_ids)
     if name is None:
@@ -462,10 +479,38 @@ def to_record(
         notes=_get(props, "notes"),
         aliases=aliases,
         external_ids=external_ids,
+        stations=stations,
         unnamed=unnamed,
         warnings=warnings,
         **capacity,
     )
+
+
+def _wkt_geometry(text: Any, problem: Any) -> Any:
+    try:
+        geometry = shapely.from_wkt(str(text))
+    except (shapely.errors.GEOSException, ValueError) as exc:
+        problem("geometry_wkt", text, f"not WKT: {exc}")
+        return None
+    if geometry is not None and not geometry.is_valid:
+        problem("geometry_wkt", text, f"invalid geometry: {shapely.is_valid_reason(geometry)}")
+        return None
+    return geometry
+
+
+def _stations(text: Any, problem: Any) -> list[tuple[str, float, float]]:
+    if text is None:
+        return []
+    out = []
+    for item in str(text).split("|"):
+        name, _, where = item.rpartition("@")
+        try:
+            lat, lon = (float(v) for v in where.split(","))
+        except ValueError:
+            problem("stations", item, "expected name@latitude,longitude")
+            continue
+        out.append((name.strip(), lat, lon))
+    return out
 
 
 def _location(props: dict[str, Any], geometry: Any, problem: Any) -> tuple[float | None, float | None, str | None]:
@@ -476,6 +521,9 @@ def _location(props: dict[str, Any], geometry: Any, problem: Any) -> tuple[float
         else:
             point = geometry.representative_point()
             wkt = shapely.to_wkt(geometry, rounding_precision=6)
+        stated = _stated_point(props)
+        if stated is not None and wkt is not None:
+            return stated[0], stated[1], wkt  # a line's own label point (e.g. its middle station)
         return round(point.y, 6), round(point.x, 6), wkt
     lat_text = _get(props, "latitude", "lat", "y")
     lon_text = _get(props, "longitude", "lon", "long", "lng", "x")
@@ -495,6 +543,14 @@ def _location(props: dict[str, Any], geometry: Any, problem: Any) -> tuple[float
             value = None
         coords.append(value)
     return coords[0], coords[1], None
+
+
+def _stated_point(props: dict[str, Any]) -> tuple[float, float] | None:
+    try:
+        lat, lon = float(str(_get(props, "latitude", "lat"))), float(str(_get(props, "longitude", "lon")))
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 def _external_ids(props: dict[str, Any], schema: str, scheme: str) -> list[tuple[str, str]]:
@@ -905,8 +961,21 @@ def import_facilities(
 
 
 def import_bundled(engine: Engine, *, user: str | None = None) -> FacilityImportReport:
-    """Import the bundled gazetteer (``events/data/facilities.csv``); re-running changes nothing."""
-    return import_facilities(engine, bundled_path(), input_format="csv", scheme="gazetteer", user=user)
+    """Import the bundled gazetteer: the sites (``facilities.csv``), then rail lines and junctions (``rail.csv``).
+
+    Re-running changes nothing. Each file is one transaction and one ``ingest_runs`` row; the report
+    returned adds the two up (``file`` names both).
+    """
+    sites = import_facilities(engine, bundled_path(), input_format="csv", scheme="gazetteer", user=user)
+    rail = import_facilities(engine, bundled_rail_path(), input_format="csv", scheme="gazetteer", user=user)
+    combined = FacilityImportReport(file=f"{sites.file}, {rail.file}", input_format="csv", run_id=rail.run_id)
+    for report in (sites, rail):
+        for name, value in report.counts().items():
+            setattr(combined, name, getattr(combined, name) + value)
+        combined.warnings += report.warnings
+        combined.problems += report.problems
+        combined.matches += report.matches
+    return combined
 
 
 def _quarantine(conn: Connection, run_id: int, record: RejectedRecord, report: FacilityImportReport) -> None:
@@ -953,6 +1022,47 @@ def _store(conn: Connection, index: _Index, record: FacilityRecord, report: Faci
         else:
             report.unchanged += 1
     _attach(conn, index, known, record)
+    if record.stations:
+        _store_stations(conn, known, record, own=how != "external_id" or index.owner.get(known.id) == "gazetteer")
+
+
+def _store_stations(conn: Connection, known: _Known, record: FacilityRecord, *, own: bool) -> None:
+    """Write a line's stations with their distance along its geometry (replacing the source's own list)."""
+    stored = conn.execute(
+        select(func.count()).select_from(stations_t).where(stations_t.c.facility_id == known.id)
+    ).scalar_one()
+    if stored and not own:
+        return  # another dataset's stations: the first source's list is kept
+    parts = lines.line_parts(known.values.get("geometry_wkt") or record.geometry_wkt or "")
+    rows = []
+    for position, (name, lat, lon) in enumerate(record.stations):
+        where = lines.locate(parts, lat, lon) if parts else None
+        rows.append({
+            "facility_id": known.id, "position": position, "name": name[:200], "latitude": lat, "longitude": lon,
+            "km_from_start": round(where.along_km, 3) if where else 0.0,
+        })  # fmt: skip
+    existing = [
+        tuple(r) for r in conn.execute(
+            select(stations_t.c.position, stations_t.c.name, stations_t.c.latitude, stations_t.c.longitude,
+                   stations_t.c.km_from_start).where(stations_t.c.facility_id == known.id)
+            .order_by(stations_t.c.position)
+        )
+    ]  # fmt: skip
+    wanted = [(r["position"], r["name"], r["latitude"], r["longitude"], r["km_from_start"]) for r in rows]
+    if existing == wanted:
+        return
+    conn.execute(stations_t.delete().where(stations_t.c.facility_id == known.id))
+    conn.execute(insert(stations_t), rows)
+
+
+def line_stations(conn: Connection, facility_id: int) -> list[dict[str, Any]]:
+    """Return the stations of a line facility in order (name, latitude, longitude, km_from_start)."""
+    query = (
+        select(stations_t.c.name, stations_t.c.latitude, stations_t.c.longitude, stations_t.c.km_from_start)
+        .where(stations_t.c.facility_id == facility_id)
+        .order_by(stations_t.c.position)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def _update(conn: Connection, known: _Known, changes: dict[str, Any]) -> None:
@@ -1162,11 +1272,13 @@ __all__ = [
     "FacilityRecord",
     "MatchReport",
     "bundled_path",
+    "bundled_rail_path",
     "detect_schema",
     "find_match",
     "get_facility",
     "import_bundled",
     "import_facilities",
+    "line_stations",
     "list_facilities",
     "match_events",
     "read_facilities",

@@ -408,3 +408,42 @@ class EventRevision(Base):
         Index("ix_event_revisions_event_id", "event_id"),
         Index("ix_event_revisions_event_public_id", "event_public_id"),
     )
+
+
+class LineStation(Base):
+    """A station (or named point) of a line facility such as a rail line, in order along the line."""
+
+    __tablename__ = "line_stations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
+    #: 0-based order along the line.
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    #: Distance along the line's geometry from its first point, in km.
+    km_from_start: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (UniqueConstraint("facility_id", "position"),)
+
+
+class EventLineLink(Base):
+    """Where a strike lies on a line facility (rail line): distance to it, position along it, nearest station."""
+
+    __tablename__ = "event_line_links"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
+    #: Shortest distance from the event's point to the line, in km.
+    distance_km: Mapped[float] = mapped_column(Float)
+    #: Distance along the line from its first point to the point of the line nearest the event, in km.
+    along_km: Mapped[float] = mapped_column(Float)
+    nearest_station: Mapped[str | None] = mapped_column(String(200))
+    #: Distance along the line between that point and the nearest station, in km.
+    station_km: Mapped[float | None] = mapped_column(Float)
+    #: Why the link was made, e.g. ``rail_text`` (the text says rail and the point is near the line).
+    method: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+
+    __table_args__ = (Index("ix_event_line_links_facility_id", "facility_id"),)
