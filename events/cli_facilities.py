@@ -138,7 +138,8 @@ def match_command(
     report = facilities.match_events(engine, radius_km=radius_km)
     console.print(
         f"examined {report.examined} events: newly linked {report.linked}, re-linked {report.relinked}, "
-        f"unlinked {report.unlinked}, unchanged {report.unchanged}, manual links kept {report.manual_kept}",
+        f"unlinked {report.unlinked}, unchanged {report.unchanged}, manual links kept {report.manual_kept}, "
+        f"on rail lines {report.rail_linked}",
         highlight=False,
     )
 

@@ -37,7 +37,7 @@ import shapely
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from events import geocode, lines, vocab
+from events import geocode, lines, rail, vocab
 from events.db import distance_km
 from events.errors import InputError, NotFoundError
 from events.models import (
@@ -1169,6 +1169,8 @@ class MatchReport:
     unlinked: int = 0
     unchanged: int = 0
     manual_kept: int = 0
+    #: Events linked to a rail line (distance, position along it, nearest station) by events.rail.
+    rail_linked: int = 0
 
 
 def match_events(engine: Engine, *, radius_km: float = geocode.DEFAULT_RADIUS_KM) -> MatchReport:
@@ -1198,6 +1200,9 @@ def match_events(engine: Engine, *, radius_km: float = geocode.DEFAULT_RADIUS_KM
             if event["facility_match"] == "manual":
                 report.manual_kept += 1
                 continue
+            if event["facility_match"] == "rail":
+                report.unchanged += 1
+                continue  # re-examined by rail.link_rail_events below
             new = _link_for(geocoder, event, radius_km)
             old = {k: event[k] for k in ("facility_id", "facility_match", "facility_distance_km")}
             if _same_link(old, new):
@@ -1235,6 +1240,8 @@ def match_events(engine: Engine, *, radius_km: float = geocode.DEFAULT_RADIUS_KM
             )
             conn.execute(statement, updates)
             conn.execute(insert(revisions_t), revisions)
+        rail_report = rail.link_rail_events(conn)
+        report.rail_linked = rail_report.linked
     return report
 
 

@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from events.places import PlaceIndex
 
+#: Facility types drawn as lines: never linked by the distance to their label point.
+LINE_TYPES = frozenset({"rail_line", "pipeline"})
 #: Default radius within which an event is linked to the nearest facility.
 DEFAULT_RADIUS_KM = 3.0
 #: Default minimum rapidfuzz score (0-100) for a fuzzy facility-name match.
@@ -560,7 +562,13 @@ class Geocoder:
             self._facilities[facility.id] = facility
             for key in {fold(facility.name), name_key(facility.name)}:
                 self._by_name[key].append(facility.id)
-            if facility.latitude is not None and facility.longitude is not None:
+            # A line's point is only a label (its middle station): distance to a line is measured on its
+            # geometry by events.rail, never to that point.
+            if (
+                facility.latitude is not None
+                and facility.longitude is not None
+                and facility.facility_type not in LINE_TYPES
+            ):
                 self._grid[self._cell(facility.latitude, facility.longitude)].append(facility.id)
         aliases = select(FacilityAlias.facility_id, FacilityAlias.alias).order_by(FacilityAlias.id)
         for facility_id, alias in connection.execute(aliases):

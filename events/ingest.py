@@ -50,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, regions
+from events import dedup, rail, regions
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
@@ -1613,6 +1613,7 @@ def _run(
             conn.rollback()
         else:
             _finish_run(conn, run_id, report)
+            rail.link_rail_events(conn, run_id=run_id)  # strikes on rail lines (events/rail.py)
             conn.commit()
     report.duration = time.perf_counter() - started
     return report
