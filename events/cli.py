@@ -1,23 +1,33 @@
 """The ``strikedb`` command line: parses arguments, calls the library, prints.
 
 Command groups live beside this file (``events/cli_*.py``), each with a ``register(app)``.
-Library errors (:class:`events.errors.StrikeDBError`) become a message, a hint and exit code 1.
+:func:`run` is the one error boundary: library errors (:class:`events.errors.StrikeDBError`) and
+every other failure (:mod:`events.cli_errors`) become a message, a hint and exit code 1; usage
+errors exit 2, Ctrl-C 130; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from events import __version__, backup, migrate
 from events.backup import BackupReport
-from events.cli_common import State, console, err_console, state
+from events.cli_common import State, console, current_url, err_console, interrupt_summary, remember_url, state
+from events.cli_errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
 from events.db import ENV_VAR, make_engine, resolve_url
 from events.errors import StrikeDBError
+
+#: Set to 1 for tracebacks (same as --debug).
+DEBUG_ENV_VAR = "STRIKEDB_DEBUG"
 
 app = typer.Typer(
     name="strikedb",
@@ -46,9 +56,13 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar=DEBUG_ENV_VAR, help="Show the traceback of an error.")
+    ] = False,
 ) -> None:
     """strikedb: the database of reported strikes on energy infrastructure."""
     ctx.obj = State(url=resolve_url(db))
+    remember_url(ctx.obj.url)
 
 
 @db_app.command("upgrade")
@@ -149,8 +163,29 @@ from events.cli_demo import register as _register_demo; _register_demo(app)  # n
 # --- command groups: end ---
 
 
+def _wants_debug(argv: list[str]) -> bool:
+    """``--debug`` before the sub-command (read before parsing, so usage errors honour it too)."""
+    return "--debug" in argv or os.environ.get(DEBUG_ENV_VAR, "") not in ("", "0")
+
+
+def _report(message: str, hint: str | None) -> None:
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
+    if hint:
+        err_console.print(f"[yellow]Hint:[/] {escape(hint)}", highlight=False)
+
+
+def _interrupted() -> int:
+    done = interrupt_summary()
+    err_console.print(f"[bold red]Interrupted[/]: {done}", highlight=False)
+    return EXIT_INTERRUPTED
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (used by tests and :func:`main`).
+
+    This is the one error boundary of the command line: whatever a command raises ends here as
+    one ``Error:`` line and a ``Hint:`` line on stderr (see :mod:`events.cli_errors`); a
+    traceback is printed only with ``--debug`` (or ``STRIKEDB_DEBUG=1``).
 
     Parameters
     ----------
@@ -160,31 +195,55 @@ def run(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 for a library error, 2 for a usage error, 130 when interrupted.
+        0 on success, 1 for a failure, 2 for a usage error, 130 when interrupted.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = _wants_debug(argv)
     try:
         result = app(args=argv, prog_name="strikedb", standalone_mode=False)
-    except StrikeDBError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
-        if exc.hint:
-            err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
-        return 1
     except typer.Exit as exc:
         return exc.exit_code
+    except typer.Abort:
+        return _interrupted()
     except typer.TyperException as exc:
-        # Usage errors (unknown option, bad value, missing argument): one line, a hint, exit 2.
-        err_console.print(f"[bold red]Error:[/] {exc.format_message()}", highlight=False)
-        err_console.print("[yellow]Hint:[/] run the command with --help to see its options.", highlight=False)
-        return exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        err_console.print("[bold red]Interrupted[/]: nothing was committed for the batch in progress.")
-        return 130
-    return result if isinstance(result, int) else 0
+        # Usage errors (unknown command or option, bad value, missing argument): one line, exit 2.
+        message = exc.format_message() or "a command is needed (the list is above)"
+        _report(message, "run the command with --help to see its options")
+        return getattr(exc, "exit_code", EXIT_USAGE)
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        return _interrupted()
+    except StrikeDBError as exc:
+        if debug:
+            traceback.print_exc()
+        _report(str(exc), exc.hint)
+        return EXIT_FAILURE
+    except Exception as exc:  # the boundary: every other failure becomes a message
+        if debug:
+            traceback.print_exc()
+        explained = explain(exc)
+        message = explained.message
+        if explained.about_database and current_url():
+            message += f" (database {current_url()})"
+        _report(message, explained.hint)
+        return EXIT_FAILURE
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    # Flush here, inside the boundary: a full disk or a closed pipe on stdout would otherwise be
+    # reported by the interpreter at exit as "Exception ignored ...".
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _report(explain(exc).message, explain(exc).hint)
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = code or EXIT_FAILURE
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

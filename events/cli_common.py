@@ -10,10 +10,13 @@ from dataclasses import dataclass
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from events import migrate
-from events.db import make_engine, resolve_url
+from events.db import make_engine, parse_url, resolve_url, storage_note
+from events.errors import InputError
+from events.inputs import check_finite, check_text_encoding
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -28,6 +31,9 @@ class State:
     def engine(self, *, read_only: bool = False, check_schema: bool = True) -> Engine:
         """Open the database; refuse an out-of-date schema unless ``check_schema`` is False."""
         engine = make_engine(self.url, read_only=read_only)
+        note = storage_note(engine)
+        if note:
+            err_console.print(f"[yellow]Note:[/] {escape(note)}", highlight=False)
         if check_schema:
             migrate.check(engine)
         return engine
@@ -47,6 +53,66 @@ def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
     if hint:
         err_console.print(f"[yellow]Hint:[/] {hint}", highlight=False)
     return typer.Exit(code)
+
+
+_current_url: list[str] = []
+
+
+def remember_url(url: str) -> None:
+    """Record the database URL of the running command (named in database error messages)."""
+    _current_url[:] = [make_url_safe(url)]
+
+
+def current_url() -> str | None:
+    """The database URL of the running command, password hidden; None before parsing."""
+    return _current_url[0] if _current_url else None
+
+
+def make_url_safe(url: str) -> str:
+    """Hide the password of a URL for messages."""
+    try:
+        return parse_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported by the command itself
+        return url
+
+
+#: What an interrupted command had done (set by commands that commit in steps, e.g. ingest).
+_interrupt_note: list[str] = []
+
+
+def set_interrupt_note(note: str | None) -> None:
+    """Record what to print if the running command is interrupted now (None: nothing done yet)."""
+    _interrupt_note.clear()
+    if note:
+        _interrupt_note.append(note)
+
+
+def interrupt_summary() -> str:
+    """The message printed after Ctrl-C: what the interrupted command had committed."""
+    if _interrupt_note:
+        return _interrupt_note[0]
+    return "the command in progress was rolled back; nothing it was doing was committed"
+
+
+def finite_km(value: float | None) -> float | None:
+    """Typer callback: a distance option must be a finite number (not nan or inf): usage error."""
+    if value is None:
+        return value
+    try:
+        return check_finite(value, "the distance")
+    except InputError as exc:
+        raise typer.BadParameter(f"{value} is not a finite number of kilometres") from exc
+
+
+def text_encoding(value: str | None) -> str | None:
+    """Typer callback: ``--encoding`` must name a text encoding (not rot13, hex, zlib...)."""
+    if value is None:
+        return value
+    try:
+        check_text_encoding(value)
+    except InputError as exc:
+        raise typer.BadParameter(f"{exc} (e.g. utf-8, cp1251, cp1252, latin-1, utf-16)") from exc
+    return value
 
 
 def is_interactive() -> bool:

@@ -13,7 +13,7 @@ import typer
 from rich.table import Column, Table
 
 from events import facilities, vocab
-from events.cli_common import console, err_console, state
+from events.cli_common import console, err_console, finite_km, state
 from events.errors import InputError
 
 facilities_app = typer.Typer(
@@ -130,7 +130,10 @@ def show_command(ctx: typer.Context, slug: Annotated[str, typer.Argument(help="S
 def match_command(
     ctx: typer.Context,
     radius_km: Annotated[
-        float, typer.Option("--radius-km", min=0.0, help="Link events within this distance of a facility.")
+        float,
+        typer.Option(
+            "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a facility."
+        ),
     ] = 3.0,
 ) -> None:
     """Link events to facilities again (after new facilities were imported)."""

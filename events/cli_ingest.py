@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Column, Table
 
 from events import eventops, vocab
-from events.cli_common import console, err_console, is_interactive, state
+from events.cli_common import console, err_console, finite_km, is_interactive, state, text_encoding
 from events.errors import InputError
 from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
 from events.models import os_user
@@ -41,7 +41,9 @@ def ingest(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(help="Event files to load.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Input format: {', '.join(FORMATS)}.")] = "csv",
-    encoding: Annotated[str | None, typer.Option("--encoding", help="Text encoding (default: UTF-8).")] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", callback=text_encoding, help="Text encoding (default: UTF-8).")
+    ] = None,
     delimiter: Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter (default: sniffed).")] = None,
     mapping: Annotated[
         list[str] | None,
@@ -51,10 +53,16 @@ def ingest(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Run, report, roll back.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per transaction.")] = DEFAULT_BATCH_SIZE,
     radius_km: Annotated[
-        float, typer.Option("--radius-km", min=0.0, help="Link events within this distance of a known facility.")
+        float,
+        typer.Option(
+            "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a known facility."
+        ),
     ] = 3.0,
     dedup_km: Annotated[
-        float, typer.Option("--dedup-km", min=0.0, help="Same-date reports within this distance are one strike.")
+        float,
+        typer.Option(
+            "--dedup-km", min=0.0, callback=finite_km, help="Same-date reports within this distance are one strike."
+        ),
     ] = 2.0,
     user: Annotated[str | None, typer.Option("--user", help="Name recorded on the run (default: OS user).")] = None,
     template: Annotated[

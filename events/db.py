@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from events.errors import ConfigError
+from events.errors import ConfigError, StorageError
 
 DEFAULT_URL = "sqlite:///strikes.db"
 ENV_VAR = "STRIKEDB_URL"
@@ -145,6 +146,44 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+#: Notes on how a read-only engine had to open its file (see :func:`storage_note`).
+_STORAGE_NOTES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _writable(path: Path) -> bool:
+    # access(2) also answers EROFS for a read-only file system, even for root.
+    return os.access(path, os.W_OK)
+
+
+def _read_only_mode(path: Path) -> tuple[str, str | None]:
+    """Choose how to open a SQLite file for reading: ``mode=ro``, or ``immutable=1`` when needed.
+
+    A database in WAL mode needs its ``-shm`` file even to read, and SQLite creates it (and
+    writes to it) next to the database. On read-only storage (a read-only mount, a CD, a
+    directory the user cannot write, a file owned by someone else with no ``-shm``) that fails
+    with "unable to open database file". ``immutable=1`` tells SQLite the file cannot change,
+    so it reads it without any lock or ``-shm``; that is only true when no one can write to it,
+    which is the case when we cannot write to its directory or to it.
+    """
+    directory = path.resolve().parent
+    shm = Path(f"{path}-shm")
+    if _writable(directory) or (_writable(path) and shm.exists() and _writable(shm)):
+        return "mode=ro", None
+    wal = Path(f"{path}-wal")
+    note = f"{path} is on read-only storage: opened as an immutable file (no locks, no -shm)"
+    if wal.exists() and wal.stat().st_size > 0:
+        note += (
+            f"; {wal.name} holds changes not yet merged into the file, and they are not seen "
+            "(open it once where it is writable to merge them)"
+        )
+    return "immutable=1", note
+
+
+def storage_note(engine: Engine) -> str | None:
+    """Return a note on how a read-only engine opened its file, e.g. as immutable; else None."""
+    return _STORAGE_NOTES.get(engine)
+
+
 def make_engine(url: str | None = None, *, read_only: bool = False, echo: bool = False) -> Engine:
     """Create an engine for a strikedb database.
 
@@ -168,6 +207,7 @@ def make_engine(url: str | None = None, *, read_only: bool = False, echo: bool =
         For an unusable URL, or a read-only SQLite database that does not exist.
     """
     parsed = parse_url(resolve_url(url))
+    note: str | None = None
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
         connect_args: dict[str, object] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
@@ -177,13 +217,24 @@ def make_engine(url: str | None = None, *, read_only: bool = False, echo: bool =
                     f"database file {path} does not exist",
                     hint="create it with `strikedb db upgrade` or `strikedb demo`",
                 )
-            parsed = parsed.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
+            mode, note = _read_only_mode(path)
+            parsed = parsed.set(database=f"file:{path.resolve()}?{mode}", query={"uri": "true"})
         elif path is not None and not path.parent.exists():
             raise ConfigError(
                 f"directory {path.parent} does not exist", hint="create the directory or choose another --db path"
             )
+        elif path is not None and (not _writable(path.parent) or (path.exists() and not _writable(path))):
+            # SQLite would fail later with "unable to open database file" or "attempt to write a
+            # readonly database" (it needs to create the -wal and -shm files beside the database).
+            raise StorageError(
+                f"{path} is on read-only storage (the file or its directory cannot be written)",
+                hint="reading commands (events list, sql, report, export, map) still work on it; "
+                "to change it, copy it to writable storage or fix the permissions",
+            )
         engine = create_engine(parsed, echo=echo, connect_args=connect_args)
         _configure_sqlite(engine, read_only=read_only)
+        if read_only and note:
+            _STORAGE_NOTES[engine] = note
         return engine
     options = {"postgresql_readonly": True} if read_only else {}
     engine = create_engine(parsed, echo=echo, pool_pre_ping=True, execution_options=options)

@@ -50,6 +50,21 @@ class ValidationError(StrikeDBError):
         self.problems = problems or []
 
 
+class StorageError(StrikeDBError):
+    """The disk or file system refused a write (full, read-only, damaged)."""
+
+    hint = "free some space (or choose another location) and retry"
+
+
+class DatabaseDamagedError(StrikeDBError):
+    """The database fails its integrity check."""
+
+    hint = (
+        "run `strikedb db check --full` to see the damage and `strikedb db repair` to rebuild what can be "
+        "rebuilt; otherwise restore a backup with `strikedb db restore FILE`"
+    )
+
+
 class NotFoundError(StrikeDBError):
     """A named event, facility or report does not exist."""
 

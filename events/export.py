@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from events.errors import InputError, QueryError
+from events.errors import InputError, QueryError, StorageError
 
 #: First characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -107,6 +107,14 @@ def resolve_output(path: Path) -> tuple[Path, bool]:
     return target, True
 
 
+def _disk_nearly_full(directory: Path, margin: int = 1 << 20) -> bool:
+    """True when the file system holding ``directory`` has less than ``margin`` bytes free."""
+    try:
+        return shutil.disk_usage(directory).free < margin
+    except OSError:
+        return False
+
+
 @contextmanager
 def _atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path; when the block succeeds its content becomes ``path``.
@@ -123,7 +131,13 @@ def _atomic_path(path: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     tmp.unlink()  # some writers (GDAL) refuse to overwrite an existing file
     try:
-        yield tmp
+        try:
+            yield tmp
+        except Exception as exc:
+            # GDAL reports a full disk as "Cannot write feature": say what it is.
+            if _disk_nearly_full(tmp.parent):
+                raise StorageError(f"{path}: no space left on the disk") from exc
+            raise
         if regular:
             _keep_mode(target, tmp)
             os.replace(tmp, target)

@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from events import geocode, lines, rail, vocab
 from events.db import distance_km
 from events.errors import InputError, NotFoundError
+from events.inputs import check_finite, check_regular_file
 from events.models import (
     Event,
     EventRevision,
@@ -250,6 +251,8 @@ def _raw_rows(path: Path, container: str) -> Iterator[tuple[int, str, dict[str, 
             document = json.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{path}: not valid UTF-8 JSON: {exc}") from exc
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested too deeply (thousands of levels)") from None
         items = document.get("features") if isinstance(document, dict) else document
         if not isinstance(items, list):
             raise InputError(f"{path}: expected a GeoJSON FeatureCollection or a JSON array of objects")
@@ -379,9 +382,7 @@ def read_facilities(
     ------
     FacilityRecord or RejectedRecord
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
+    path = check_regular_file(path)
     if input_format not in FORMATS:
         raise InputError(f"unknown format {input_format!r}", hint=f"use one of {', '.join(FORMATS)}")
     if facility_type is not None and facility_type not in vocab.FACILITY_TYPES:
@@ -1186,6 +1187,7 @@ def match_events(engine: Engine, *, radius_km: float = geocode.DEFAULT_RADIUS_KM
     -------
     MatchReport
     """
+    check_finite(radius_km, "--radius-km")
     report = MatchReport()
     with engine.begin() as conn:
         geocoder = geocode.Geocoder(conn, radius_km=radius_km)

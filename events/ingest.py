@@ -54,6 +54,7 @@ from events import dedup, rail, regions
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
+from events.inputs import check_finite, check_regular_file
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, os_user, utcnow
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 from events.workers import can_fork, forked_iter
@@ -1487,10 +1488,11 @@ def ingest_file(
     path = Path(path)
     if fmt not in FORMATS:
         raise InputError(f"unknown input format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    check_regular_file(path)
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, not {batch_size}")
+    check_finite(radius_km, "--radius-km")
+    check_finite(dedup_km, "--dedup-km")
 
     def open_records() -> Iterator[EventRecord | RejectedRecord]:
         return read_events(path, fmt=fmt, encoding=encoding, delimiter=delimiter, column_map=column_map)

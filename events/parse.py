@@ -34,6 +34,7 @@ from typing import BinaryIO
 
 from events import validate as v
 from events.errors import InputError
+from events.inputs import check_text_encoding
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 
 FORMATS: tuple[str, ...] = ("csv", "acled", "ucdp", "geojson")
@@ -201,12 +202,7 @@ def _open_binary(path: Path) -> BinaryIO:
 
 
 def _check_encoding_name(encoding: str) -> str:
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(
-            f"unknown encoding {encoding!r}", hint="e.g. --encoding utf-8, cp1251, cp1252, latin-1, utf-16"
-        ) from None
+    return check_text_encoding(encoding)
 
 
 def _choose_encoding(path: Path, head: bytes, encoding: str | None) -> str:

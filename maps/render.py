@@ -264,6 +264,10 @@ def write_map(fmap: folium.Map, path: str | Path) -> int:
     path = Path(path)
     html = render_html(fmap).encode("utf-8")
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(html)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(html)
+        tmp.replace(path)
+    finally:
+        # A full disk fails the write half-way: leave no temporary file behind.
+        tmp.unlink(missing_ok=True)
     return len(html)
