@@ -50,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, rail, regions
+from events import dedup, rail, regions, runs
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
@@ -765,6 +765,8 @@ class BatchLoader:
         #: this run's insert count then (None: not read yet).
         self._rows_at_analyze: float | None = None
         self._inserted_at_analyze = 0
+        #: SHA-256 of the file being loaded (set by the run): finds rows an earlier run quarantined.
+        self.checksum: str | None = None
 
     # -- public ----------------------------------------------------------------------------
 
@@ -1228,8 +1230,28 @@ class BatchLoader:
                     "reasons": reasons,
                 }
             )
+        rows = self._not_yet_quarantined(rows)
         if rows:
             self.conn.execute(insert(rejected_t), rows)
+
+    def _not_yet_quarantined(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drop rows an earlier run of the same file (same checksum) already quarantined.
+
+        A re-run of an unchanged file rejects the same rows again: they are counted on this run
+        but stored once, at the line and with the text they had.
+        """
+        checksum = self.checksum
+        if not rows or not checksum or not re.fullmatch("[0-9a-f]{64}", checksum):
+            return rows
+        sql = (
+            "SELECT r.line_number, r.raw_row FROM rejected_rows AS r JOIN ingest_runs AS u ON u.id = r.run_id "
+            f"WHERE u.checksum = '{checksum}' AND r.run_id <> {int(self.run_id or 0)} AND r.line_number IN ({{}})"
+        )
+        lines = sorted({row["line_number"] for row in rows})
+        seen = {(line, hashlib.sha256(raw.encode()).digest()) for line, raw in _in_query(self.conn, sql, lines)}
+        if not seen:
+            return rows
+        return [r for r in rows if (r["line_number"], hashlib.sha256(r["raw_row"].encode()).digest()) not in seen]
 
 
 def _fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -1584,10 +1606,13 @@ def _run(
     with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
         run_id = _start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
         report.run_id = None if dry_run else run_id
+        if not dry_run:
+            stack.callback(_release_run, conn, run_id)
         try:
             geocoder = Geocoder(conn, radius_km=radius_km)
             enrich = Enricher(geocoder)
             loader = BatchLoader(conn, run_id, dedup_km=dedup_km, user=user, report=report)
+            loader.checksum = checksum  # quarantine rows of an identical re-run are stored once
             stack.enter_context(_bulk_gc())
 
             def batches() -> contextlib.closing[Iterator[PreparedBatch]]:
@@ -1599,17 +1624,8 @@ def _run(
             else:
                 _load_all(conn, batches(), loader, report, dry_run, progress, committed, batch_size)
                 report.status = "dry_run" if dry_run else "committed"
-        except BaseException:
-            conn.rollback()
-            # Report what is really stored: the counts as of the last committed batch.
-            for name, value in committed.items():
-                setattr(report, name, value)
-            if not dry_run:
-                report.status = "failed"
-                # Best effort: if the database itself is what failed, the original error matters more.
-                with contextlib.suppress(Exception):
-                    _finish_run(conn, run_id, report)
-                    conn.commit()
+        except BaseException as exc:
+            _end_failed_run(engine, conn, run_id, report, committed, dry_run=dry_run, exc=exc)
             raise
         if dry_run:
             conn.rollback()
@@ -1722,6 +1738,71 @@ def _strict_precheck(
     return False
 
 
+def _end_failed_run(
+    engine: Engine,
+    conn: Connection,
+    run_id: int,
+    report: IngestReport,
+    committed: dict[str, int],
+    *,
+    dry_run: bool,
+    exc: BaseException,
+) -> None:
+    """Roll back the batch in progress and record the run as ``failed`` or ``interrupted``.
+
+    The counts are read back from the run's row: they were written in the transaction of the
+    last committed batch, so they are what is stored even when the error struck between a
+    commit and the bookkeeping after it. The report is attached to the exception as
+    ``exc.ingest_report`` (the CLI prints what was committed after Ctrl-C). Best effort: when the
+    database itself failed, the original error matters more; a run that cannot be closed here is
+    marked ``interrupted`` by the next ingest (:func:`events.runs.close_dead_runs`).
+    """
+    with contextlib.suppress(Exception):
+        conn.rollback()
+    for name, value in committed.items():
+        setattr(report, name, value)
+    with contextlib.suppress(AttributeError):
+        exc.ingest_report = report  # type: ignore[attr-defined]
+    if dry_run:
+        return
+    report.status = "failed" if isinstance(exc, Exception) else "interrupted"
+    for attempt in (conn, None):
+        try:
+            if attempt is None:
+                with engine.begin() as fresh:
+                    _store_final_status(fresh, run_id, report)
+            else:
+                _store_final_status(attempt, run_id, report)
+                attempt.commit()
+            return
+        except Exception:  # try the next way; the original error is re-raised by the caller
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            continue
+
+
+def _store_final_status(conn: Connection, run_id: int, report: IngestReport) -> None:
+    row = conn.execute(select(runs_t).where(runs_t.c.id == run_id)).mappings().first()
+    if row is not None:
+        report.read = row["rows_read"]
+        report.inserted = row["rows_inserted"]
+        report.updated = row["rows_updated"]
+        report.merged = row["rows_merged"]
+        report.unchanged = row["rows_unchanged"]
+        report.rejected = row["rows_rejected"]
+    conn.execute(
+        update(runs_t)
+        .where(runs_t.c.id == run_id)
+        .values(status=report.status, finished_at=utcnow())
+    )
+
+
+def _release_run(conn: Connection, run_id: int) -> None:
+    with contextlib.suppress(Exception):
+        runs.release(conn, run_id)
+        conn.commit()
+
+
 def _start_run(
     conn: Connection,
     file_label: str,
@@ -1731,6 +1812,9 @@ def _start_run(
     *,
     dry_run: bool,
 ) -> int:
+    if not dry_run:
+        # Runs a dead process left `running` are closed first, so the records stay true.
+        runs.close_dead_runs(conn)
     row = {
         "kind": "events",
         "file_path": _db_text(file_label),
@@ -1738,12 +1822,14 @@ def _start_run(
         "input_format": options.get("format", "csv"),
         "status": "dry_run" if dry_run else "running",
         "started_at": utcnow(),
-        "options": options,
+        "options": {**options, runs.OWNER_KEY: runs.owner(conn)},
         "user": user,
     }
     run_id = conn.execute(insert(runs_t).returning(runs_t.c.id), row).scalar_one()
     if not dry_run:
         # The run is visible (status running) even if the load dies before its first batch.
+        conn.commit()
+        runs.hold(conn, run_id)
         conn.commit()
     return run_id
 

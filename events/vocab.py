@@ -52,7 +52,7 @@ SOURCE_TYPES: tuple[str, ...] = ("official", "media", "social", "imagery", "data
 # What a quarantine row stands for: a row not loaded, or one source cell of a loaded event.
 QUARANTINE_KINDS: tuple[str, ...] = ("row", "source")
 
-RUN_STATUSES: tuple[str, ...] = ("running", "committed", "failed", "dry_run")
+RUN_STATUSES: tuple[str, ...] = ("running", "committed", "failed", "dry_run", "interrupted")
 
 REVISION_ACTIONS: tuple[str, ...] = ("update", "delete", "merge", "split", "restore")
 

@@ -101,3 +101,48 @@ def drop_spatial() -> None:
             op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS geom")
     if dialect == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS strikedb_sync_geom()")
+
+
+def expected_triggers(dialect: str) -> dict[str, str]:
+    """Return ``{trigger name: table}`` of the spatial triggers :func:`create_spatial` creates."""
+    if dialect == "sqlite":
+        return {f"{table}_rtree_{name}": table for table in SPATIAL_TABLES for name in ("insert", "update", "delete")}
+    return {f"{table}_sync_geom": table for table in SPATIAL_TABLES}
+
+
+def rebuild_spatial(connection) -> None:
+    """Re-create the spatial triggers and refill the spatial index from the coordinates.
+
+    Used by ``strikedb db repair`` (outside Alembic): SQLite R*Tree tables are emptied and
+    refilled, their triggers re-created; on PostgreSQL the trigger is re-created, ``geom`` is
+    recomputed where it differs and the GiST index rebuilt. Runs in the caller's transaction.
+    """
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection)
+    with Operations.context(context):
+        dialect = connection.dialect.name
+        for table in SPATIAL_TABLES:
+            if dialect == "sqlite":
+                op.execute(f"DELETE FROM {table}_rtree")
+                op.execute(
+                    f"INSERT INTO {table}_rtree SELECT id, latitude, latitude, longitude, longitude FROM {table} "
+                    "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+                )
+                create_sqlite_triggers(table)
+            elif dialect == "postgresql":
+                op.execute(PG_SYNC_FUNCTION)
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_sync_geom ON {table}")
+                op.execute(
+                    f"CREATE TRIGGER {table}_sync_geom BEFORE INSERT OR UPDATE OF latitude, longitude ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION strikedb_sync_geom()"
+                )
+                op.execute(
+                    f"UPDATE {table} SET geom = CASE WHEN latitude IS NULL OR longitude IS NULL THEN NULL "
+                    "ELSE ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) END "
+                    "WHERE geom IS DISTINCT FROM CASE WHEN latitude IS NULL OR longitude IS NULL THEN NULL "
+                    "ELSE ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) END"
+                )
+                op.execute(f"CREATE INDEX IF NOT EXISTS ix_{table}_geom ON {table} USING gist (geom)")
+                op.execute(f"REINDEX INDEX ix_{table}_geom")

@@ -99,6 +99,15 @@ def check_after_crash(url: str, capsys) -> int:
     return count
 
 
+def inserted_by_run(url: str) -> list[int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(IngestRun.rows_inserted).order_by(IngestRun.id)).scalars())
+    finally:
+        engine.dispose()
+
+
 def runs_by_status(url: str) -> list[str]:
     engine = make_engine(url)
     try:
@@ -116,7 +125,7 @@ def test_sigkill_mid_ingest_loses_nothing_and_rerun_completes(db_url: str, tmp_p
     first = kill_when(db_url, start_ingest(db_url, path, log), KILL_AFTER_BATCHES * BATCH)
     after_first = check_after_crash(db_url, capsys)
     assert after_first >= first
-    # The killed run stays visible as "running": it never reached its final update.
+    # The killed run stays visible as "running" until the next start: it never reached its final update.
     assert runs_by_status(db_url) == ["running"]
 
     # Kill a second run later in the file: the prefix is re-read as unchanged, new batches commit.
@@ -124,11 +133,15 @@ def test_sigkill_mid_ingest_loses_nothing_and_rerun_completes(db_url: str, tmp_p
     if target < N_ROWS:
         kill_when(db_url, start_ingest(db_url, path, log), target)
         check_after_crash(db_url, capsys)
-        assert runs_by_status(db_url) == ["running", "running"]
+        # The second run found the first one's process dead and marked it interrupted.
+        assert runs_by_status(db_url) == ["interrupted", "running"]
 
     assert run(["--db", db_url, "ingest", str(path), "--batch-size", str(BATCH)]) == 0, capsys.readouterr().err
     capsys.readouterr()
-    assert runs_by_status(db_url)[-1] == "committed"
+    statuses = runs_by_status(db_url)
+    assert statuses[-1] == "committed" and set(statuses[:-1]) == {"interrupted"}
+    # Each killed run's counts are those of its last committed batch: together, every event once.
+    assert sum(inserted_by_run(db_url)) == N_ROWS
 
     engine = make_engine(db_url)
     try:

@@ -297,7 +297,7 @@ def test_interrupted_run_keeps_committed_batches_and_resumes(engine: Engine, tmp
     assert counts(engine)["events"] == 2  # the first batch; the second was rolled back
     with Session(engine) as conn:
         run_row = conn.execute(select(IngestRun)).scalar_one()
-    assert run_row.status == "failed" and (run_row.rows_read, run_row.rows_inserted) == (2, 2)
+    assert run_row.status == "interrupted" and (run_row.rows_read, run_row.rows_inserted) == (2, 2)
     resumed = ingest_file(engine, path, batch_size=2)
     assert (resumed.unchanged, resumed.inserted) == (2, 3)
     assert counts(engine)["events"] == 5 and counts(engine)["sources"] == 1
