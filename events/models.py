@@ -334,6 +334,14 @@ class Event(TimestampMixin, Base):
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id", ondelete="SET NULL"))
     #: Extra columns of the source dataset that have no home here.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: What was hit: ``energy``, ``rail``, ``other`` or ``unknown`` (see :mod:`events.evidence`).
+    target_category: Mapped[str] = mapped_column(String(10), default="unknown", server_default="unknown")
+    #: How ``target_category`` was decided: ``facility <slug>``, ``facility_type column``, ``words: ...``,
+    #: ``no infrastructure words``, ``no text``.
+    target_basis: Mapped[str | None] = mapped_column(String(300))
+    #: Why the event is linked to its facility (or why a named one was not linked): method, distance,
+    #: words matched, rule (see :mod:`events.linking`).
+    link_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     facility: Mapped[Facility | None] = relationship(back_populates="events")
     source_links: Mapped[list[EventSource]] = relationship(
@@ -351,6 +359,7 @@ class Event(TimestampMixin, Base):
         _in("source_reliability", vocab.SOURCE_RELIABILITIES, "source_reliability"),
         _in("info_credibility", vocab.INFO_CREDIBILITIES, "info_credibility"),
         _in("confidence", vocab.CONFIDENCE_LEVELS, "confidence", nullable=False),
+        _in("target_category", vocab.TARGET_CATEGORIES, "target_category", nullable=False),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
         UniqueConstraint("origin", "external_id"),
@@ -447,3 +456,35 @@ class EventLineLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
 
     __table_args__ = (Index("ix_event_line_links_facility_id", "facility_id"),)
+
+
+class DuplicateCandidate(Base):
+    """Two events that may be one strike, proposed by the ingest for an analyst to decide.
+
+    Pairs are stored by public id (``event_public_id`` < ``other_public_id``), so a decision
+    (``distinct``) outlives merges and deletions and the pair is never proposed again.
+    """
+
+    __tablename__ = "duplicate_candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_public_id: Mapped[str] = mapped_column(String(40))
+    other_public_id: Mapped[str] = mapped_column(String(40))
+    #: 0-100: how alike the two are (see :func:`events.dedup.candidate_score`).
+    score: Mapped[float] = mapped_column(Float)
+    #: What agrees and what does not: a list of short texts.
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    #: ``open`` (to review), ``distinct`` (an analyst said they are two strikes) or ``merged``.
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        _in("status", vocab.CANDIDATE_STATUSES, "status", nullable=False),
+        UniqueConstraint("event_public_id", "other_public_id"),
+        Index("ix_duplicate_candidates_other_public_id", "other_public_id"),
+        Index("ix_duplicate_candidates_status", "status"),
+    )

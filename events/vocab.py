@@ -56,6 +56,12 @@ RUN_STATUSES: tuple[str, ...] = ("running", "committed", "failed", "dry_run", "i
 
 REVISION_ACTIONS: tuple[str, ...] = ("update", "delete", "merge", "split", "restore")
 
+# What an event concerns (events.target_category); see events.evidence.
+TARGET_CATEGORIES: tuple[str, ...] = ("energy", "rail", "other", "unknown")
+
+# Duplicate candidates: to review, judged two strikes, or merged.
+CANDIDATE_STATUSES: tuple[str, ...] = ("open", "distinct", "merged")
+
 
 def confidence_rank(level: str) -> int:
     """Return the rank of a confidence level, 0 for ``confirmed`` up to 3 for ``unverified``.

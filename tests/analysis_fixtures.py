@@ -130,6 +130,9 @@ def add_sample_data(engine: Engine) -> None:
                 description=desc,
                 origin="csv",
                 external_id=public_id,
+                # Every sample event is a strike on an energy site (the views count only those).
+                target_category="energy",
+                target_basis="facility_type column",
             )
             for key in source_keys:
                 role = "imagery" if sources[key].source_type == "imagery" else "report"
