@@ -140,7 +140,9 @@ _FLAGS = re.IGNORECASE | re.UNICODE
 
 @lru_cache(maxsize=1)
 def _compiled() -> list[tuple[str, re.Pattern[str]]]:
-    return [(ftype, re.compile("|".join(f"(?:{p})" for p in patterns), _FLAGS)) for ftype, patterns in VOCABULARY.items()]
+    return [
+        (ftype, re.compile("|".join(f"(?:{p})" for p in patterns), _FLAGS)) for ftype, patterns in VOCABULARY.items()
+    ]
 
 
 @lru_cache(maxsize=1)

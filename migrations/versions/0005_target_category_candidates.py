@@ -40,8 +40,7 @@ _MONTH_SQL = {
 }
 
 _RANK_SQL = (
-    "CASE {col} WHEN 'confirmed' THEN 0 WHEN 'likely' THEN 1 WHEN 'possible' THEN 2 "
-    "WHEN 'unverified' THEN 3 END"
+    "CASE {col} WHEN 'confirmed' THEN 0 WHEN 'likely' THEN 1 WHEN 'possible' THEN 2 WHEN 'unverified' THEN 3 END"
 )
 
 #: The categories the strike views count.
