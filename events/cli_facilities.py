@@ -135,16 +135,35 @@ def match_command(
             "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a facility."
         ),
     ] = 3.0,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what a re-link would change; change nothing.")
+    ] = False,
 ) -> None:
-    """Link events to facilities again (after new facilities were imported)."""
+    """Link events to facilities again (after new facilities were imported), with the ingest's evidence rule."""
     engine = state(ctx).engine()
-    report = facilities.match_events(engine, radius_km=radius_km)
+    report = facilities.match_events(engine, radius_km=radius_km, dry_run=dry_run)
     console.print(
         f"examined {report.examined} events: newly linked {report.linked}, re-linked {report.relinked}, "
-        f"unlinked {report.unlinked}, unchanged {report.unchanged}, manual links kept {report.manual_kept}, "
-        f"on rail lines {report.rail_linked}",
+        f"unlinked {report.unlinked}, category changed {report.recategorised}, unchanged {report.unchanged}, "
+        f"manual links kept {report.manual_kept}, on rail lines {report.rail_linked}"
+        + (" (dry run: nothing changed)" if dry_run else ""),
         highlight=False,
     )
+    if not report.changes:
+        return
+    title = "changes a re-link would make" if dry_run else "changes made"
+    table = Table(Column("event", no_wrap=True), "before", "after", "why", title=title)
+    for change in report.changes[:200]:
+        table.add_row(change["public_id"], _link_text(change["before"]), _link_text(change["after"]), change["why"])
+    console.print(table)
+    if len(report.changes) > 200:
+        console.print(f"... and {len(report.changes) - 200} more", highlight=False)
+
+
+def _link_text(side: dict) -> str:
+    if side["facility"] is None:
+        return f"no facility [{side['target_category']}]"
+    return f"{side['facility']} ({side['match']}, {_fmt(side['distance_km'], 2)} km) [{side['target_category']}]"
 
 
 def _parse_outages(items: list[str] | None) -> dict[str | None, int]:

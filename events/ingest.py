@@ -54,7 +54,9 @@ from events import dedup, rail, regions, runs
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
+from events.evidence import decide_category
 from events.inputs import check_finite, check_regular_file
+from events.linking import decide_link, named_link_evidence, report_texts, type_from_name
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, os_user, utcnow
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 from events.workers import can_fork, forked_iter
@@ -358,7 +360,7 @@ class Enricher:
             "geocoded_by": "coordinates",
             "geocode_score": None,
         }
-        location.update(self._facility_near(record, lat, lon))
+        location.update(self._facility_near(record, location))
         return location
 
     def _swapped(self, lat: float, lon: float, country: str) -> bool:
@@ -412,33 +414,28 @@ class Enricher:
         swapped = dedup.distance_km(lon, lat, site_lat, site_lon)
         if given >= SWAP_MIN_KM and swapped is not None and swapped <= SWAP_NAMED_KM:
             return (
-                f"({lat}, {lon}) is {given:,.0f} km from the {label} the row names, "
-                f"({lon}, {lat}) is {swapped:.0f} km"
+                f"({lat}, {lon}) is {given:,.0f} km from the {label} the row names, ({lon}, {lat}) is {swapped:.0f} km"
             )
         return None
 
-    def _facility_near(self, record: EventRecord, lat: float, lon: float) -> dict[str, Any]:
-        """Link the facility named by the row if it is within the radius, else the nearest one."""
-        radius = self.geocoder.radius_km
-        if self.geocoder.nearest_facility(lat, lon) is None:
-            # Nothing within the radius: no name match could be linked either (and fuzzy matching
-            # is the costliest step of a row).
-            return {}
-        if record.facility_name:
-            match = self.geocoder.match_facility_name(
-                record.facility_name, country=record.country, facility_type=record.facility_type
-            )
-            if match is not None and match.latitude is not None and match.longitude is not None:
-                distance = dedup.distance_km(lat, lon, match.latitude, match.longitude)
-                if distance is not None and distance <= radius:
-                    return _facility_link(match, match.method, distance)
-        match = self.geocoder.nearest_facility(lat, lon, facility_type=record.facility_type)
-        if match is not None:
-            distance = match.distance_km
-            if distance is None:
-                distance = dedup.distance_km(lat, lon, match.latitude, match.longitude)
-            return _facility_link(match, "nearest", distance)
-        return {}
+    def _facility_near(self, record: EventRecord, location: dict[str, Any]) -> dict[str, Any]:
+        """Link a facility only with evidence: the row names it, or a site-precise point and words
+        that say a site of that type was hit (:func:`events.linking.decide_link`)."""
+        link = decide_link(
+            self.geocoder,
+            latitude=location["latitude"],
+            longitude=location["longitude"],
+            geo_precision=location["geo_precision"],
+            geocoded_by=location["geocoded_by"],
+            facility_name=record.facility_name,
+            facility_type=record.facility_type,
+            country=record.country,
+            texts=_record_texts(record),
+            radius_km=self.geocoder.radius_km,
+        )
+        if link.facility is None:
+            return {"link_evidence": link.evidence} if link.evidence else {}
+        return _facility_link(link.facility, link.method, link.distance_km, link.evidence)
 
     def _from_names(self, record: EventRecord, problems: list[RowProblem]) -> dict[str, Any] | None:
         if record.facility_name:
@@ -454,7 +451,8 @@ class Enricher:
                     "geocoded_by": by,
                     "geocode_score": match.score,
                 }
-                location.update(_facility_link(match, match.method, 0.0))
+                evidence = named_link_evidence(match.method, match.score)
+                location.update(_facility_link(match, match.method, 0.0, evidence))
                 return location
         if record.location_text:
             place = self.geocoder.place(record.location_text, country=record.country)
@@ -514,11 +512,17 @@ class Enricher:
         values["admin1_reported"] = record.admin1
 
 
-def _facility_link(match: Any, method: str, distance: float | None) -> dict[str, Any]:
+def _record_texts(record: EventRecord) -> list[str]:
+    return report_texts(record.facility_name, record.description, [s.title for s in record.sources], record.extra)
+
+
+def _facility_link(match: Any, method: str, distance: float | None, evidence: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "facility_id": match.facility_id,
         "facility_match": method,
         "facility_distance_km": None if distance is None else round(distance, 3),
+        "link_evidence": evidence,
+        "_facility_slug": match.slug,
         "_facility_type": match.facility_type,
         "_facility_country": match.country,
         "_facility_admin1": match.admin1,
@@ -565,8 +569,27 @@ def _event_values(record: EventRecord, location: dict[str, Any], key: str) -> di
         "content_hash": None,
         "ingest_run_id": None,
         "extra": dict(record.extra) if record.extra else None,
+        "link_evidence": location.get("link_evidence"),
+        "target_category": "unknown",
+        "target_basis": None,
     }
+    _decide_category(values, record, location)
     return values
+
+
+def _decide_category(values: dict[str, Any], record: EventRecord, location: dict[str, Any]) -> None:
+    """Set ``target_category``/``target_basis`` (and a facility type the facility name states)."""
+    name_type = None if record.facility_type else type_from_name(record.facility_name)[0]
+    if values["facility_type"] is None and name_type is not None:
+        values["facility_type"] = name_type
+    category = decide_category(
+        linked_type=location.get("_facility_type"),
+        linked_slug=location.get("_facility_slug"),
+        stated_type=record.facility_type,
+        texts=_record_texts(record) if location.get("_facility_type") is None and not record.facility_type else (),
+    )
+    values["target_category"] = category.category
+    values["target_basis"] = category.basis[:300]
 
 
 #: Keys of the dict :func:`_event_values` builds, in its order (for compact pickling).

@@ -278,28 +278,44 @@ def _add_event(conn, n: int, lat: float, lon: float, **values) -> int:
 
 def test_match_events_links_and_records_revisions(engine: Engine) -> None:
     with engine.begin() as conn:
-        near = _add_event(conn, 1, 44.11, 39.10)  # ~1 km from Tuapse refinery
+        # ~1 km from the Tuapse refinery, and the text says a refinery was hit.
+        near = _add_event(conn, 1, 44.11, 39.10, description="Drone attack, fire at the refinery")
         named = _add_event(conn, 2, 59.47, 32.02, facility_name_reported="KINEF", country="RU")
         manual = _add_event(conn, 3, 44.11, 39.10, facility_match="manual")
         far = _add_event(conn, 4, 60.0, 100.0)
+        # As close to the refinery, but about something else: never a refinery strike.
+        cemetery = _add_event(conn, 5, 44.11, 39.10, description="A cemetery in Tuapse with new graves")
     empty = match_events(engine)
-    assert (empty.examined, empty.unchanged, empty.manual_kept) == (4, 3, 1)
+    assert (empty.examined, empty.manual_kept, empty.linked) == (5, 1, 0)
+    # No facility yet, but the categories are decided: near says refinery, named and cemetery say nothing.
+    assert (empty.recategorised, empty.unchanged) == (3, 1)
     import_bundled(engine)
+    dry = match_events(engine, radius_km=3.0, dry_run=True)
+    assert (dry.linked, dry.dry_run) == (2, True)
+    assert {c["public_id"] for c in dry.changes} == {"SDB-MATCH0000001", "SDB-MATCH0000002"}
+    change = next(c for c in dry.changes if c["public_id"] == "SDB-MATCH0000001")
+    assert change["before"]["facility"] is None and change["after"]["facility"] == "ru-tuapse"
+    assert "text says a refinery was hit" in change["why"]
+    with Session(engine) as session:
+        assert all(r.facility_id is None for r in session.scalars(select(Event)))  # dry run: nothing written
     report = match_events(engine, radius_km=3.0)
-    assert (report.linked, report.unchanged, report.manual_kept) == (2, 1, 1)
+    assert (report.linked, report.unchanged, report.manual_kept) == (2, 2, 1)
     with Session(engine) as session:
         rows = {r.id: r for r in session.scalars(select(Event))}
         revisions = session.scalars(select(EventRevision).order_by(EventRevision.id)).all()
         tuapse = session.scalar(select(Facility.id).where(Facility.slug == "ru-tuapse"))
     assert (rows[near].facility_id, rows[near].facility_match) == (tuapse, "nearest")
     assert 0 < rows[near].facility_distance_km < 3
-    assert rows[named].facility_match == "alias"
+    assert rows[near].link_evidence["words"] == ["refinery"] and rows[near].target_category == "energy"
+    assert rows[named].facility_match == "alias" and rows[named].target_basis == "facility ru-kirishi-kinef"
     assert rows[manual].facility_id is None and rows[far].facility_id is None
-    assert {r.event_id for r in revisions} == {near, named}
+    assert rows[cemetery].facility_id is None and rows[cemetery].target_category == "other"
+    linking = [r for r in revisions if r.changes.get("facility_id") is not None]
+    assert {r.event_id for r in linking} == {near, named}
     assert all(r.action == "update" and r.changed_by == "facilities match" for r in revisions)
-    assert revisions[0].previous == {"facility_id": None, "facility_match": None, "facility_distance_km": None}
+    assert linking[0].previous["facility_id"] is None
     # Re-running changes nothing; a smaller radius unlinks the nearest-only link.
-    assert match_events(engine).unchanged == 3
+    assert match_events(engine).unchanged == 4
     narrow = match_events(engine, radius_km=0.5)
     assert narrow.unlinked == 1
 

@@ -34,8 +34,14 @@ def _only(engine: Engine) -> dict:
 def test_geocoding_outcomes(engine: Engine, tmp_path: Path) -> None:
     ids = add_facilities(engine)
     rows = [
-        # Coordinates 400 m from the Ryazan refinery: linked as "nearest".
-        {"date": "2025-08-02", "latitude": "54.5750", "longitude": "39.7520", "attack_type": "drone"},
+        # Coordinates 400 m from the Ryazan refinery and a text that says a refinery was hit: "nearest".
+        {
+            "date": "2025-08-02",
+            "latitude": "54.5750",
+            "longitude": "39.7520",
+            "attack_type": "drone",
+            "description": "Drones hit the refinery, fire in a processing unit",
+        },
         # Only a facility name, in Cyrillic: an alias of KINEF.
         {"date": "2025-09-14", "facility": "Киришский НПЗ", "attack_type": "drone"},
         # Only a place: the gazetteer gives the town.
