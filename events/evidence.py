@@ -120,7 +120,11 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         r"(?<![^\W_])ж\s*/\s*д(?![^\W_])", r"(?<![^\W_])жд(?![^\W_])", _stem("железнодорож"),
         r"(?<![^\W_])железн[^\W_]*\s+дорог", _stem("залізниц"), _stem("залізничн"), _word("ржд"),
         _stem("локомотив"), _stem("электровоз"), _stem("електровоз"), _stem("тепловоз"), _stem("поезд"),
-        _stem("потяг"), _stem("рельс"), _stem("ferrovi"), _stem("binari"),
+        _stem("потяг"), _stem("поїзд"), _stem("рельс"), _stem("ferrovi"), _stem("binari"), _word("tren[oi]"),
+        _stem("wagon"), r"\b(?:tank|freight) cars?\b", _stem("echelon"), _stem("вагон"), _stem("эшелон"),
+        _stem("ешелон"), _stem("перегон"), _stem("сортировочн"), _stem("сортувальн"), _stem("укрзалізниц"),
+        _stem("желдор"), _stem("zheleznodorozhn"), _stem("zaliznyts"),
+        r"(?<![^\W_])тягов[^\W_]*\s+(?:подстанц|підстанц)",
     ),
     "port": (
         r"\b(?:sea ?)?ports?\b", r"\bharbou?rs?\b", r"(?<![^\W_])(?:морск|морськ)[^\W_]*\s+порт",

@@ -13,20 +13,18 @@ first station, and the nearest station (by distance along the line). The event's
 (``events.facility_id``) is set to the line only when the event has none or only a proximity link
 (``nearest``/``rail``): a link by name or by hand is never replaced.
 
-Seam: the text test is local until the shared evidence vocabulary (issue 12) exposes one; then
-:func:`says_rail` should delegate to it.
+The text test is the shared evidence vocabulary's (:func:`events.evidence.says_rail`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from events import lines
+from events import evidence, lines
 from events.models import Event, EventLineLink, EventRevision, Facility, LineStation, utcnow
 
 #: Events farther than this from a rail line (km) are not linked to it. The bundled lines are straight
@@ -38,23 +36,10 @@ RAIL_TYPES = ("rail_line", "rail_junction")
 #: ``facility_match`` values a rail link may replace (proximity links); name and manual links stay.
 REPLACEABLE_MATCHES = (None, "nearest", "rail")
 
-# Word stems that say rail. Latin-script words are whole-word (so "trainer", "detrained" do not match);
-# Cyrillic stems match the start of a word, since Russian and Ukrainian inflect the ending.
-_RAIL_LATIN = re.compile(
-    r"\b(rail\w*|railroad|train|trains|locomotive\w*|marshalling|marshaling|freight cars?|tank cars?|"
-    r"wagons?|echelon|zheleznodorozhn\w*|zaliznyts\w*|ferrovi\w*|treno|treni)\b",
-    re.IGNORECASE,
-)
-_RAIL_CYRILLIC = re.compile(
-    r"(?<![\w])(желдор|железнодорожн|железн\w* дорог|ж/д|жд|ржд|поезд|поїзд|потяг|локомотив|электровоз|"
-    r"тепловоз|електровоз|вагон|цистерн|эшелон|ешелон|рельс|сортировочн|сортувальн|залізниц|залізничн|"
-    r"укрзалізниц|тягов\w* подстанц|тягов\w* підстанц|перегон)",
-    re.IGNORECASE,
-)
-
-
 def says_rail(*texts: str | None) -> bool:
     """Tell whether any of the texts says rail (railway, train, locomotive, ... in en/ru/uk).
+
+    The shared evidence vocabulary (:func:`events.evidence.says_rail`) decides.
 
     Parameters
     ----------
@@ -65,7 +50,7 @@ def says_rail(*texts: str | None) -> bool:
     -------
     bool
     """
-    return any(bool(text) and bool(_RAIL_LATIN.search(text) or _RAIL_CYRILLIC.search(text)) for text in texts)
+    return evidence.says_rail(*texts)
 
 
 @dataclass
