@@ -1,7 +1,7 @@
 """what was hit and duplicate candidates: events.target_category/target_basis/link_evidence, duplicate_candidates, views count energy and rail strikes only
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 * ``events.target_category`` (``energy``/``rail``/``other``/``unknown``, CHECK constraint),
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
