@@ -16,13 +16,18 @@ def demo_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML map to write.", dir_okay=False)] = Path(
         "strikes_map.html"
     ),
-    offline: Annotated[bool, typer.Option("--offline", help="Write a map that works with no network.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Write a map that works with no network (the default).")
+    ] = False,
+    cdn: Annotated[
+        bool, typer.Option("--cdn", help="Link the map's scripts from a CDN (smaller; needs the network).")
+    ] = False,
 ) -> None:
     """Create the database, load the bundled gazetteer and sample events, and write a map."""
     # Imported here: the demo pulls in ingest, geopandas and folium, which other commands do not need.
     from events.demo import run_demo
 
-    report = run_demo(state(ctx).url, out, offline=offline)
+    report = run_demo(state(ctx).url, out, offline=not cdn or offline)
     table = Table("step", "result", title="strikedb demo")
     table.add_row("database", f"{report.database} (schema {report.revision})")
     f = report.facilities

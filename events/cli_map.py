@@ -38,7 +38,14 @@ def map_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.", dir_okay=False)],
     offline: Annotated[
         bool,
-        typer.Option("--offline", help="Inline all scripts and draw bundled country outlines: works with no network."),
+        typer.Option("--offline", help="Inline all scripts so the file works with no network (the default)."),
+    ] = False,
+    cdn: Annotated[
+        bool,
+        typer.Option(
+            "--cdn",
+            help="Smaller file: Leaflet and plugins from a CDN (pinned, integrity-hashed); needs the network.",
+        ),
     ] = False,
     since: Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD), inclusive.")] = None,
@@ -80,11 +87,13 @@ def map_command(
         bbox=parse_bbox(bbox) if bbox else None,
         where=where,
     )
+    if offline and cdn:
+        raise InputError("--offline and --cdn contradict each other", hint="maps are offline by default; drop one")
     check_output(out)
     engine = state(ctx).engine(read_only=True)
     try:
         fmap = make_map(
-            engine, flt, offline=offline, title=title, with_facilities=not no_facilities, with_regions=not no_regions
+            engine, flt, offline=not cdn, title=title, with_facilities=not no_facilities, with_regions=not no_regions
         )
     finally:
         engine.dispose()
@@ -95,7 +104,7 @@ def map_command(
     levels = ", ".join(f"{summary['by_confidence'].get(level, 0)} {level}" for level in vocab.CONFIDENCE_LEVELS)
     console.print(
         f"wrote {out}: {summary['events']} events ({levels}), {summary['facilities']} facilities, "
-        f"{summary['regions']} regions; {_size(size)}{', offline' if offline else ''}, "
+        f"{summary['regions']} regions; {_size(size)}{', CDN scripts' if cdn else ', offline'}, "
         f"{time.perf_counter() - started:.1f} s",
         highlight=False,
         soft_wrap=True,

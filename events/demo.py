@@ -29,7 +29,7 @@ class DemoReport:
     map_summary: dict
 
 
-def run_demo(url: str | None, out: Path, *, offline: bool = False) -> DemoReport:
+def run_demo(url: str | None, out: Path, *, offline: bool = True) -> DemoReport:
     """Build a demo database and map.
 
     Parameters
@@ -39,7 +39,7 @@ def run_demo(url: str | None, out: Path, *, offline: bool = False) -> DemoReport
     out : Path
         HTML map to write.
     offline : bool
-        Write a map that needs no network.
+        Write a map that needs no network (default); False links the scripts from a CDN.
 
     Returns
     -------

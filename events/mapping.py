@@ -55,11 +55,51 @@ def basemap() -> gpd.GeoDataFrame:
         return gpd.read_file(file)
 
 
+def describe_filter(flt: EventFilter) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """Say what a selection kept, for the map's "made with" list and its legend.
+
+    Parameters
+    ----------
+    flt : EventFilter
+
+    Returns
+    -------
+    filters : list of (str, str)
+        Each option given and its value, e.g. ``("--min-confidence", "likely")``.
+    left_out : dict
+        ``{"conf": levels, "ft": facility types}`` that the selection excluded.
+    """
+    from events import vocab
+
+    filters: list[tuple[str, str]] = []
+    if flt.since:
+        filters.append(("--since", flt.since.isoformat()))
+    if flt.until:
+        filters.append(("--until", flt.until.isoformat()))
+    if flt.min_confidence:
+        filters.append(("--min-confidence", flt.min_confidence))
+    if flt.countries:
+        filters.append(("--country", ", ".join(flt.countries)))
+    if flt.facility_types:
+        filters.append(("--facility-type", ", ".join(flt.facility_types)))
+    if flt.bbox:
+        filters.append(("--bbox", ",".join(f"{v:g}" for v in flt.bbox)))
+    if flt.where:
+        filters.append(("--where", flt.where))
+    left_out: dict[str, list[str]] = {}
+    if flt.min_confidence:
+        kept = vocab.levels_at_or_above(flt.min_confidence)
+        left_out["conf"] = [level for level in vocab.CONFIDENCE_LEVELS if level not in kept]
+    if flt.facility_types:
+        left_out["ft"] = [t for t in (*vocab.FACILITY_TYPES, "unknown") if t not in flt.facility_types]
+    return filters, left_out
+
+
 def make_map(
     engine: Engine,
     flt: EventFilter | None = None,
     *,
-    offline: bool = False,
+    offline: bool = True,
     title: str = DEFAULT_TITLE,
     with_facilities: bool = True,
     with_regions: bool = True,
@@ -73,7 +113,9 @@ def make_map(
     flt : EventFilter, optional
         Which events to draw; all when omitted.
     offline : bool
-        Inline every script and use the bundled outlines instead of tiles.
+        True (default): inline every script, so the file needs no network. False: link them
+        from a CDN (pinned, with integrity hashes). Either way the bundled outlines are the
+        basemap and online tiles an optional layer.
     title : str
         Shown on the map and as the page title.
     with_facilities, with_regions : bool
@@ -100,14 +142,17 @@ def make_map(
         else None
     )
     regions = regions_for(events, flt.countries) if with_regions and len(events) else None
+    filters, left_out = describe_filter(flt)
     try:
         return build_map(
             events,
             facilities=facilities,
             regions=regions,
-            basemap=basemap() if offline else None,
+            basemap=basemap(),
             offline=offline,
             title=title,
+            filters=filters,
+            left_out=left_out,
         )
     except MapDataError as exc:
         raise InputError(f"cannot draw the selected events: {exc}") from exc

@@ -438,25 +438,40 @@ def facility_payload(facilities: pd.DataFrame) -> dict[str, Any]:
     return {"n": len(frame), "cols": {key: encode_column(values) for key, values in columns.items()}}
 
 
-def region_counts(events_lat: list[float], events_lon: list[float], regions: gpd.GeoDataFrame) -> list[int]:
-    """Count the events whose point lies in each region (by position, not by name).
+def event_regions(events_lat: list[float], events_lon: list[float], regions: gpd.GeoDataFrame) -> list[int]:
+    """Return per event the row number of the region it lies in, or -1 (by position, not by name).
 
-    Counting by point-in-polygon does not depend on how a dataset spells "Ryazan Oblast", and
-    gives the same answer for events whose ``admin1`` column is empty.
+    The browser counts the events shown per region from this column (``rg`` in the payload), so
+    the region layer follows the time window and the confidence/type/search toggles. Counting by
+    point-in-polygon does not depend on how a dataset spells "Ryazan Oblast", and gives the same
+    answer for events whose ``admin1`` column is empty. A point on a shared border intersects
+    two regions; it counts once, in the first.
     """
-    if not len(regions):
-        return []
     if not events_lat:
-        return [0] * len(regions)
+        return []
+    if not len(regions):
+        return [-1] * len(events_lat)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(events_lon, events_lat), crs="EPSG:4326")
     polygons = regions.reset_index(drop=True)
     if polygons.crs is not None and polygons.crs.to_epsg() != 4326:
         polygons = polygons.to_crs(4326)
     joined = gpd.sjoin(points, polygons[["geometry"]], how="inner", predicate="intersects")
-    # A point on a shared border intersects two regions; count it once, in the first.
-    first = joined.reset_index().drop_duplicates("index")["index_right"]
-    counts = first.value_counts()
-    return [int(counts.get(i, 0)) for i in range(len(polygons))]
+    first = joined.reset_index().drop_duplicates("index").set_index("index")["index_right"]
+    out = [-1] * len(events_lat)
+    for event, region in first.items():
+        out[int(event)] = int(region)
+    return out
+
+
+def region_counts(events_lat: list[float], events_lon: list[float], regions: gpd.GeoDataFrame) -> list[int]:
+    """Count the events whose point lies in each region (see :func:`event_regions`)."""
+    if not len(regions):
+        return []
+    counts = [0] * len(regions)
+    for region in event_regions(events_lat, events_lon, regions):
+        if region >= 0:
+            counts[region] += 1
+    return counts
 
 
 def region_geojson(regions: gpd.GeoDataFrame, counts: list[int]) -> dict[str, Any]:
@@ -467,7 +482,8 @@ def region_geojson(regions: gpd.GeoDataFrame, counts: list[int]) -> dict[str, An
     regions : geopandas.GeoDataFrame
         Polygons with ``admin1`` (or ``name``) and optionally ``country`` columns.
     counts : list of int
-        Strikes per region, in row order (see :func:`region_counts`).
+        Strikes per region, in row order (see :func:`region_counts`). Each feature keeps its row
+        number as ``i``: events refer to regions by it (the ``rg`` column, :func:`event_regions`).
     """
     frame = regions.reset_index(drop=True)
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
@@ -482,7 +498,7 @@ def region_geojson(regions: gpd.GeoDataFrame, counts: list[int]) -> dict[str, An
         features.append(
             {
                 "type": "Feature",
-                "properties": {"name": names[index], "cc": countries[index], "n": counts[index]},
+                "properties": {"i": index, "name": names[index], "cc": countries[index], "n": counts[index]},
                 "geometry": shapely.geometry.mapping(shape),
             }
         )

@@ -3,7 +3,9 @@
 Each element renders one short JavaScript statement calling ``maps/assets/strikedb.js``; the
 data comes from a :class:`Dataset` element rendered once. Layers subclass
 :class:`folium.map.Layer`, so :class:`folium.LayerControl` lists and toggles them like any
-other layer.
+other layer. Every layer has a ``key`` (its name in the URL fragment); a new kind of layer
+subclasses :class:`RuntimeLayer` with its own ``js_call`` and registers itself in the browser
+with ``ctx.register(key, layer)`` (see the runtime's header comment for the hooks).
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ from importlib.resources import files
 from typing import Any, ClassVar
 
 import folium
-from branca.element import Element, Figure, MacroElement
-from folium.elements import JSCSSMixin
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.map import Layer
-from folium.plugins import HeatMap
+from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 
 from maps.data import embedded_payload, script_json
@@ -30,8 +31,17 @@ def asset_text(name: str) -> str:
     return (files("maps") / "assets" / name).read_text(encoding="utf-8")
 
 
+#: Leaflet plugins every map loads (through folium.plugins, so offline maps inline the same files).
+PLUGIN_JS: list[tuple[str, str]] = [*MarkerCluster.default_js, *HeatMap.default_js]
+PLUGIN_CSS: list[tuple[str, str]] = list(MarkerCluster.default_css)
+
+
 class Runtime(MacroElement):
-    """The strikedb runtime (JS + CSS, inlined: it is ours and small) and the map's context."""
+    """The strikedb runtime (JS + CSS, inlined: it is ours and small), its plugins and the map's context.
+
+    ``options`` is handed to ``StrikeDB.setup`` as is (title, filters, classes left out...); its
+    text is escaped by the runtime when it becomes HTML.
+    """
 
     _template = Template(
         """
@@ -42,18 +52,28 @@ class Runtime(MacroElement):
         """
     )
 
-    def __init__(self, style: dict[str, Any], *, canvas: bool, offline: bool) -> None:
+    def __init__(self, style: dict[str, Any], *, canvas: bool, offline: bool, **options: Any) -> None:
         super().__init__()
         self._name = "StrikeDBRuntime"
+        self.offline = offline
         self.style_json = script_json(style)
-        self.options_json = script_json({"canvas": canvas, "offline": offline})
+        self.options_json = script_json({"canvas": canvas, "offline": offline, **options})
 
     def render(self, **kwargs: Any) -> None:
         figure = self.get_root()
         assert isinstance(figure, Figure), "the runtime must be rendered inside a Figure"
-        # Inline script text cannot contain "</script": our own file never does (checked in tests).
-        figure.header.add_child(Element(f"<style>{asset_text('strikedb.css')}</style>"), name="strikedb_css")
-        figure.header.add_child(Element(f"<script>{asset_text('strikedb.js')}</script>"), name="strikedb_js")
+        header = figure.header
+        # The guard goes first, before any library: it reports scripts that fail to load.
+        flag = "true" if not self.offline else "false"
+        header.add_child(Element(f"<script>var SDB_CDN = {flag};{asset_text('guard.js')}</script>"), name="sdb_guard")
+        header._children.move_to_end("sdb_guard", last=False)
+        for name, url in PLUGIN_JS:
+            header.add_child(JavascriptLink(url), name=name)
+        for name, url in PLUGIN_CSS:
+            header.add_child(CssLink(url), name=name)
+        # Inline script text cannot contain "</script": our own files never do (checked in tests).
+        header.add_child(Element(f"<style>{asset_text('strikedb.css')}</style>"), name="strikedb_css")
+        header.add_child(Element(f"<script>{asset_text('strikedb.js')}</script>"), name="strikedb_js")
         super().render(**kwargs)
 
 
@@ -84,7 +104,7 @@ class Dataset(MacroElement):
         self.payload_json = script_json(embedded)
 
 
-class _RuntimeLayer(Layer):
+class RuntimeLayer(Layer):
     """A layer created by one call into the runtime: ``new StrikeDB.<js_call>(ctx, ...args)``."""
 
     _template = Template(
@@ -109,62 +129,58 @@ class _RuntimeLayer(Layer):
         return [arg.get_name() if isinstance(arg, Dataset) else arg for arg in self.js_args]
 
 
-class EventLayer(_RuntimeLayer):
-    """Events whose ``key`` column equals ``value``, coloured by ``color_by`` (``conf`` or ``ft``)."""
+class EventLayer(RuntimeLayer):
+    """Every event, one marker each, clustered (Leaflet.markercluster) and filtered in the browser."""
 
     js_call = "new StrikeDB.EventLayer"
 
-    def __init__(
-        self, runtime: Runtime, data: Dataset, *, key: str, value: str, color_by: str, name: str, show: bool
-    ) -> None:
-        options = script_json({"key": key, "value": value, "colorBy": color_by})
-        super().__init__(runtime, [data, options], name=name, show=show)
+    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = "events", name: str, show: bool = True) -> None:
+        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
         self._name = "EventLayer"
 
 
-class HeatLayer(JSCSSMixin, _RuntimeLayer):
-    """Heat map of all selected events (the leaflet-heat plugin folium's HeatMap uses)."""
+class HeatLayer(RuntimeLayer):
+    """Heat map of the events shown now (the leaflet-heat plugin folium's HeatMap uses)."""
 
     js_call = "new StrikeDB.HeatLayer"
-    default_js = HeatMap.default_js
 
-    def __init__(self, runtime: Runtime, data: Dataset, *, name: str, show: bool) -> None:
-        super().__init__(runtime, [data], name=name, show=show)
+    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = "heat", name: str, show: bool) -> None:
+        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
         self._name = "HeatLayer"
 
 
-class TimeLayer(_RuntimeLayer):
-    """Strikes accumulating up to the date of a slider, which appears with the layer."""
-
-    js_call = "new StrikeDB.TimeLayer"
-
-    def __init__(self, runtime: Runtime, data: Dataset, *, name: str, show: bool) -> None:
-        super().__init__(runtime, [data], name=name, show=show)
-        self._name = "TimeLayer"
-
-
-class FacilityLayer(_RuntimeLayer):
-    """Facilities as circles sized by capacity."""
+class FacilityLayer(RuntimeLayer):
+    """Facilities as rings sized by capacity."""
 
     js_call = "new StrikeDB.FacilityLayer"
 
-    def __init__(self, runtime: Runtime, data: Dataset, *, name: str, show: bool) -> None:
-        super().__init__(runtime, [data], name=name, show=show)
+    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = "facilities", name: str, show: bool) -> None:
+        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
         self._name = "FacilityLayer"
 
 
-class ChoroplethLayer(_RuntimeLayer):
-    """Strike counts per admin-1 region."""
+class ChoroplethLayer(RuntimeLayer):
+    """Strikes per admin-1 region, recounted in the browser from the events shown now."""
 
     js_call = "StrikeDB.choropleth"
 
-    def __init__(self, runtime: Runtime, geojson: dict[str, Any], breaks: list[int], *, name: str, show: bool) -> None:
-        super().__init__(runtime, [script_json(geojson), script_json(breaks)], name=name, show=show)
+    def __init__(
+        self,
+        runtime: Runtime,
+        geojson: dict[str, Any],
+        breaks: list[int],
+        *,
+        key: str = "regions",
+        name: str,
+        show: bool,
+    ) -> None:
+        args = [script_json(geojson), script_json(breaks), script_json({"key": key})]
+        super().__init__(runtime, args, name=name, show=show)
         self._name = "ChoroplethLayer"
 
 
-class BasemapLayer(_RuntimeLayer):
-    """Bundled country outlines, the basemap of offline maps (always shown, not in the control)."""
+class BasemapLayer(RuntimeLayer):
+    """Bundled country outlines, the basemap that needs no network (always shown, not in the control)."""
 
     js_call = "StrikeDB.basemap"
 
@@ -173,25 +189,44 @@ class BasemapLayer(_RuntimeLayer):
         self._name = "BasemapLayer"
 
 
-class Box(MacroElement):
-    """A fixed box (legend, title) holding HTML that the caller has already escaped."""
+class Registered(MacroElement):
+    """Register a layer made by folium itself (e.g. a tile layer) with the runtime under ``key``.
+
+    Registered layers take part in the URL fragment (``layers=``) and, if they define
+    ``sdbUpdate``/``sdbLegend`` in JavaScript, in filtering and the legend.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            StrikeDB.box({{ this.runtime.get_name() }}, {{ this.html_json }}, {{ this.position_json }},
-                {{ this.css_class_json }});
+            StrikeDB.register({{ this.runtime.get_name() }}, {{ this.key_json }}, {{ this.layer.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, runtime: Runtime, html: str, *, position: str, css_class: str) -> None:
+    def __init__(self, runtime: Runtime, key: str, layer: Element) -> None:
         super().__init__()
-        self._name = "Box"
+        self._name = "Registered"
         self.runtime = runtime
-        self.html_json = script_json(html)
-        self.position_json = script_json(position)
-        self.css_class_json = script_json(css_class)
+        self.layer = layer
+        self.key_json = script_json(key)
+
+
+class Start(MacroElement):
+    """Start the runtime once every layer exists: apply the URL fragment, build the boxes, draw."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            StrikeDB.start({{ this.runtime.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self._name = "Start"
+        self.runtime = runtime
 
 
 _ID_LOCK = threading.Lock()
@@ -211,10 +246,12 @@ def _render_time_ids() -> Iterator[None]:
 
 
 class StrikeMap(folium.Map):
-    """A folium Map that loads only Leaflet (no jQuery, Bootstrap or icon fonts: nothing uses them).
+    """A folium Map that loads only Leaflet and its plugins (no jQuery, Bootstrap or icon fonts).
 
-    With ``offline=True`` every script and stylesheet is inlined when the map renders, so the
-    HTML works without a network (see :mod:`maps.offline`).
+    With ``offline=True`` (the default of :func:`maps.render.build_map`) every script and
+    stylesheet is inlined when the map renders, so the HTML works without a network (see
+    :mod:`maps.offline`); otherwise they are linked from a CDN at pinned versions with integrity
+    hashes (:mod:`maps.cdn`).
     """
 
     default_js: ClassVar[list[tuple[str, str]]] = [
@@ -238,3 +275,7 @@ class StrikeMap(folium.Map):
             from maps.offline import inline_header
 
             inline_header(self.get_root())
+        else:
+            from maps.cdn import pin_header
+
+            pin_header(self.get_root())

@@ -9,6 +9,8 @@ instead of being random (see :func:`number_elements`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -17,23 +19,22 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element, Figure
+from folium.map import Layer
 
-from events import vocab
 from maps import data as mapdata
 from maps import style
 from maps.layers import (
     BasemapLayer,
-    Box,
     ChoroplethLayer,
     Dataset,
     EventLayer,
     FacilityLayer,
     HeatLayer,
+    Registered,
     Runtime,
+    Start,
     StrikeMap,
-    TimeLayer,
 )
-from maps.legend import legend_html, title_html
 
 DEFAULT_TITLE = style.DEFAULT_TITLE
 #: Where an empty map opens: the Black Sea region, where most tracked strikes happen.
@@ -41,6 +42,10 @@ DEFAULT_CENTER = (50.0, 37.0)
 DEFAULT_ZOOM = 4
 #: Never zoom in further than this when fitting the map to a few close events.
 FIT_MAX_ZOOM = 9
+#: Zoom range of every map. Clustering works on every level in between, so a narrower range is
+#: also a faster one; 17 still shows single buildings.
+MIN_ZOOM, MAX_ZOOM = 2, 17
+TILES_NAME = "OpenStreetMap tiles (online; outlines stay underneath)"
 
 
 def number_elements(root: Element) -> None:
@@ -65,20 +70,78 @@ def _bounds(lats: list[float], lons: list[float]) -> list[list[float]] | None:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def _subtitle(payload: dict[str, Any], subtitle: str | None) -> str:
-    """Default subtitle: how many events over which dates."""
-    if subtitle is not None:
-        return subtitle
-    n = payload["n"]
-    if not n:
-        return "no events match the selection"
-    dates = payload["cols"]["date"]
-    values = dates["d"] if "d" in dates else dates["v"]
-    return f"{n:,} event{'s' if n != 1 else ''}, {min(values)} to {max(values)}"
-
-
 def _decoded(column: dict[str, list[Any]]) -> list[Any]:
     return [column["d"][c] for c in column["c"]] if "d" in column else column["v"]
+
+
+@dataclass
+class MapParts:
+    """What the overlay builders of :data:`OVERLAY_BUILDERS` get: the map, its runtime and its data.
+
+    Attributes
+    ----------
+    fmap, runtime : the map and its :class:`maps.layers.Runtime`
+    events : the event table as given to :func:`build_map`
+    payload : the embedded event payload (:func:`maps.data.event_payload`)
+    event_data : the :class:`maps.layers.Dataset` holding it in the page
+    facilities, regions : the optional tables given to :func:`build_map`
+    compress : how to embed further datasets
+    summary : counts for :attr:`StrikeMap.summary`; builders may add to it
+    """
+
+    fmap: StrikeMap
+    runtime: Runtime
+    events: pd.DataFrame
+    payload: dict[str, Any]
+    event_data: Dataset
+    facilities: pd.DataFrame | None
+    regions: gpd.GeoDataFrame | None
+    compress: bool | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def region_layers(parts: MapParts) -> Iterable[Layer]:
+    """The strikes-per-region layer (needs ``regions``), counted in the browser per filter."""
+    regions = parts.regions
+    if regions is None or not len(regions):
+        return []
+    counts = [0] * len(regions)
+    for region in _decoded(parts.payload["cols"]["rg"]):
+        if region >= 0:
+            counts[region] += 1
+    breaks = style.choropleth_breaks(max(counts, default=0))
+    geojson = mapdata.region_geojson(regions, counts)
+    parts.summary["regions"] = len(regions)
+    return [ChoroplethLayer(parts.runtime, geojson, breaks, name="Strikes per region (admin-1)", show=True)]
+
+
+def facility_layers(parts: MapParts) -> Iterable[Layer]:
+    """Facilities as rings sized by capacity (needs ``facilities``)."""
+    if parts.facilities is None:
+        return []
+    payload = mapdata.facility_payload(parts.facilities)
+    data = Dataset(payload, "FacilityData", what="facilities", compress=parts.compress)
+    parts.fmap.add_child(data)
+    parts.summary["facilities"] = payload["n"]
+    parts.summary["facility_bounds"] = _bounds(_decoded(payload["cols"]["lat"]), _decoded(payload["cols"]["lon"]))
+    label = f"Facilities, sized by capacity ({payload['n']:,})"
+    return [FacilityLayer(parts.runtime, data, name=escape(label), show=True)]
+
+
+def event_layers(parts: MapParts) -> Iterable[Layer]:
+    """Every event, one marker each, clustered; then the heat map of the same filtered events."""
+    name = escape(f"Events, clustered ({parts.payload['n']:,})")
+    return [
+        EventLayer(parts.runtime, parts.event_data, name=name, show=True),
+        HeatLayer(parts.runtime, parts.event_data, name="Heat map of the events shown", show=False),
+    ]
+
+
+#: The overlays of every map, in drawing and layer-control order. Each builder takes the
+#: :class:`MapParts` and returns the layers to add (none when its data is missing); another
+#: module can insert its own (e.g. facility lines before the events). A layer's legend and its
+#: reaction to the filters live in the browser runtime (``sdbLegend``/``sdbUpdate``).
+OVERLAY_BUILDERS: list[Callable[[MapParts], Iterable[Layer]]] = [region_layers, facility_layers, event_layers]
 
 
 def build_map(
@@ -87,18 +150,24 @@ def build_map(
     facilities: pd.DataFrame | None = None,
     regions: gpd.GeoDataFrame | None = None,
     basemap: gpd.GeoDataFrame | None = None,
-    offline: bool = False,
+    offline: bool = True,
     title: str = DEFAULT_TITLE,
     subtitle: str | None = None,
+    filters: Sequence[tuple[str, str]] = (),
+    left_out: Mapping[str, Sequence[str]] | None = None,
+    tiles: bool = True,
     renderer: str = "auto",
     collapsed_layer_control: bool = True,
     compress: bool | None = None,
 ) -> StrikeMap:
-    """Build a map of strike events with toggleable layers.
+    """Build a map of strike events that an analyst can filter, search and share.
 
-    Layers (all listed in the layer control): events by confidence level (shown), events by
-    facility type (hidden), facilities sized by capacity (shown), a heat map (hidden), strikes
-    per admin-1 region (shown when ``regions`` is given) and a time view with a slider (hidden).
+    Layers (all listed in the layer control): the events, one marker each, clustered with counts
+    and coloured by confidence or facility type (shown); facilities sized by capacity (shown);
+    strikes per admin-1 region (shown when ``regions`` is given); a heat map (hidden); online
+    tiles over the bundled outlines (hidden). One time window (with a histogram and play), the
+    confidence and type toggles of the legend and a search box drive every layer, the legend
+    counts and the title; a list shows the events in view; the URL fragment keeps the state.
 
     Parameters
     ----------
@@ -112,13 +181,22 @@ def build_map(
         latitude, longitude, capacity_mtpa/kbd/mw, operator, strikes).
     regions : geopandas.GeoDataFrame, optional
         Admin-1 polygons with ``admin1`` (or ``name``) and ``country`` columns, for the
-        choropleth. Events are counted by position.
+        choropleth. Events are assigned to regions by position (:func:`maps.data.event_regions`).
     basemap : geopandas.GeoDataFrame, optional
-        Country outlines drawn under everything (used when ``offline``; tiles otherwise).
+        Country outlines drawn under everything, so the map has a basemap with no network.
     offline : bool
-        Inline Leaflet and every plugin and draw no tile layer, so the file needs no network.
+        True (default): inline Leaflet and every plugin, so the file needs no network. False:
+        the smaller CDN variant, with pinned versions and integrity hashes (:mod:`maps.cdn`).
     title, subtitle : str
-        Shown in a box on the map (escaped); the subtitle defaults to the count and dates.
+        The title is shown on the map and as the page title; the subtitle, when given, under it.
+    filters : sequence of (str, str)
+        The selection the map was made with, e.g. ``[("--since", "2024-01-01")]``, listed on the
+        map (empty: "all events in the database").
+    left_out : mapping, optional
+        Classes the selection excluded: ``{"conf": [...levels], "ft": [...types]}``. The legend
+        greys them out ("not selected") instead of showing them as zero.
+    tiles : bool
+        Offer OpenStreetMap tiles as an optional layer (hidden; needs the network when ticked).
     renderer : {"auto", "svg", "canvas"}
         How event markers are drawn: SVG keeps one DOM node per marker; canvas stays fast
         for tens of thousands. ``auto`` switches to canvas from
@@ -148,7 +226,8 @@ def build_map(
         raise ValueError(f"renderer must be auto, svg or canvas, not {renderer!r}")
     payload = mapdata.event_payload(events)
     lats, lons = _decoded(payload["cols"]["lat"]), _decoded(payload["cols"]["lon"])
-    facility_payload = mapdata.facility_payload(facilities) if facilities is not None else None
+    if regions is not None and len(regions):
+        payload["cols"]["rg"] = mapdata.encode_column(mapdata.event_regions(lats, lons, regions))
     canvas = renderer == "canvas" or (renderer == "auto" and payload["n"] >= style.CANVAS_THRESHOLD)
 
     figure = Figure(title=escape(title))
@@ -159,95 +238,56 @@ def build_map(
         control_scale=True,
         offline=offline,
     )
+    # folium hands min/max zoom to tile layers only; without a base tile layer the map itself needs
+    # them (markercluster throws "Map has no maxZoom specified" otherwise).
+    fmap.options["min_zoom"] = MIN_ZOOM
+    fmap.options["max_zoom"] = MAX_ZOOM
     figure.add_child(fmap)
-    if not offline:
-        # One tile layer: keep it out of the layer control (a single radio button toggles nothing).
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(fmap)
-    runtime = Runtime(style.runtime_style(), canvas=canvas, offline=offline)
+    options = {
+        "title": title,
+        "subtitle": subtitle,
+        "filters": [[str(name), str(value)] for name, value in filters],
+        "leftOut": {key: list(values) for key, values in (left_out or {}).items()},
+    }
+    runtime = Runtime(style.runtime_style(), canvas=canvas, offline=offline, **options)
     fmap.add_child(runtime)
     if basemap is not None and len(basemap):
         fmap.add_child(BasemapLayer(runtime, mapdata.basemap_geojson(basemap)))
-
-    breaks = _add_choropleth(fmap, runtime, regions, lats, lons)
-    events_data, confidence_counts, type_counts = _add_event_layers(fmap, runtime, payload, compress)
-    facility_types: set[str] = set()
-    if facility_payload is not None:
-        label = f"Facilities, sized by capacity ({facility_payload['n']:,})"
-        facility_data = Dataset(facility_payload, "FacilityData", what="facilities", compress=compress)
-        fmap.add_child(facility_data)
-        fmap.add_child(FacilityLayer(runtime, facility_data, name=escape(label), show=True))
-        facility_types = set(_decoded(facility_payload["cols"]["ft"]))
-    fmap.add_child(HeatLayer(runtime, events_data, name="Heat map of events", show=False))
-    fmap.add_child(TimeLayer(runtime, events_data, name="Time view: strikes accumulating (slider)", show=False))
-
-    legend = legend_html(
-        confidence_counts,
-        type_counts,
-        facility_types=facility_types,
-        has_facilities=facility_payload is not None,
-        choropleth_breaks=breaks,
-    )
-    fmap.add_child(Box(runtime, legend, position="bottomright", css_class="sdb-legend"))
-    fmap.add_child(
-        Box(runtime, title_html(title, _subtitle(payload, subtitle)), position="topright", css_class="sdb-title")
-    )
+    event_data = Dataset(payload, "EventData", what="events", compress=compress)
+    fmap.add_child(event_data, name="event_data")
+    parts = MapParts(fmap, runtime, events, payload, event_data, facilities, regions, compress)
+    parts.summary.update({"facilities": 0, "regions": 0})
+    for builder in OVERLAY_BUILDERS:
+        for layer in builder(parts):
+            fmap.add_child(layer)
+    if tiles:
+        # In the tile pane, above the outlines: where tiles cannot load, the outlines still show.
+        tile_layer = folium.TileLayer("OpenStreetMap", name=TILES_NAME, overlay=True, control=True, show=False)
+        fmap.add_child(tile_layer)
+        fmap.add_child(Registered(runtime, "tiles", tile_layer))
     folium.LayerControl(collapsed=collapsed_layer_control).add_to(fmap)
-    bounds = _bounds(lats, lons) or (
-        _bounds(_decoded(facility_payload["cols"]["lat"]), _decoded(facility_payload["cols"]["lon"]))
-        if facility_payload
-        else None
-    )
+    bounds = _bounds(lats, lons) or parts.summary.get("facility_bounds")
     if bounds:
-        # Keep events clear of the legend (bottom right) and the title (top right).
-        fit = folium.FitBounds(bounds, padding_top_left=(30, 30), padding_bottom_right=(300, 40), max_zoom=FIT_MAX_ZOOM)
+        # Keep events clear of the list (top left), the legend (bottom right) and the time window.
+        fit = folium.FitBounds(
+            bounds, padding_top_left=(330, 60), padding_bottom_right=(290, 150), max_zoom=FIT_MAX_ZOOM
+        )
         # No zoom animation: renderers created at the opening view would otherwise stay clipped
         # to it until the animation ends (and screenshots catch half-drawn maps).
         fit.options["animate"] = False
         fmap.add_child(fit)
+    fmap.add_child(Start(runtime))
+    parts.summary.pop("facility_bounds", None)
     fmap.summary = {
         "events": payload["n"],
-        "facilities": facility_payload["n"] if facility_payload else 0,
-        "regions": len(regions) if regions is not None else 0,
-        "by_confidence": dict(confidence_counts),
+        **parts.summary,
+        "by_confidence": dict(Counter(_decoded(payload["cols"]["conf"]))),
         "renderer": "canvas" if canvas else "svg",
         "offline": offline,
-        "compressed": events_data.packed,
+        "compressed": event_data.packed,
     }
     number_elements(figure)
     return fmap
-
-
-def _add_event_layers(
-    fmap: StrikeMap, runtime: Runtime, payload: dict[str, Any], compress: bool | None
-) -> tuple[Dataset, Counter[str], Counter[str]]:
-    """Add the shared event data and one layer per confidence level and per facility type."""
-    data = Dataset(payload, "EventData", what="events", compress=compress)
-    fmap.add_child(data, name="event_data")
-    confidence_counts = Counter(_decoded(payload["cols"]["conf"]))
-    for level in vocab.CONFIDENCE_LEVELS:
-        # Leaflet shows layer names as HTML: escape them even though they come from vocabularies.
-        name = escape(f"Events: {level} ({confidence_counts.get(level, 0):,})")
-        fmap.add_child(EventLayer(runtime, data, key="conf", value=level, color_by="conf", name=name, show=True))
-    type_counts = Counter(_decoded(payload["cols"]["ft"]))
-    for facility_type in (*vocab.FACILITY_TYPES, style.UNKNOWN_TYPE):
-        if type_counts.get(facility_type):
-            name = escape(f"By type: {style.facility_type_label(facility_type)} ({type_counts[facility_type]:,})")
-            layer = EventLayer(runtime, data, key="ft", value=facility_type, color_by="ft", name=name, show=False)
-            fmap.add_child(layer)
-    return data, confidence_counts, type_counts
-
-
-def _add_choropleth(
-    fmap: StrikeMap, runtime: Runtime, regions: gpd.GeoDataFrame | None, lats: list[float], lons: list[float]
-) -> list[int] | None:
-    """Add the strikes-per-region layer; return its class bounds (None without regions)."""
-    if regions is None or not len(regions):
-        return None
-    counts = mapdata.region_counts(lats, lons, regions)
-    breaks = style.choropleth_breaks(max(counts, default=0))
-    geojson = mapdata.region_geojson(regions, counts)
-    fmap.add_child(ChoroplethLayer(runtime, geojson, breaks, name="Strikes per region (admin-1)", show=True))
-    return breaks
 
 
 def render_html(fmap: folium.Map) -> str:

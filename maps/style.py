@@ -14,13 +14,15 @@ from events import vocab
 #: it in ``--help`` without importing folium).
 DEFAULT_TITLE = "Reported strikes on energy infrastructure"
 
-#: Fill colour per confidence level: a dark-to-light red ramp, grey for unverified, chosen to stay
-#: distinguishable for the common colour-vision deficiencies and on a light basemap.
+#: Fill colour per confidence level: one warm ramp from dark (confirmed) to white (unverified).
+#: The levels differ mostly in lightness, which every colour-vision deficiency keeps: the four stay
+#: at least 20 CAM02-UCS units apart under simulated deuteranopia, protanopia and tritanopia
+#: (tests/test_maps_palettes.py, with colorspacious). Weak evidence reads as a pale marker.
 CONFIDENCE_COLORS: dict[str, str] = {
-    "confirmed": "#a50026",
-    "likely": "#f46d43",
-    "possible": "#fdd835",
-    "unverified": "#8c8c8c",
+    "confirmed": "#67001f",
+    "likely": "#d6604d",
+    "possible": "#fdbf6f",
+    "unverified": "#ffffff",
 }
 
 #: One sentence per confidence level for the legend (the rule lives in events/confidence.py).
@@ -31,28 +33,44 @@ CONFIDENCE_EXPLANATIONS: dict[str, str] = {
     "unverified": "disputed, debunked or graded as unreliable",
 }
 
-#: Fill colour per facility type (qualitative palette, ColorBrewer Paired + grey for "other").
+#: Colour per facility type (events coloured "by type", facility rings). Cool colours, greys and
+#: black, none of them a warm confidence colour: picked greedily from the Tol, Okabe-Ito and
+#: ColorBrewer qualitative sets for the largest smallest distance to each other AND to the
+#: confidence colours under simulated colour-vision deficiencies (>= 10 CAM02-UCS units, checked
+#: in tests/test_maps_palettes.py). Oil is blue, power olive/brown, rail purple/salmon.
 FACILITY_TYPE_COLORS: dict[str, str] = {
-    "refinery": "#e31a1c",
-    "oil_depot": "#ff7f00",
-    "oil_terminal": "#fdbf6f",
-    "pipeline": "#6a3d9a",
-    "pumping_station": "#cab2d6",
-    "power_plant": "#1f78b4",
-    "substation": "#a6cee3",
-    "rail_line": "#33a02c",
-    "rail_junction": "#b2df8a",
-    "port": "#b15928",
-    "other": "#969696",
+    "refinery": "#053061",
+    "oil_depot": "#2166ac",
+    "oil_terminal": "#56b4e9",
+    "pipeline": "#99ddff",
+    "pumping_station": "#35978f",
+    "power_plant": "#aaaa00",
+    "substation": "#8c510a",
+    "rail_line": "#aa3377",
+    "rail_junction": "#ee8866",
+    "port": "#000000",
+    "other": "#555555",
 }
 #: Colour of events whose facility type is unknown.
-UNKNOWN_TYPE_COLOR = "#4d4d4d"
+UNKNOWN_TYPE_COLOR = "#bbbbbb"
 UNKNOWN_TYPE = "unknown"
 
-#: Sequential colours of the strikes-per-region choropleth (ColorBrewer YlOrRd, 6 classes).
-CHOROPLETH_COLORS: tuple[str, ...] = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
-#: Fill of regions without any selected strike.
+#: Sequential colours of the strikes-per-region choropleth (ColorBrewer Purples, 6 classes): a
+#: hue no marker uses, so regions never read as confidence or type.
+CHOROPLETH_COLORS: tuple[str, ...] = ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f")
+#: Fill of regions without any shown strike.
 CHOROPLETH_EMPTY_COLOR = "#f7f7f7"
+#: Heat-map gradient (viridis: perceptually uniform and colour-blind safe), stop -> colour.
+HEAT_GRADIENT: dict[str, str] = {"0.2": "#440154", "0.4": "#3b528b", "0.6": "#21918c", "0.8": "#5ec962", "1": "#fde725"}
+
+#: How uncertain each geocode precision is, in metres, drawn as a dashed circle around the marker
+#: (the marker itself is hollow with a dashed outline when the point is not exact).
+GEO_UNCERTAINTY_M: dict[str, int] = {"exact": 0, "near_town": 10_000, "region": 50_000}
+GEO_PRECISION_LABELS: dict[str, str] = {
+    "exact": "exact point (solid marker)",
+    "near_town": "near a town, within ~10 km (dashed ring)",
+    "region": "somewhere in a region, ~50 km (dashed ring, hollow)",
+}
 
 EVENT_RADIUS_PX = 6
 FACILITY_COLOR = "#2c3e50"
@@ -66,6 +84,7 @@ CANVAS_THRESHOLD = 5_000
 
 assert set(CONFIDENCE_COLORS) == set(vocab.CONFIDENCE_LEVELS)
 assert set(FACILITY_TYPE_COLORS) == set(vocab.FACILITY_TYPES)
+assert set(GEO_UNCERTAINTY_M) == set(vocab.GEO_PRECISIONS)
 
 
 def facility_type_label(facility_type: str | None) -> str:
@@ -154,4 +173,15 @@ def runtime_style() -> dict[str, object]:
         "facilityColor": FACILITY_COLOR,
         "choroplethColors": list(CHOROPLETH_COLORS),
         "choroplethEmpty": CHOROPLETH_EMPTY_COLOR,
+        "heatGradient": HEAT_GRADIENT,
+        "geoUncertainty": GEO_UNCERTAINTY_M,
+        "geoLabels": GEO_PRECISION_LABELS,
+        "confidenceLevels": list(vocab.CONFIDENCE_LEVELS),
+        "confidenceExplanations": CONFIDENCE_EXPLANATIONS,
+        "facilityTypes": [*vocab.FACILITY_TYPES, UNKNOWN_TYPE],
+        "facilityRadiusExamples": [
+            [5, "small or unknown capacity"],
+            [9, "about 5 Mt/yr or 1,000 MW"],
+            [13, "20 Mt/yr+"],
+        ],
     }

@@ -100,3 +100,33 @@ def sample_regions() -> gpd.GeoDataFrame:
 
 def sample_basemap() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": ["Land"]}, geometry=[box(20, 40, 60, 65)], crs=4326)
+
+
+def stacked_events() -> gpd.GeoDataFrame:
+    """Three events at one spot (Kirishi), weakest first in the table, plus two elsewhere.
+
+    Like the demo data: the confirmed fire with three sources shares its coordinates with a
+    weaker "possible, intercepted" report that used to be drawn on top of it.
+    """
+    base = sample_events(5, hostile=False)
+    spots = [
+        (59.45, 32.02, "possible", "intercepted", "exact", 1),
+        (59.45, 32.02, "likely", "damage", "exact", 1),
+        (59.45, 32.02, "confirmed", "fire", "exact", 3),
+        (55.0, 40.0, "likely", "fire", "near_town", 1),
+        (47.0, 39.0, "unverified", "none_reported", "region", 1),
+    ]
+    for row, (lat, lon, confidence, effect, precision, n_sources) in enumerate(spots):
+        base.at[row, "latitude"] = lat
+        base.at[row, "longitude"] = lon
+        base.at[row, "confidence"] = confidence
+        base.at[row, "effect"] = effect
+        base.at[row, "geo_precision"] = precision
+        base.at[row, "facility_name"] = "Kirishi refinery" if row < 3 else f"Site {row}"
+        base.at[row, "sources"] = [
+            {**base.at[row, "sources"][0], "url": f"https://example.org/{row}/{k}"} for k in range(n_sources)
+        ]
+    base["event_date"] = [dt.date(2025, 9, 14), dt.date(2025, 9, 14), dt.date(2025, 9, 14), dt.date(2025, 3, 1),
+                          dt.date(2024, 6, 1)]  # fmt: skip
+    return gpd.GeoDataFrame(base.drop(columns="geometry"), geometry=gpd.points_from_xy(base.longitude, base.latitude),
+                            crs=4326)  # fmt: skip

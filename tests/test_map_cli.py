@@ -245,15 +245,62 @@ def test_map_command_applies_filters(map_db, tmp_path, capsys):
     assert code == 0, captured.err
     assert _ids(_payload(out)) == ["SDB-A2", "SDB-A5"]
     assert "0 facilities" in captured.out
+    # The map lists the filters it was made with and knows which classes they left out.
+    options = _options(out)
+    assert options["filters"] == [
+        ["--since", "2024-02-01"],
+        ["--min-confidence", "likely"],
+        ["--country", "RU, UA"],
+        ["--facility-type", "refinery, power_plant"],
+        ["--bbox", "30,44,45,60"],
+        ["--where", "effect IN ('fire', 'shutdown')"],
+    ]
+    assert options["leftOut"]["conf"] == ["possible", "unverified"]
+    assert "refinery" not in options["leftOut"]["ft"] and "oil_depot" in options["leftOut"]["ft"]
 
 
-def test_map_command_offline_has_no_external_resources(map_db, tmp_path, capsys):
-    out = tmp_path / "offline.html"
-    assert run(["--db", map_db, "map", "--out", str(out), "--offline"]) == 0
+def _options(path) -> dict:
+    html = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r"StrikeDB\.setup\(map_\d+, \{.*?\},\s*(\{.*?\})\);", html, re.S).group(1))
+
+
+def test_unfiltered_map_says_so(map_db, tmp_path, capsys):
+    out = tmp_path / "all.html"
+    assert run(["--db", map_db, "map", "--out", str(out)]) == 0
+    assert _options(out)["filters"] == [] and _options(out)["leftOut"] == {}
+
+
+def test_map_command_default_map_needs_no_network(map_db, tmp_path, capsys):
+    for args in ([], ["--offline"]):  # --offline is the default now, still accepted
+        out = tmp_path / "offline.html"
+        assert run(["--db", map_db, "map", "--out", str(out), *args]) == 0
+        html = out.read_text(encoding="utf-8")
+        assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", html)
+        assert "StrikeDB.basemap(" in html  # bundled outlines; online tiles only as an optional layer
+        assert "offline" in capsys.readouterr().out
+
+
+def test_map_command_cdn_links_pinned_hashed_scripts(map_db, tmp_path, capsys):
+    out = tmp_path / "cdn.html"
+    assert run(["--db", map_db, "map", "--out", str(out), "--cdn"]) == 0
     html = out.read_text(encoding="utf-8")
-    assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", html)
-    assert "StrikeDB.basemap(" in html and "L.tileLayer" not in html
-    assert "offline" in capsys.readouterr().out
+    links = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"(https?:[^\"]+)\"[^>]*>", html)
+    assert links and all("@" in url for url in links)
+    assert html.count('integrity="sha384-') == len(links)
+    assert "CDN scripts" in capsys.readouterr().out
+    assert len(html) < len(_offline_html(map_db, tmp_path))
+
+
+def _offline_html(map_db, tmp_path) -> str:
+    out = tmp_path / "offline-size.html"
+    assert run(["--db", map_db, "map", "--out", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_map_command_refuses_offline_and_cdn_together(map_db, tmp_path, capsys):
+    code = run(["--db", map_db, "map", "--out", str(tmp_path / "m.html"), "--offline", "--cdn"])
+    assert code == 1
+    assert "contradict" in capsys.readouterr().err
 
 
 def test_empty_selection_warns_and_still_writes_a_map(map_db, tmp_path, capsys):

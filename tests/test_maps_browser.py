@@ -1,9 +1,11 @@
-"""The offline map in real headless Chromium, with every network request refused.
+"""The map in real headless Chromium, with every network request refused.
 
-Checks what only a browser can: the scripts run without errors and without the network, the
-number of drawn markers equals the events given, layer toggles change what is drawn, and a
-popup shows hostile text as text. Every check runs on a map with plain JSON data and on one
-with packed (gzip + base64) data, which the page unpacks asynchronously. Screenshots go to
+Checks what only a browser can: the default map runs without errors and without the network,
+every event is on the map once, stacked events are one click or hover away with the strongest
+first, one time window (and the toggles and the search box) changes every layer's count, the
+URL fragment reopens the same view, the filters are shown, hostile text stays text, and a CDN
+map that cannot load its scripts says so. Checks of the default map run on plain JSON data and
+on packed (gzip + base64) data, which the page unpacks asynchronously. Screenshots go to
 ``$STRIKEDB_ARTIFACTS`` (default ``test-artifacts/``, gitignored) for a human to look at.
 """
 
@@ -16,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from maps.render import build_map, write_map
-from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
+from tests._map_samples import (
+    HOSTILE,
+    HOSTILE_IMG,
+    sample_basemap,
+    sample_events,
+    sample_facilities,
+    sample_regions,
+    stacked_events,
+)
 from tests.conftest import need_chromium, need_playwright
 
 pytestmark = pytest.mark.browser
@@ -66,10 +76,18 @@ def browser() -> Iterator[object]:
 class LoadedPage:
     """A page showing the map, recording JS errors and every request that tried the network."""
 
-    def __init__(self, browser, url: str, *, init_script: str | None = None, wait_ready: bool = True) -> None:
+    def __init__(
+        self,
+        browser,
+        url: str,
+        *,
+        init_script: str | None = None,
+        wait_ready: bool = True,
+        viewport: tuple[int, int] = (1280, 860),
+    ) -> None:
         self.errors: list[str] = []
         self.network: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         self.page.route("**/*", self._route)
@@ -95,11 +113,53 @@ class LoadedPage:
     def count(self, selector: str) -> int:
         return self.page.evaluate("(s) => document.querySelectorAll(s).length", selector)
 
+    def js(self, expression: str):
+        """Evaluate ``expression`` with ``ctx`` bound to the map's runtime context."""
+        return self.page.evaluate(f"(ctx => ({expression}))(StrikeDB.current)")
+
+    def drawn(self) -> int:
+        return self.js("ctx.drawnEvents()")
+
+    def settle(self) -> None:
+        """Wait until the layers have drawn what the last change asked for."""
+        self.page.evaluate("StrikeDB.whenDrawn(StrikeDB.current).then(() => true)")
+
+    def counts(self) -> dict:
+        """What every part of the map says is shown now."""
+        return self.js(
+            """{
+                title: document.querySelector('.sdb-shown').textContent,
+                drawn: ctx.drawnEvents(),
+                heat: ctx.layers.heat._count === undefined ? null : ctx.layers.heat._count,
+                regions: ctx.layers.regions ? ctx.layers.regions.sdbTotal : null,
+                legend: Array.from(document.querySelectorAll('.sdb-legend li.sdb-class'))
+                    .map(li => li.dataset.value + ' ' + li.querySelector('.sdb-count').textContent),
+                list: document.querySelector('.sdb-list-head').textContent,
+                time: document.querySelector('.sdb-time-label').textContent,
+            }"""
+        )
+
     def toggle(self, layer_prefix: str) -> None:
         """Click the layer control's checkbox whose label starts with ``layer_prefix``."""
         self.page.hover(".leaflet-control-layers")
         label = self.page.locator(".leaflet-control-layers-overlays label", has_text=layer_prefix)
         label.locator("input").click()
+        self.page.mouse.move(640, 430)  # let the control collapse again
+
+    def legend_class(self, value: str):
+        return self.page.locator(f'.sdb-legend li.sdb-class[data-value="{value}"] input')
+
+    def set_window(self, start: str, end: str) -> None:
+        """Type a window into the date fields, as a user would."""
+        self.page.locator(".sdb-time-from").fill(start)
+        self.page.locator(".sdb-time-from").dispatch_event("change")
+        self.page.locator(".sdb-time-to").fill(end)
+        self.page.locator(".sdb-time-to").dispatch_event("change")
+        self.settle()
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 @pytest.fixture
@@ -109,62 +169,106 @@ def loaded(browser, offline_map) -> Iterator[LoadedPage]:
     page.page.close()
 
 
-def test_offline_map_draws_every_event_without_errors_or_network(loaded):
+def test_default_map_draws_every_event_offline_without_errors(loaded):
     assert loaded.errors == []
     assert loaded.network == []
     assert loaded.count(".sdb-status") == 0  # the loading message is gone
-    assert loaded.count("path.sdb-event") == N_EVENTS
-    assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS
+    assert loaded.count(".sdb-fatal") == 0
+    assert loaded.drawn() == N_EVENTS  # every event is in the cluster layer, once
+    drawn_markers = loaded.count("path.sdb-event")
+    clustered = loaded.js("ctx.layers.events._featureGroup.getLayers().filter(l => l.getChildCount)"
+                          ".reduce((s, c) => s + c.getChildCount(), 0)")  # fmt: skip
+    assert drawn_markers + clustered == N_EVENTS
     assert loaded.count("path.sdb-facility") == 2
     # The last event's popup links its own source (indices into the source table survive decoding).
-    last = loaded.page.evaluate(
-        f"(ctx => StrikeDB.eventPopup(ctx, ctx.eventLayers[0]._data, {N_EVENTS - 1}))(StrikeDB.current)"
-    )
+    last = loaded.js(f"StrikeDB.eventPopup(ctx, ctx.events, {N_EVENTS - 1})")
     assert f'href="https://example.org/report/{N_EVENTS - 1}"' in last
-    assert loaded.count(".leaflet-tile") == 0  # no tile layer: the basemap is the bundled outline
-    assert loaded.page.locator(".sdb-legend").inner_text().count("confirmed") >= 1
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    loaded.page.screenshot(path=str(ARTIFACTS / f"{Path(loaded.page.url).stem}.png"))
+    assert loaded.count(".leaflet-tile") == 0  # online tiles are an optional layer, off
+    assert loaded.counts()["title"] == f"Showing {N_EVENTS} of {N_EVENTS} events, 2024-01-01 to 2024-06-10"
+    loaded.screenshot(loaded.page.url.split("#")[0].rsplit("/", 1)[1].removesuffix(".html"))
 
 
-def test_layer_toggles_change_what_is_drawn(loaded):
-    per_level = N_EVENTS // 4
-    loaded.toggle("Events: confirmed")
-    assert loaded.count("path.sdb-event") == N_EVENTS - per_level
-    assert loaded.count("path.sdb-conf-confirmed") == 0
-    loaded.toggle("By type: refinery")
-    assert loaded.count("path.sdb-ft-refinery") == per_level
-    loaded.toggle("Facilities")
-    assert loaded.count("path.sdb-facility") == 0
+def test_online_tiles_are_optional_and_the_outlines_stay_when_they_cannot_load(loaded):
+    loaded.toggle("OpenStreetMap tiles")
+    loaded.page.wait_for_timeout(300)
+    assert loaded.count(".leaflet-tile") > 0  # requested...
+    assert any("tile.openstreetmap.org" in url for url in loaded.network)  # ...and refused here
+    assert loaded.count(".leaflet-tile-loaded") == 0
+    assert loaded.count(".leaflet-sdbBasemap-pane path") > 0  # the bundled outlines still draw
+    assert "layers=" in loaded.page.evaluate("location.hash") and "tiles" in loaded.page.evaluate("location.hash")
+    assert [e for e in loaded.errors if "tile" not in e and "ERR_FAILED" not in e] == []
+
+
+def test_layer_toggles_and_legend_toggles_drive_every_layer(loaded):
     loaded.toggle("Heat map")
     assert loaded.count("canvas.leaflet-heatmap-layer") == 1
-    loaded.toggle("Time view")
-    assert loaded.count(".sdb-time-slider") == 1
-    assert loaded.count("path.sdb-time") == N_EVENTS  # starts at the last date: everything
-    # Move the slider to the 5th event's date (one event a week): five strikes so far.
-    day = loaded.page.evaluate("StrikeDB.current.timeLayer.minDay() + 4 * 7")
-    loaded.page.locator(".sdb-time-slider").fill(str(day))
-    assert loaded.count("path.sdb-time") == 5
-    assert "5 strikes" in loaded.page.locator(".sdb-time-label").inner_text()
-    loaded.toggle("Time view")
-    assert loaded.count(".sdb-time-slider") == 0 and loaded.count("path.sdb-time") == 0
+    before = loaded.counts()
+    assert before["heat"] == N_EVENTS and before["regions"] == N_EVENTS
+    loaded.legend_class("confirmed").click()  # untick confirmed: 6 of 24 events
+    loaded.settle()
+    after = loaded.counts()
+    per_level = N_EVENTS // 4
+    assert after["drawn"] == after["heat"] == after["regions"] == N_EVENTS - per_level
+    assert after["title"].startswith(f"Showing {N_EVENTS - per_level} of {N_EVENTS} events")
+    assert "confirmed 0 of 6" in after["legend"]
+    assert loaded.count("path.sdb-conf-confirmed") == 0
+    loaded.legend_class("refinery").click()  # and refineries: confirmed events are the refinery ones
+    loaded.settle()
+    assert loaded.counts()["drawn"] == N_EVENTS - per_level  # (i % 4 == 0 is both)
+    loaded.legend_class("oil_depot").click()
+    loaded.settle()
+    assert loaded.counts()["heat"] == N_EVENTS - 2 * per_level
+    loaded.toggle("Facilities")
+    assert loaded.count("path.sdb-facility") == 0
+    assert "Facilities" not in loaded.page.locator(".sdb-legend").inner_text()  # legends follow the layers
     assert loaded.errors == [] and loaded.network == []
 
 
+def test_a_time_window_changes_every_layers_count(loaded):
+    loaded.toggle("Heat map")
+    # One event a week from 2024-01-01: the window 2024-01-29 .. 2024-02-25 holds events 4..7.
+    loaded.set_window("2024-01-29", "2024-02-25")
+    counts = loaded.counts()
+    assert counts["drawn"] == counts["heat"] == counts["regions"] == 4
+    assert counts["title"] == f"Showing 4 of {N_EVENTS} events, 2024-01-29 to 2024-02-25"
+    assert counts["time"] == "4 shown"
+    assert sorted(counts["legend"])[:2] == ["confirmed 1 of 6", "likely 1 of 6"]
+    assert counts["list"].startswith("4 events in view")
+    # The histogram darkens the weeks inside the window: four weekly bars with one event each.
+    assert loaded.count(".sdb-bar-in") == 4
+    loaded.page.locator(".sdb-time-all").click()
+    loaded.settle()
+    assert loaded.counts()["drawn"] == N_EVENTS
+    assert loaded.errors == [] and loaded.network == []
+
+
+def test_play_slides_the_window_forward(loaded):
+    loaded.set_window("2024-01-01", "2024-01-28")
+    loaded.page.locator(".sdb-time-play").click()
+    loaded.page.wait_for_function("StrikeDB.current.state.from !== null && StrikeDB.current.state.from > "
+                                  "StrikeDB.dayNumber('2024-01-01')", timeout=5000)  # fmt: skip
+    loaded.page.locator(".sdb-time-play").click()  # pause
+    state = loaded.js("[StrikeDB.isoDay(ctx.state.from), StrikeDB.isoDay(ctx.state.to)]")
+    assert state[0] > "2024-01-01" and state[1] > "2024-01-28"
+    assert loaded.counts()["drawn"] == 4  # same width, one event a week
+
+
+def test_search_filters_every_layer_and_the_list_opens_popups(loaded):
+    loaded.page.locator(".sdb-search").fill("number 13")
+    loaded.page.wait_for_function("StrikeDB.current.state.q === 'number 13'")
+    loaded.settle()
+    counts = loaded.counts()
+    assert counts["drawn"] == 1 and counts["regions"] == 1
+    assert counts["list"].startswith("1 event in view")
+    loaded.page.locator(".sdb-list-items li").first.click()
+    popup = loaded.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "Strike number 13" in popup.inner_text()
+    assert "event=SDB-0014" in loaded.page.evaluate("location.hash")
+
+
 def test_popup_shows_hostile_text_as_text(loaded):
-    box = loaded.page.evaluate(
-        """() => {
-            for (const layer of StrikeDB.current.eventLayers) {
-                for (const m of layer.getLayers()) {
-                    if (m.options.sdbIndex === 0) {
-                        const r = m.getElement().getBoundingClientRect();
-                        return {x: r.x + r.width / 2, y: r.y + r.height / 2};
-                    }
-                }
-            }
-        }"""
-    )
-    loaded.page.mouse.click(box["x"], box["y"])
+    loaded.js("StrikeDB.openEvent(ctx, 0)")
     popup = loaded.page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()
@@ -177,8 +281,142 @@ def test_popup_shows_hostile_text_as_text(loaded):
     popup.locator("a").first.hover()  # an injected onmouseover would fire now
     assert loaded.page.evaluate("window.__pwned") is None
     assert loaded.errors == []
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    loaded.page.screenshot(path=str(ARTIFACTS / f"{Path(loaded.page.url).stem}-popup.png"))
+    loaded.page.wait_for_timeout(300)  # popup fade-in
+    loaded.screenshot(loaded.page.url.split("#")[0].rsplit("/", 1)[1].removesuffix(".html") + "-popup")
+
+
+def test_the_url_fragment_reopens_the_same_view(browser, offline_map):
+    first = LoadedPage(browser, offline_map.as_uri())
+    try:
+        first.toggle("Heat map")
+        first.set_window("2024-02-01", "2024-04-30")
+        first.legend_class("likely").click()
+        first.page.locator(".sdb-search").fill("strike")
+        first.page.wait_for_function("StrikeDB.current.state.q === 'strike'")
+        first.page.locator('.sdb-legend input[name="sdb-colorby"][value="ft"]').check()
+        first.js("ctx.map.setView([53, 34.5], 7, {animate: false})")
+        first.settle()
+        first.js(f"StrikeDB.openEvent(ctx, {first.js('ctx.index.newestFirst.find(i => ctx.index.mask[i])')})")
+        first.page.locator(".leaflet-popup-content").wait_for()
+        first.page.wait_for_timeout(200)
+        hash_ = first.page.evaluate("location.hash")
+        before = first.counts()
+        popup = first.page.locator(".leaflet-popup-content").inner_text()
+        view = first.js("[ctx.map.getZoom(), ctx.map.getCenter()]")
+    finally:
+        first.page.close()
+    for key in ("v=", "from=2024-02-01", "to=2024-04-30", "hide_conf=likely", "q=strike", "color=ft", "event=SDB-"):
+        assert key in hash_
+    assert "heat" in hash_.split("layers=")[1]
+    second = LoadedPage(browser, offline_map.as_uri() + hash_)
+    try:
+        second.page.locator(".leaflet-popup-content").wait_for()
+        second.settle()
+        assert second.counts() == before
+        assert second.page.locator(".leaflet-popup-content").inner_text() == popup
+        assert second.js("[ctx.map.getZoom(), ctx.map.getCenter()]") == view
+        assert second.page.locator(".sdb-search").input_value() == "strike"
+        assert second.count("canvas.leaflet-heatmap-layer") == 1
+        assert second.page.evaluate("location.hash") == hash_
+        assert second.errors == [] and second.network == []
+    finally:
+        second.page.close()
+
+
+@pytest.fixture(scope="module")
+def stacked_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("maps") / "stacked.html"
+    write_map(build_map(stacked_events(), basemap=sample_basemap(), title="Stacked"), path)
+    return path
+
+
+def test_stacked_events_are_one_click_away_strongest_first(browser, stacked_map):
+    loaded = LoadedPage(browser, stacked_map.as_uri())
+    try:
+        loaded.js("ctx.map.setView([59.45, 32.02], 9, {animate: false})")
+        loaded.settle()
+        cluster = loaded.page.locator(".sdb-cluster")
+        assert cluster.count() == 1
+        assert "sdb-cluster-confirmed" in cluster.get_attribute("class")  # the colour of the best inside
+        assert cluster.inner_text() == "3"
+        # Hover: the tooltip lists what is stacked, strongest first.
+        cluster.hover()
+        tip = loaded.page.locator(".sdb-cluster-tip")
+        tip.wait_for()
+        lines = tip.locator("li").all_inner_texts()
+        assert [line.split()[-1] for line in lines] == ["confirmed", "likely", "possible"]
+        # One click fans them out; the first leg is the confirmed fire.
+        cluster.click()
+        loaded.page.wait_for_function("document.querySelectorAll('path.sdb-event').length === 3")
+        spider = loaded.js("ctx.layers.events._spiderfied.getAllChildMarkers().map(m => m.options.sdbRank)")
+        assert sorted(spider) == [0, 1, 2]
+        first_leg = loaded.js(
+            "(() => { const c = ctx.layers.events._spiderfied; const ms = c.getAllChildMarkers();"
+            " ms.sort((a, b) => a.options.sdbRank - b.options.sdbRank); return ms[0].options.sdbIndex; })()"
+        )
+        box = loaded.page.evaluate(
+            f"""() => {{
+                const m = StrikeDB.current.index.markers[{first_leg}];
+                const r = m.getElement().getBoundingClientRect();
+                return {{x: r.x + r.width / 2, y: r.y + r.height / 2}};
+            }}"""
+        )
+        loaded.page.mouse.click(box["x"], box["y"])
+        popup = loaded.page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        text = popup.inner_text()
+        assert "confirmed" in text and "fire" in text and text.count("example.org") == 0
+        assert popup.locator(".sdb-sources li").count() == 3
+        assert loaded.count("path.sdb-event") == 3  # the click opened the popup and kept the fan
+        loaded.page.wait_for_timeout(300)  # popup fade-in
+        loaded.screenshot("stacked-fanned-out")
+        assert loaded.errors == [] and loaded.network == []
+    finally:
+        loaded.page.close()
+
+
+def test_uncertain_geocodes_are_drawn_as_such(browser, stacked_map):
+    loaded = LoadedPage(browser, stacked_map.as_uri())
+    try:
+        styles = loaded.js(
+            "ctx.index.markers.map(m => [ctx.events.get('gp', m.options.sdbIndex), m.options.dashArray])"
+        )
+        assert {gp: dash for gp, dash in styles} == {"exact": None, "near_town": "3 2", "region": "3 2"}
+        near = loaded.js("ctx.index.markers.findIndex(m => ctx.events.get('gp', m.options.sdbIndex) === 'near_town')")
+        loaded.js(f"StrikeDB.openEvent(ctx, {near})")
+        loaded.page.locator(".leaflet-popup-content").wait_for()
+        assert "within ~10 km" in loaded.page.locator(".leaflet-popup-content").inner_text()
+        assert loaded.count("path.sdb-uncertainty") == 1  # the radius of the uncertainty
+        assert loaded.js("ctx.uncertainty.getRadius()") == 10_000
+        assert "near a town" in loaded.page.locator(".sdb-legend").inner_text()
+    finally:
+        loaded.page.close()
+
+
+def test_filters_of_the_selection_are_shown_and_left_out_classes_greyed(browser, tmp_path):
+    path = tmp_path / "filtered.html"
+    events = sample_events(N_EVENTS)
+    events = events[events["confidence"].isin(["confirmed", "likely"])]
+    write_map(
+        build_map(
+            events,
+            filters=[("--min-confidence", "likely"), ("--country", "RU, UA"), ("--where", "effect = 'fire'")],
+            left_out={"conf": ["possible", "unverified"]},
+        ),
+        path,
+    )
+    loaded = LoadedPage(browser, path.as_uri())
+    try:
+        shown = loaded.page.locator(".sdb-filters").inner_text()
+        assert "Made with:" in shown and "--min-confidence likely" in shown and "--where effect = 'fire'" in shown
+        for level in ("possible", "unverified"):
+            item = loaded.page.locator(f'.sdb-legend li.sdb-class[data-value="{level}"]')
+            assert "sdb-left-out" in item.get_attribute("class") and "not selected" in item.inner_text()
+            assert item.locator("input").is_disabled()
+        assert "confirmed 6" in loaded.counts()["legend"]
+        assert loaded.errors == []
+    finally:
+        loaded.page.close()
 
 
 #: Holds back every ``Response.json()`` (how the runtime reads unpacked data) until the test calls
@@ -192,25 +430,20 @@ HOLD_UNPACKING = """
 
 def test_packed_map_shows_loading_and_honours_toggles_made_before_the_data_is_ready(browser, tmp_path):
     path = tmp_path / "packed.html"
-    write_map(build_map(sample_events(N_EVENTS), facilities=sample_facilities(), offline=True, compress=True), path)
+    write_map(build_map(sample_events(N_EVENTS), facilities=sample_facilities(), compress=True), path)
     loaded = LoadedPage(browser, path.as_uri(), init_script=HOLD_UNPACKING, wait_ready=False)
     try:
         page = loaded.page
         assert page.locator(".sdb-status").inner_text() == f"Loading {N_EVENTS} events and 2 facilities\u2026"
         assert page.evaluate("StrikeDB.current.isReady") is False
-        assert page.evaluate("StrikeDB.current.drawnEvents()") == 0
-        loaded.toggle("Events: confirmed")  # off, before any marker exists
-        loaded.toggle("Time view")  # on: its slider can only appear with the data
-        loaded.toggle("Heat map")
-        assert loaded.count(".sdb-time-slider") == 0
+        assert loaded.drawn() == 0
+        loaded.toggle("Heat map")  # on, before any data
+        loaded.toggle("Facilities")  # off
         page.evaluate("window.__release()")
         loaded.wait_ready()
-        per_level = N_EVENTS // 4
-        assert page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS - per_level
-        assert loaded.count("path.sdb-event.sdb-conf-confirmed") == 0
-        assert loaded.count("path.sdb-facility") == 2
-        assert loaded.count(".sdb-time-slider") == 1 and loaded.count("path.sdb-time") == N_EVENTS
-        assert loaded.count("canvas.leaflet-heatmap-layer") == 1
+        assert loaded.drawn() == N_EVENTS
+        assert loaded.count("path.sdb-facility") == 0
+        assert loaded.count("canvas.leaflet-heatmap-layer") == 1 and loaded.counts()["heat"] == N_EVENTS
         assert loaded.count(".sdb-status") == 0
         assert loaded.errors == [] and loaded.network == []
     finally:
@@ -219,11 +452,11 @@ def test_packed_map_shows_loading_and_honours_toggles_made_before_the_data_is_re
 
 def test_packed_map_without_native_base64_decoder_uses_atob(browser, tmp_path):
     path = tmp_path / "packed.html"
-    write_map(build_map(sample_events(N_EVENTS), offline=True, compress=True), path)
+    write_map(build_map(sample_events(N_EVENTS), compress=True), path)
     loaded = LoadedPage(browser, path.as_uri(), init_script="delete Uint8Array.fromBase64;")
     try:
         assert loaded.page.evaluate("typeof Uint8Array.fromBase64") == "undefined"
-        assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == N_EVENTS
+        assert loaded.drawn() == N_EVENTS
         assert loaded.errors == [] and loaded.network == []
     finally:
         loaded.page.close()
@@ -231,12 +464,100 @@ def test_packed_map_without_native_base64_decoder_uses_atob(browser, tmp_path):
 
 def test_browser_without_decompression_says_so_instead_of_drawing_nothing_silently(browser, tmp_path):
     path = tmp_path / "packed.html"
-    write_map(build_map(sample_events(N_EVENTS), offline=True, compress=True), path)
+    write_map(build_map(sample_events(N_EVENTS), compress=True), path)
     loaded = LoadedPage(browser, path.as_uri(), init_script="delete window.DecompressionStream;", wait_ready=False)
     try:
         status = loaded.page.locator(".sdb-status")
         status.filter(has_text="Could not load").wait_for()
         assert "cannot unpack the map data" in status.inner_text()
-        assert loaded.page.evaluate("StrikeDB.current.drawnEvents()") == 0
+        assert loaded.drawn() == 0
+    finally:
+        loaded.page.close()
+
+
+def test_cdn_map_without_network_shows_a_message_not_a_blank_page(browser, tmp_path):
+    path = tmp_path / "cdn.html"
+    write_map(build_map(sample_events(N_EVENTS), offline=False), path)
+    page = browser.new_page()
+    try:
+        refused = []
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (refused.append(
+            r.request.url), r.abort()))  # fmt: skip
+        page.goto(path.as_uri(), wait_until="load")
+        message = page.locator(".sdb-fatal")
+        message.wait_for()
+        text = message.inner_text()
+        assert "cannot be shown" in text and "cdn.jsdelivr.net/npm/leaflet@1.9.3" in text and "without --cdn" in text
+        assert any("leaflet.js" in url for url in refused)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "cdn-no-network.png"))
+    finally:
+        page.close()
+
+
+def test_cdn_map_refuses_a_changed_script_and_says_so(browser, tmp_path):
+    """The integrity hashes are enforced: a CDN answering with other bytes does not run."""
+    from maps.offline import asset
+
+    path = tmp_path / "cdn.html"
+    write_map(build_map(sample_events(N_EVENTS), offline=False), path)
+    page = browser.new_page()
+    try:
+
+        def serve(route):
+            url = route.request.url
+            if url.startswith("file:"):
+                return route.continue_()
+            # A plausible but different copy of leaflet.js (not byte-identical to the npm file).
+            body = asset("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js") + "\n// changed"
+            route.fulfill(status=200, body=body, headers={"Access-Control-Allow-Origin": "*"},
+                          content_type="application/javascript")  # fmt: skip
+
+        page.route("**/*", serve)
+        page.goto(path.as_uri(), wait_until="load")
+        page.locator(".sdb-fatal").wait_for()
+        assert page.evaluate("typeof window.L") == "undefined"
+    finally:
+        page.close()
+
+
+def test_demo_map_screenshots(browser, tmp_path):
+    """The demo map at its opening view, zoomed on Kirishi, and with a time window: for a human to look at."""
+    from events.demo import run_demo
+
+    out = tmp_path / "demo.html"
+    report = run_demo(f"sqlite:///{tmp_path / 'demo.db'}", out)
+    assert report.map_summary["events"] > 20
+    loaded = LoadedPage(browser, out.as_uri(), viewport=(1400, 900))
+    try:
+        assert loaded.errors == [] and loaded.network == []
+        assert loaded.drawn() == report.map_summary["events"]
+        loaded.screenshot("demo-opening")
+        loaded.js("ctx.map.setView([59.45, 32.02], 11, {animate: false})")
+        loaded.settle()
+        cluster = loaded.page.locator(".sdb-cluster").first
+        cluster.click()  # the Kirishi events fan out, the confirmed one first
+        loaded.page.wait_for_timeout(300)
+        first = loaded.js(
+            "ctx.layers.events._spiderfied.getAllChildMarkers().sort((a, b) => a.options.sdbRank - b.options.sdbRank)"
+            "[0].options.sdbIndex"
+        )
+        loaded.js(f"StrikeDB.openEvent(ctx, {first})")
+        loaded.page.locator(".leaflet-popup-content").wait_for()
+        assert "confirmed" in loaded.page.locator(".leaflet-popup-content").inner_text()
+        loaded.page.wait_for_timeout(300)
+        loaded.screenshot("demo-kirishi")
+        legs = loaded.js("ctx.layers.events._spiderfied ? ctx.layers.events._spiderfied.getChildCount() : 0")
+        assert legs >= 2
+        loaded.js("(ctx.map.closePopup(), ctx.layers.events.unspiderfy(), 0)")
+        loaded.page.goto(out.as_uri())
+        loaded.wait_ready()
+        loaded.set_window("2025-06-01", "2025-09-30")
+        loaded.toggle("Heat map")
+        loaded.settle()
+        counts = loaded.counts()
+        assert counts["drawn"] < report.map_summary["events"]
+        assert counts["drawn"] == counts["heat"]
+        loaded.screenshot("demo-window")
     finally:
         loaded.page.close()

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from importlib.resources import files
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
 
 from events import vocab
+from maps import cdn, style
 from maps import data as mapdata
-from maps import style
 from maps.errors import MapDataError, OfflineAssetError
 from maps.layers import asset_text
 from maps.offline import asset
-from maps.render import build_map, render_html, write_map
+from maps.render import TILES_NAME, build_map, render_html, write_map
 from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
 
 
@@ -67,26 +69,24 @@ def _overlays(html: str) -> list[str]:
     return [json.loads(m) for m in re.findall(r'^\s*(".*?") :', block, re.M)]
 
 
-def test_layers_cover_confidence_types_facilities_heat_regions_time():
+def test_layers_are_one_clustered_event_layer_facilities_regions_heat_and_optional_tiles():
     html = render_html(build_map(sample_events(), facilities=sample_facilities(), regions=sample_regions()))
-    overlays = _overlays(html)
-    assert [o for o in overlays if o.startswith("Events:")] == [f"Events: {lvl} (6)" for lvl in vocab.CONFIDENCE_LEVELS]
-    assert [o for o in overlays if o.startswith("By type:")] == [
-        "By type: refinery (6)",
-        "By type: oil depot (6)",
-        "By type: substation (6)",
-        "By type: unknown (6)",
+    assert _overlays(html) == [
+        "Strikes per region (admin-1)",
+        "Facilities, sized by capacity (2)",  # the row without coordinates is skipped
+        "Events, clustered (24)",
+        "Heat map of the events shown",
+        TILES_NAME,
     ]
-    assert "Facilities, sized by capacity (2)" in overlays  # the row without coordinates is skipped
-    assert {"Heat map of events", "Strikes per region (admin-1)", "Time view: strikes accumulating (slider)"} <= set(
-        overlays
-    )
-    # Confidence layers and facilities start visible; alternative views start hidden.
+    # One marker layer for all events (no second "by type" or time copy of each marker).
+    assert html.count("new StrikeDB.EventLayer(") == 1
+    assert "TimeLayer" not in html
+    # Events, facilities and regions start visible; the heat map and the online tiles hidden.
     shown = set(re.findall(r"(\w+_\d+)\.addTo\(map_\d+\);", html))
-    assert len([s for s in shown if s.startswith("event_layer")]) == 4
-    assert any(s.startswith("facility_layer") for s in shown)
-    assert not any(s.startswith(("heat_layer", "time_layer")) for s in shown)
-    assert "leaflet_heat.min.js" in html  # the heat plugin is loaded
+    assert {s.rsplit("_", 1)[0] for s in shown} == {"event_layer", "facility_layer", "choropleth_layer"}
+    assert "L.markerClusterGroup" in asset_text("strikedb.js")
+    assert "leaflet.markercluster" in html.lower() or "MarkerClusterGroup" in html  # the plugin is inlined
+    assert html.index("StrikeDB.start(") > html.index(".fitBounds(")  # the URL fragment can override the view
 
 
 def test_payload_holds_every_event_once_with_deduplicated_sources():
@@ -113,7 +113,8 @@ def test_hostile_text_is_escaped_and_never_becomes_markup():
     # are Leaflet, our runtime and the map script.
     assert not [attrs for _, attrs in tags.tags if any(name.startswith("on") for name in attrs)]
     assert not [t for t, _ in tags.tags if t == "img"]
-    assert [t for t, _ in tags.tags].count("script") == 5  # leaflet, heat, runtime, switches, map
+    # guard, folium's switches, leaflet, markercluster, heat, runtime, map: all inline
+    assert [t for t, _ in tags.tags].count("script") == 7
     assert tags.title == HOSTILE  # <title> holds the text, not markup
     assert "window.__pwned" in html  # the text is there, as data...
     assert "<script>window.__pwned" not in html and "<img src=x" not in html  # ...never as markup
@@ -146,25 +147,46 @@ def test_rendering_twice_gives_the_same_bytes():
     assert render_html(fmap) == render_html(fmap)
 
 
-def test_offline_map_inlines_everything_and_uses_no_tiles():
-    html = render_html(
-        build_map(sample_events(), facilities=sample_facilities(), basemap=sample_basemap(), offline=True)
-    )
+def test_default_map_inlines_everything_and_starts_without_tiles():
+    html = render_html(build_map(sample_events(), facilities=sample_facilities(), basemap=sample_basemap()))
     tags = _parse(html)
     external = [a for t, a in tags.tags if t in ("script", "link") and (a.get("src") or a.get("href"))]
     assert external == []
-    assert "L.tileLayer" not in html and "openstreetmap.org/{z}" not in html
     assert asset("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")[:200] in html
+    assert (
+        asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js")[:200]
+        in html
+    )
     assert "StrikeDB.basemap(" in html
-    assert "sdb-offline" in asset_text("strikedb.js")
+    # Online tiles are only an optional layer, off at the start, registered for the URL fragment.
+    tile_var = re.search(r"var (tile_layer_\d+) = L\.tileLayer", html).group(1)
+    assert f"{tile_var}.addTo(" not in html
+    assert re.search(rf'StrikeDB\.register\(strike_db_runtime_\d+, "tiles", {tile_var}\)', html)
 
 
-def test_online_map_links_cdn_and_tiles_but_no_unused_libraries():
-    html = render_html(build_map(sample_events()))
-    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>' in html
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
-    for unused in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
-        assert unused not in html
+def test_cdn_map_links_pinned_versions_with_integrity_hashes():
+    html = render_html(build_map(sample_events(), offline=False))
+    tags = _parse(html)
+    links = [a for t, a in tags.tags if t in ("script", "link") and (a.get("src") or a.get("href"))]
+    urls = [a.get("src") or a.get("href") for a in links]
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in urls
+    assert "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.1.0/dist/leaflet.markercluster.js" in urls
+    assert any(u.endswith(f"folium@v{folium.__version__}/folium/templates/leaflet_heat.min.js") for u in urls)
+    for attrs in links:
+        url = attrs.get("src") or attrs.get("href")
+        assert re.search(r"@v?\d+\.\d+\.\d+/", url), f"{url} is not pinned to a version"
+        assert re.fullmatch(r"sha384-[A-Za-z0-9+/]{64}", attrs["integrity"]), url
+        assert attrs["crossorigin"] == "anonymous"
+    heat = (files("folium") / "templates" / "leaflet_heat.min.js").read_bytes()
+    assert cdn.sri(heat) in html  # the hash of the exact file folium ships for that tag
+    for unused in ("jquery", "bootstrap", "fontawesome", "awesome-markers", "@main", "@latest"):
+        assert unused not in " ".join(urls)
+    assert "var SDB_CDN = true;" in html  # the guard explains a failed load (tested in Chromium)
+
+
+def test_cdn_refuses_links_it_cannot_pin():
+    with pytest.raises(OfflineAssetError, match="no pinned CDN copy"):
+        cdn.pinned("https://unpkg.com/some-plugin@latest/plugin.js")
 
 
 def test_unknown_offline_asset_is_a_clear_error():
@@ -178,7 +200,6 @@ def test_empty_selection_still_renders_a_valid_map():
     html = render_html(fmap)
     assert fmap.summary["events"] == 0
     assert _dataset(html)["n"] == 0
-    assert "no events match the selection" in html
     assert ".fitBounds(" not in html.split("<body>")[1]
 
 
@@ -237,7 +258,7 @@ def test_renderer_switches_to_canvas_for_many_events(monkeypatch):
     monkeypatch.setattr(style, "CANVAS_THRESHOLD", 8)
     fmap = build_map(sample_events(8))
     assert fmap.summary["renderer"] == "canvas"
-    assert '{"canvas":true,"offline":false}' in render_html(fmap)
+    assert '{"canvas":true,"offline":true,' in render_html(fmap)
     with pytest.raises(ValueError, match="renderer"):
         build_map(sample_events(2), renderer="webgl")
 
@@ -310,7 +331,7 @@ def test_packed_payload_is_base64_only_and_hides_no_markup():
     assert "__pwned" not in html  # the hostile description is only inside the packed data...
     assert _decoded(mapdata.unpack_payload(packed)["cols"]["desc"])[0] == HOSTILE  # ...where it is intact
     tags = _parse(html)
-    assert [t for t, _ in tags.tags].count("script") == 5
+    assert [t for t, _ in tags.tags].count("script") == 7
     assert not [attrs for _, attrs in tags.tags if any(name.startswith("on") for name in attrs)]
 
 
@@ -327,3 +348,39 @@ def test_small_maps_stay_plain_json():
     fmap = build_map(sample_events())
     assert fmap.summary["compressed"] is False
     assert "gzip" not in _embedded(render_html(fmap))
+
+
+def test_each_event_knows_its_region_so_the_browser_can_recount_per_filter():
+    events = sample_events()
+    html = render_html(build_map(events, regions=sample_regions()))
+    payload = _dataset(html)
+    regions = _decoded(payload["cols"]["rg"])
+    assert regions == [0 if lon < 37 else 1 for lon in events["longitude"]]
+    assert regions == mapdata.event_regions(list(events["latitude"]), list(events["longitude"]), sample_regions())
+    features = _geojson_features(html)
+    assert [f["properties"]["i"] for f in features] == [0, 1, 2]  # events refer to regions by row number
+    assert "rg" not in _dataset(render_html(build_map(events)))["cols"]  # no regions, no column
+
+
+def test_event_outside_every_region_has_none():
+    assert mapdata.event_regions([10.0], [10.0], sample_regions()) == [-1]
+    assert mapdata.event_regions([], [], sample_regions()) == []
+
+
+def test_filters_and_left_out_classes_reach_the_page_as_data():
+    html = render_html(
+        build_map(
+            sample_events(),
+            filters=[("--min-confidence", "likely"), ("--where", HOSTILE)],
+            left_out={"conf": ["possible", "unverified"]},
+        )
+    )
+    options = json.loads(re.search(r"StrikeDB\.setup\(map_\d+, \{.*?\},\s*(\{.*?\})\);", html, re.S).group(1))
+    assert options["filters"] == [["--min-confidence", "likely"], ["--where", HOSTILE]]
+    assert options["leftOut"] == {"conf": ["possible", "unverified"]}
+    assert "<script>window.__pwned" not in html  # escaped like every other piece of data
+
+
+def _geojson_features(html: str) -> list[dict]:
+    match = re.search(r"StrikeDB\.choropleth\(strike_db_runtime_\d+, (\{.*?\}), \[", html, re.S)
+    return json.loads(match.group(1))["features"]

@@ -71,7 +71,7 @@ def test_demo_creates_database_and_map(tmp_path: Path, monkeypatch: pytest.Monke
     events, facilities, rejected = _counts(tmp_path / "strikes.db")
     assert events >= 30 and facilities >= 25 and rejected == 0
     html = (tmp_path / "strikes_map.html").read_text(encoding="utf-8")
-    assert "leaflet" in html.lower() and f"{events} events" in html
+    assert "leaflet" in html.lower() and f"Events, clustered ({events})" in html
     # Idempotent: a second run adds nothing.
     assert run(["demo"]) == 0
     assert _counts(tmp_path / "strikes.db") == (events, facilities, rejected)

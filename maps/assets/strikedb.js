@@ -1,13 +1,19 @@
 /* strikedb map runtime.
  *
- * Builds every event layer (by confidence, by facility type, heat, time) from ONE embedded
- * payload, so a map of 100,000 events carries the data once. Text from the data is only ever
- * turned into HTML through StrikeDB.esc, and only http(s) URLs become links.
+ * Every event is embedded ONCE (one compact payload, maps/data.py) and every layer is built from
+ * it here: clustered event markers (Leaflet.markercluster, one marker per event), the heat map,
+ * the strikes-per-region layer, the legend, the title, the list of events in view and the
+ * time-window histogram. One filter state (time window, confidence and type toggles, search
+ * text) drives all of them through ctx.refresh(), and is mirrored in the URL fragment so a link
+ * reopens the same view. Text from the data only becomes HTML through StrikeDB.esc, and only
+ * http(s) URLs become links.
  *
  * Large payloads arrive packed (gzip + base64, maps/data.py::pack_payload) and are unpacked
- * asynchronously with DecompressionStream; layers register work with Dataset.whenReady and
- * fill in when the data is there. StrikeDB.ready (and ctx.ready) resolves once every dataset
- * is unpacked and every layer shown at that time is drawn.
+ * asynchronously with DecompressionStream. StrikeDB.ready (and ctx.ready) resolves once the
+ * data is unpacked and every shown layer is drawn (the cluster layer adds markers in chunks).
+ *
+ * Other layers plug in through ctx.register(key, layer): a layer may define sdbUpdate(ctx)
+ * (called after every filter change) and sdbLegend(ctx) (HTML of its legend section, escaped).
  */
 (function () {
   "use strict";
@@ -69,7 +75,7 @@
 
   /** Resolve ctx.ready when nothing is pending any more. */
   function settle(ctx) {
-    if (ctx.loading.length || ctx.isReady) return;
+    if (ctx.loading.length || ctx.drawing || !ctx.started || ctx.isReady) return;
     ctx.isReady = true;
     if (ctx.statusBox) L.DomUtil.remove(ctx.statusBox);
     ctx.statusBox = null;
@@ -141,6 +147,8 @@
     return col ? SDB.value(col, i) : null;
   };
 
+
+  // ------------------------------------------------------------------ small helpers
   function dayNumber(iso) {
     return Math.floor(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / 86400000);
   }
@@ -150,38 +158,96 @@
   function label(value) {
     return value === null || value === undefined ? "" : String(value).replace(/_/g, " ");
   }
+  function fmt(n) {
+    return Number(n).toLocaleString("en");
+  }
+  SDB.isoDay = isoDay;
+  SDB.dayNumber = dayNumber;
 
+  /** Decode a dictionary-encoded column into `out` (typed array), converting each distinct value once. */
+  function decodeInto(col, fn, out) {
+    var i;
+    if (!col) {
+      for (i = 0; i < out.length; i++) out[i] = fn(null);
+    } else if (col.d) {
+      var mapped = col.d.map(fn);
+      for (i = 0; i < out.length; i++) out[i] = mapped[col.c[i]];
+    } else {
+      for (i = 0; i < out.length; i++) out[i] = fn(col.v[i]);
+    }
+    return out;
+  }
+
+  /** Lower bounds of the region classes: "nice" numbers 1, 2, 5, 10... (maps/style.py::choropleth_breaks). */
+  SDB.breaks = function (maxCount, classes) {
+    if (maxCount <= 0) return [1];
+    var nice = [],
+      magnitude = 1;
+    while (nice.length < 40) {
+      nice.push(magnitude, 2 * magnitude, 5 * magnitude);
+      magnitude *= 10;
+    }
+    var bounds = nice.filter(function (b) {
+      return b <= maxCount;
+    });
+    while (bounds.length > classes) {
+      bounds = bounds.length > 2 ? [bounds[0]].concat(bounds.slice(2).filter(function (_, k) {
+        return k % 2 === 0;
+      })) : bounds.slice(0, classes);
+    }
+    return bounds;
+  };
+  function classOf(n, breaks) {
+    var k = 0;
+    while (k + 1 < breaks.length && n >= breaks[k + 1]) k++;
+    return k;
+  }
+  function swatch(color, extra) {
+    return '<span class="sdb-swatch" style="background:' + SDB.esc(color) + (extra || "") + '"></span>';
+  }
+
+  // ------------------------------------------------------------------ the map's context
   /** Create panes and renderers of one map and register it in StrikeDB.maps. */
   SDB.setup = function (map, style, options) {
-    var panes = { sdbBasemap: 250, sdbFacilities: 440, sdbEvents: 450 };
+    // Bundled outlines sit UNDER the tile pane (200): optional online tiles cover them when they
+    // load, and where they cannot load the outlines still show.
+    var panes = { sdbBasemap: 150, sdbRegions: 390, sdbFacilities: 440, sdbEvents: 450 };
     Object.keys(panes).forEach(function (name) {
       map.createPane(name).style.zIndex = panes[name];
     });
     map.getPane("sdbBasemap").style.pointerEvents = "none";
-    if (options.offline) L.DomUtil.addClass(map.getContainer(), "sdb-offline");
+    L.DomUtil.addClass(map.getContainer(), "sdb-map");
     var ctx = {
       map: map,
       style: style,
-      eventLayers: [],
+      options: options,
       layers: {},
-      renderer: options.canvas ? L.canvas({ pane: "sdbEvents", padding: 0.3 }) : L.svg({ pane: "sdbEvents" }),
+      order: [],
+      renderer: options.canvas
+        ? L.canvas({ pane: "sdbEvents", padding: 0.3, tolerance: 2 })
+        : L.svg({ pane: "sdbEvents" }),
       facilityRenderer: L.svg({ pane: "sdbFacilities" }),
+      state: { from: null, to: null, conf: {}, types: {}, q: "", colorBy: "conf", event: null },
+      loading: [],
+      drawing: 0,
+      started: false,
+      isReady: false,
     };
+    ctx.register = function (key, layer) {
+      if (ctx.layers[key]) throw new Error("two layers with the key " + key);
+      ctx.layers[key] = layer;
+      layer.sdbKey = key;
+      ctx.order.push(key);
+      return layer;
+    };
+    /** Events in the (shown) cluster layer, clustered or not: what is on the map now. */
     ctx.drawnEvents = function () {
-      return ctx.eventLayers.reduce(function (sum, layer) {
-        return sum + (map.hasLayer(layer) ? layer.getLayers().length : 0);
-      }, 0);
+      var layer = ctx.layers.events;
+      return layer && map.hasLayer(layer) ? layer.getLayers().length : 0;
     };
-    ctx.loading = [];
-    ctx.isReady = false;
     ctx.ready = new Promise(function (resolve, reject) {
       ctx.resolveReady = resolve;
       ctx.rejectReady = reject;
-    });
-    // A microtask runs after the whole map script: by then every dataset has said whether it
-    // is still unpacking, so a map without packed data is ready right after its script.
-    Promise.resolve().then(function () {
-      settle(ctx);
     });
     SDB.maps[map.getContainer().id] = ctx;
     SDB.current = ctx;
@@ -189,6 +255,220 @@
     return ctx;
   };
 
+  /** Register a layer made elsewhere (e.g. folium's tile layer) under a URL key. */
+  SDB.register = function (ctx, key, layer) {
+    return ctx.register(key, layer);
+  };
+
+  /** Promise resolved when the layers have drawn what the last refresh asked for. */
+  function whenDrawn(ctx) {
+    return new Promise(function (resolve) {
+      (function wait() {
+        if (!ctx.drawing) requestAnimationFrame(function () {
+          resolve(ctx);
+        });
+        else setTimeout(wait, 5);
+      })();
+    });
+  }
+  SDB.whenDrawn = whenDrawn;
+
+  // ------------------------------------------------------------------ index and filtering
+  function buildIndex(ctx) {
+    var data = ctx.events,
+      n = data ? data.n : 0,
+      st = ctx.style;
+    var levels = st.confidenceLevels,
+      types = st.facilityTypes,
+      geo = ["exact", "near_town", "region"];
+    var ix = {
+      n: n,
+      day: new Int32Array(n),
+      conf: new Uint8Array(n),
+      type: new Uint8Array(n),
+      geo: new Uint8Array(n),
+      region: new Int32Array(n),
+      mask: new Uint8Array(n),
+      shown: new Uint8Array(n),
+      markers: new Array(n),
+      shownCount: 0,
+      text: null,
+    };
+    if (n) {
+      decodeInto(data.cols.date, dayNumber, ix.day);
+      decodeInto(data.cols.conf, function (v) {
+        return Math.max(0, levels.indexOf(v));
+      }, ix.conf);
+      decodeInto(data.cols.ft, function (v) {
+        var k = types.indexOf(v);
+        return k < 0 ? types.length - 1 : k;
+      }, ix.type);
+      decodeInto(data.cols.gp, function (v) {
+        return Math.max(0, geo.indexOf(v));
+      }, ix.geo);
+      decodeInto(data.cols.rg, function (v) {
+        return v === null || v === undefined ? -1 : v;
+      }, ix.region);
+    }
+    var minDay = Infinity,
+      maxDay = -Infinity,
+      i;
+    for (i = 0; i < n; i++) {
+      if (ix.day[i] < minDay) minDay = ix.day[i];
+      if (ix.day[i] > maxDay) maxDay = ix.day[i];
+    }
+    ix.minDay = n ? minDay : null;
+    ix.maxDay = n ? maxDay : null;
+    // Newest first: the order of the list of events in view.
+    var order = new Array(n);
+    for (i = 0; i < n; i++) order[i] = i;
+    order.sort(function (a, b) {
+      return ix.day[b] - ix.day[a] || ix.conf[a] - ix.conf[b] || a - b;
+    });
+    ix.newestFirst = order;
+    // Histogram bins: weeks (starting Monday) over up to two years, months beyond.
+    ix.binBy = n && maxDay - minDay > 730 ? "month" : "week";
+    ix.bin = new Int32Array(n);
+    if (n) {
+      var binStart = [],
+        firstMonth = monthIndex(minDay),
+        firstWeek = minDay - ((minDay + 3) % 7);
+      var binOf = function (day) {
+        return ix.binBy === "month" ? monthIndex(day) - firstMonth : Math.floor((day - firstWeek) / 7);
+      };
+      var nBins = binOf(maxDay) + 1;
+      for (var b = 0; b < nBins; b++) {
+        binStart.push(ix.binBy === "month" ? monthStartDay(firstMonth + b) : firstWeek + 7 * b);
+      }
+      binStart.push(ix.binBy === "month" ? monthStartDay(firstMonth + nBins) : firstWeek + 7 * nBins);
+      for (i = 0; i < n; i++) ix.bin[i] = binOf(ix.day[i]);
+      ix.binStart = binStart;
+      ix.nBins = nBins;
+    } else {
+      ix.binStart = [];
+      ix.nBins = 0;
+    }
+    ix.totalConf = new Int32Array(levels.length);
+    ix.totalType = new Int32Array(types.length);
+    for (i = 0; i < n; i++) {
+      ix.totalConf[ix.conf[i]]++;
+      ix.totalType[ix.type[i]]++;
+    }
+    ctx.index = ix;
+    return ix;
+  }
+  function monthIndex(day) {
+    var d = new Date(day * 86400000);
+    return d.getUTCFullYear() * 12 + d.getUTCMonth();
+  }
+  function monthStartDay(month) {
+    return Math.floor(Date.UTC(Math.floor(month / 12), month % 12, 1) / 86400000);
+  }
+
+  /** Lower-cased searchable text per event: facility, place, region, country, description, id. */
+  function buildText(ctx) {
+    var data = ctx.events,
+      n = ctx.index.n,
+      text = new Array(n);
+    var keys = ["fac", "loc", "a1", "cc", "desc", "id", "op"];
+    for (var i = 0; i < n; i++) {
+      var parts = [];
+      for (var k = 0; k < keys.length; k++) {
+        var v = data.get(keys[k], i);
+        if (v) parts.push(v);
+      }
+      text[i] = parts.join(" \u0001 ").toLowerCase();
+    }
+    ctx.index.text = text;
+  }
+
+  /** Recompute which events pass the filters, then update every layer, box and the URL. */
+  function refresh(ctx) {
+    var ix = ctx.index;
+    if (!ix) return;
+    var s = ctx.state,
+      st = ctx.style,
+      n = ix.n,
+      i;
+    var confOn = st.confidenceLevels.map(function (level) {
+      return s.conf[level] !== false && !isLeftOut(ctx, "conf", level);
+    });
+    var typeOn = st.facilityTypes.map(function (type) {
+      return s.types[type] !== false && !isLeftOut(ctx, "ft", type);
+    });
+    var q = (s.q || "").trim().toLowerCase();
+    if (q && !ix.text) buildText(ctx);
+    var from = s.from === null ? -Infinity : s.from,
+      to = s.to === null ? Infinity : s.to;
+    var shownConf = new Int32Array(st.confidenceLevels.length),
+      shownType = new Int32Array(st.facilityTypes.length),
+      shownGeo = new Int32Array(3),
+      bins = new Int32Array(ix.nBins),
+      count = 0;
+    var mask = ix.mask,
+      day = ix.day,
+      conf = ix.conf,
+      type = ix.type,
+      text = ix.text;
+    for (i = 0; i < n; i++) {
+      if (confOn[conf[i]] && typeOn[type[i]] && (!q || text[i].indexOf(q) >= 0)) {
+        bins[ix.bin[i]]++;
+        if (day[i] >= from && day[i] <= to) {
+          mask[i] = 1;
+          count++;
+          shownConf[conf[i]]++;
+          shownType[type[i]]++;
+          shownGeo[ix.geo[i]]++;
+          continue;
+        }
+      }
+      mask[i] = 0;
+    }
+    ix.shownCount = count;
+    ix.shownConf = shownConf;
+    ix.shownType = shownType;
+    ix.shownGeo = shownGeo;
+    ix.bins = bins;
+    ctx.order.forEach(function (key) {
+      var layer = ctx.layers[key];
+      if (layer.sdbUpdate) layer.sdbUpdate(ctx);
+    });
+    updateBoxes(ctx);
+    writeHash(ctx);
+  }
+  SDB.refresh = refresh;
+
+  function isLeftOut(ctx, kind, value) {
+    var out = (ctx.options.leftOut || {})[kind];
+    return !!(out && out.indexOf(value) >= 0);
+  }
+
+  /** Set the time window (days since 1970; null = open end) and redraw; resolves when drawn. */
+  SDB.setWindow = function (ctx, from, to) {
+    var ix = ctx.index;
+    if (from !== null && to !== null && from > to) {
+      var t = from;
+      from = to;
+      to = t;
+    }
+    if (ix && ix.n) {
+      if (from !== null && from <= ix.minDay) from = null;
+      if (to !== null && to >= ix.maxDay) to = null;
+    }
+    ctx.state.from = from;
+    ctx.state.to = to;
+    refresh(ctx);
+    return whenDrawn(ctx);
+  };
+  SDB.setState = function (ctx, changes) {
+    Object.keys(changes).forEach(function (key) {
+      ctx.state[key] = changes[key];
+    });
+    refresh(ctx);
+    return whenDrawn(ctx);
+  };
+
+  // ------------------------------------------------------------------ popups
   function row(name, html) {
     return html ? "<tr><th>" + name + "</th><td>" + html + "</td></tr>" : "";
   }
@@ -214,6 +494,76 @@
     }
     return "<li>" + html + "</li>";
   }
+  SDB.sourceItem = sourceItem;
+
+  /**
+   * Rows of the event popup, in order: [label, function (g, e, ctx) -> escaped HTML or ""].
+   * g(key) reads the event's payload column, e escapes. Push to this list to add a row.
+   */
+  SDB.popupRows = [
+    [
+      "Date",
+      function (g, e) {
+        var date = e(g("date"));
+        if (g("dp") && g("dp") !== "day") date += " (known to the " + e(g("dp")) + ")";
+        if (g("t")) date += ", " + e(g("t")) + " UTC";
+        return date;
+      },
+    ],
+    [
+      "Facility",
+      function (g, e) {
+        var facility = g("fac") ? e(g("fac")) : "";
+        var type = g("ft") && g("ft") !== "unknown" ? e(label(g("ft"))) : "";
+        if (type) facility = facility ? facility + " (" + type + ")" : type;
+        if (g("op")) facility += (facility ? ", " : "") + "operator " + e(g("op"));
+        return facility;
+      },
+    ],
+    [
+      "Place",
+      function (g, e, ctx) {
+        var place = [g("loc"), g("a1"), g("cc")]
+          .filter(function (x) {
+            return x;
+          })
+          .map(e)
+          .join(", ");
+        var gp = g("gp");
+        if (gp && gp !== "exact") {
+          var radius = ctx.style.geoUncertainty[gp];
+          place += " (" + e(label(gp)) + (radius ? ", within ~" + e(radius / 1000) + " km: dashed circle" : "") + ")";
+        } else if (gp) {
+          place += " (exact)";
+        }
+        return place;
+      },
+    ],
+    [
+      "Attack",
+      function (g, e) {
+        return e(label(g("att")));
+      },
+    ],
+    [
+      "Effect",
+      function (g, e) {
+        var effect = e(label(g("eff")));
+        if (g("dmg")) effect += (effect ? ", " : "") + "damage " + e(g("dmg"));
+        return effect;
+      },
+    ],
+    [
+      "Confidence",
+      function (g, e, ctx) {
+        var conf = g("conf");
+        var html = swatch(ctx.style.confidenceColors[conf]) + e(conf);
+        if (g("adm")) html += ", Admiralty grade " + e(g("adm"));
+        if (g("cs")) html += " (" + e(label(g("cs"))) + ")";
+        return html;
+      },
+    ],
+  ];
 
   /** Popup HTML of event i: every value from the data goes through esc(). */
   SDB.eventPopup = function (ctx, data, i) {
@@ -221,38 +571,12 @@
       return data.get(key, i);
     };
     var e = SDB.esc;
-    var date = e(g("date"));
-    if (g("dp") && g("dp") !== "day") date += " (known to the " + e(g("dp")) + ")";
-    if (g("t")) date += ", " + e(g("t")) + " UTC";
-    var facility = g("fac") ? e(g("fac")) : "";
-    var type = g("ft") && g("ft") !== "unknown" ? e(label(g("ft"))) : "";
-    if (type) facility = facility ? facility + " (" + type + ")" : type;
-    if (g("op")) facility += (facility ? ", " : "") + "operator " + e(g("op"));
-    var place = [g("loc"), g("a1"), g("cc")]
-      .filter(function (x) {
-        return x;
-      })
-      .map(e)
-      .join(", ");
-    if (g("gp")) place += " (" + e(label(g("gp"))) + ")";
-    var effect = e(label(g("eff")));
-    if (g("dmg")) effect += (effect ? ", " : "") + "damage " + e(g("dmg"));
-    var conf = g("conf");
-    var confidence =
-      '<span class="sdb-swatch" style="background:' + e(ctx.style.confidenceColors[conf]) + '"></span>' + e(conf);
-    if (g("adm")) confidence += ", Admiralty grade " + e(g("adm"));
-    if (g("cs")) confidence += " (" + e(label(g("cs"))) + ")";
     var html =
-      '<div class="sdb-popup"><div class="sdb-popup-title">' +
-      (e(g("fac") || g("loc")) || "Strike") +
-      "</div><table>" +
-      row("Date", date) +
-      row("Facility", facility) +
-      row("Place", place) +
-      row("Attack", e(label(g("att")))) +
-      row("Effect", effect) +
-      row("Confidence", confidence) +
-      "</table>";
+      '<div class="sdb-popup"><div class="sdb-popup-title">' + (e(g("fac") || g("loc")) || "Strike") + "</div><table>";
+    SDB.popupRows.forEach(function (r) {
+      html += row(r[0], r[1](g, e, ctx));
+    });
+    html += "</table>";
     if (g("desc")) html += '<p class="sdb-desc">' + e(g("desc")) + "</p>";
     var sources = g("src") || [];
     if (sources.length) {
@@ -277,229 +601,391 @@
     return ctx.popup;
   }
 
-  function eventMarker(ctx, data, i, color, cls) {
-    return L.circleMarker([data.get("lat", i), data.get("lon", i)], {
-      renderer: ctx.renderer,
-      pane: "sdbEvents",
-      radius: ctx.style.eventRadius,
-      color: "#222",
-      weight: 1,
-      opacity: 0.9,
+  /** Open the popup of event i at its marker (spiderfied position if fanned out). */
+  function openEventPopup(ctx, i, latlng) {
+    var data = ctx.events;
+    var popup = openPopup(ctx, SDB.eventPopup(ctx, data, i), latlng);
+    popup._sdbEvent = i;
+    ctx.state.event = data.get("id", i) || "#" + i;
+    var gp = data.get("gp", i),
+      radius = gp ? ctx.style.geoUncertainty[gp] : 0;
+    if (ctx.uncertainty) ctx.map.removeLayer(ctx.uncertainty);
+    ctx.uncertainty = null;
+    if (radius) {
+      ctx.uncertainty = L.circle([data.get("lat", i), data.get("lon", i)], {
+        radius: radius,
+        pane: "sdbEvents",
+        interactive: false,
+        color: "#222",
+        weight: 1.5,
+        dashArray: "6 4",
+        fillOpacity: 0.05,
+        className: "sdb-uncertainty",
+      }).addTo(ctx.map);
+    }
+    writeHash(ctx);
+    return popup;
+  }
+
+  /**
+   * Bring a marker out of its cluster: pan to it if it stands alone, else zoom in to where it
+   * does, or fan out its spot when it shares it with others down to the last zoom level.
+   * (markercluster's zoomToShowLayer only knows icon markers, not circle markers.)
+   */
+  function visibleParent(group, marker) {
+    if (group._featureGroup.hasLayer(marker)) return marker;
+    var cluster = marker.__parent;
+    while (cluster && !cluster._icon) cluster = cluster.__parent;
+    return cluster || null;
+  }
+  SDB.visibleParent = visibleParent;
+
+  function reveal(group, marker, done, depth) {
+    var map = group._map,
+      latlng = marker.getLatLng();
+    var visible = visibleParent(group, marker);
+    if (visible === marker) return done();
+    if (!map.getBounds().contains(latlng) && !depth) {
+      map.setView(latlng, map.getZoom(), { animate: false });
+      return reveal(group, marker, done, 1);
+    }
+    var parent = marker.__parent;
+    if (parent._zoom < group._maxZoom && (depth || 0) < 2) {
+      map.setView(latlng, Math.max(map.getZoom(), parent._zoom + 1), { animate: false });
+      return reveal(group, marker, done, 2);
+    }
+    // Stacked at one spot: zoom to where the stack is its own cluster, then fan it out.
+    var stack = parent;
+    while (stack.__parent && stack.__parent._childCount === stack._childCount) stack = stack.__parent;
+    if (map.getZoom() < stack._zoom || !map.getBounds().contains(latlng)) {
+      map.setView(latlng, Math.max(map.getZoom(), stack._zoom), { animate: false });
+    }
+    visible = visibleParent(group, marker);
+    if (visible && visible !== marker && visible.spiderfy) {
+      if (group._spiderfied === visible) return done();
+      group.once("spiderfied", function () {
+        done();
+      });
+      visible.spiderfy();
+    } else {
+      done();
+    }
+  }
+
+  /** Show event i (zooming in or fanning out its cluster as needed) and open its popup. */
+  SDB.openEvent = function (ctx, i) {
+    var ix = ctx.index,
+      group = ctx.layers.events;
+    return new Promise(function (resolve) {
+      if (!ix || i < 0 || i >= ix.n || !ix.mask[i] || !group || !ctx.map.hasLayer(group)) return resolve(null);
+      var marker = ix.markers[i];
+      reveal(group, marker, function () {
+        resolve(openEventPopup(ctx, i, marker.getLatLng()));
+      });
+    });
+  };
+  function eventById(ctx, id) {
+    var data = ctx.events,
+      n = ctx.index ? ctx.index.n : 0;
+    if (/^#\d+$/.test(id)) return +id.slice(1);
+    for (var i = 0; i < n; i++) if (data.get("id", i) === id) return i;
+    return -1;
+  }
+
+  // ------------------------------------------------------------------ event markers, clustered
+  function markerStyle(ctx, i) {
+    var ix = ctx.index,
+      st = ctx.style;
+    var color =
+      ctx.state.colorBy === "ft"
+        ? st.typeColors[st.facilityTypes[ix.type[i]]]
+        : st.confidenceColors[st.confidenceLevels[ix.conf[i]]];
+    var geo = ix.geo[i];
+    // Uncertain geocodes: dashed outline, paler fill, a larger hollow ring for a whole region.
+    return {
+      radius: st.eventRadius + (geo === 2 ? 3 : 0),
+      color: geo ? "#111" : "#222",
+      weight: geo ? 1.8 : 1,
+      dashArray: geo ? "3 2" : null,
+      opacity: 0.95,
       fillColor: color,
-      fillOpacity: 0.85,
-      className: cls,
-      sdbIndex: i,
+      fillOpacity: geo === 2 ? 0.35 : geo === 1 ? 0.6 : 0.9,
+    };
+  }
+
+  function makeMarkers(ctx) {
+    var ix = ctx.index,
+      data = ctx.events;
+    var lat = data.cols.lat,
+      lon = data.cols.lon;
+    for (var i = 0; i < ix.n; i++) {
+      var options = markerStyle(ctx, i);
+      options.renderer = ctx.renderer;
+      options.pane = "sdbEvents";
+      options.className = "sdb-event sdb-conf-" + ctx.style.confidenceLevels[ix.conf[i]];
+      options.sdbIndex = i;
+      options.sdbRank = ix.conf[i];
+      // A click on a marker is not also a click on the map (which would fold a fanned-out spot).
+      options.bubblingMouseEvents = false;
+      ix.markers[i] = L.circleMarker([SDB.value(lat, i), SDB.value(lon, i)], options);
+    }
+  }
+
+  /** Best (lowest) confidence rank inside a cluster, stopping at the first "confirmed". */
+  function bestRank(cluster) {
+    var best = 99,
+      markers = cluster._markers,
+      children = cluster._childClusters,
+      r,
+      k;
+    for (k = 0; k < markers.length; k++) {
+      r = markers[k].options.sdbRank;
+      if (r < best) {
+        best = r;
+        if (!best) return 0;
+      }
+    }
+    for (k = 0; k < children.length; k++) {
+      r = bestRank(children[k]);
+      if (r < best) {
+        best = r;
+        if (!best) return 0;
+      }
+    }
+    return best;
+  }
+  SDB.bestRank = bestRank;
+
+  function clusterIcon(ctx, cluster) {
+    var n = cluster.getChildCount(),
+      rank = bestRank(cluster);
+    var level = ctx.style.confidenceLevels[rank] || "unverified";
+    var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+    var dark = rank <= 1;
+    return L.divIcon({
+      html:
+        '<div style="background:' +
+        SDB.esc(ctx.style.confidenceColors[level]) +
+        ";color:" +
+        (dark ? "#fff" : "#111") +
+        '"><span>' +
+        fmt(n) +
+        "</span></div>",
+      className: "sdb-cluster sdb-cluster-" + level,
+      iconSize: L.point(size, size),
     });
   }
 
-  /** Events matching one value of one column (e.g. conf = "likely"), built on first display. */
-  SDB.EventLayer = L.FeatureGroup.extend({
-    initialize: function (ctx, data, opts) {
-      L.FeatureGroup.prototype.initialize.call(this, []);
-      this._ctx = ctx;
-      this._data = data;
-      this._opts = opts;
-      this._built = false;
-      ctx.eventLayers.push(this);
-      this.on("click", function (ev) {
-        openPopup(ctx, SDB.eventPopup(ctx, data, ev.layer.options.sdbIndex), ev.layer.getLatLng());
-      });
-    },
-    matches: function () {
-      var out = [];
-      for (var i = 0; i < this._data.n; i++) {
-        if (this._data.get(this._opts.key, i) === this._opts.value) out.push(i);
-      }
-      return out;
-    },
-    onAdd: function (map) {
-      L.FeatureGroup.prototype.onAdd.call(this, map);
-      if (!this._built) {
-        this._built = true;
-        this._data.whenReady(this._build.bind(this));
-      }
-    },
-    _build: function () {
-      var ctx = this._ctx,
-        data = this._data,
-        opts = this._opts;
-      var colors = opts.colorBy === "ft" ? ctx.style.typeColors : ctx.style.confidenceColors;
-      var cls = "sdb-event sdb-" + opts.key + "-" + opts.value;
-      this.matches().forEach(function (i) {
-        this.addLayer(eventMarker(ctx, data, i, colors[data.get(opts.colorBy, i)], cls));
-      }, this);
-    },
-  });
+  /** Tooltip of a cluster: its strongest and newest events, so a hover shows what is stacked. */
+  function clusterTooltip(ctx, cluster) {
+    var ix = ctx.index,
+      data = ctx.events,
+      e = SDB.esc;
+    var markers = cluster.getAllChildMarkers().slice();
+    markers.sort(function (a, b) {
+      var i = a.options.sdbIndex,
+        j = b.options.sdbIndex;
+      return ix.conf[i] - ix.conf[j] || ix.day[j] - ix.day[i];
+    });
+    var lines = markers.slice(0, 6).map(function (m) {
+      var i = m.options.sdbIndex,
+        level = ctx.style.confidenceLevels[ix.conf[i]];
+      return (
+        "<li>" + swatch(ctx.style.confidenceColors[level]) + e(data.get("date", i)) + " " +
+        e(data.get("fac", i) || data.get("loc", i) || "") + " <i>" + e(level) + "</i></li>"
+      );
+    });
+    var more = markers.length > 6 ? "<li>\u2026 and " + fmt(markers.length - 6) + " more</li>" : "";
+    return (
+      '<div class="sdb-cluster-tip"><b>' + fmt(markers.length) + " events</b>, strongest first:<ul>" +
+      lines.join("") + more + "</ul><span class=\"sdb-note\">click: zoom in, or fan out events at one spot</span></div>"
+    );
+  }
 
-  /** Heat map of all events, built on first display (needs leaflet-heat). */
+  if (L.MarkerCluster) {
+    // Fan out the strongest confidence first (then the newest), so the first leg is the best.
+    var spiderfy = L.MarkerCluster.prototype.spiderfy;
+    L.MarkerCluster.prototype.spiderfy = function () {
+      var self = this,
+        all = this.getAllChildMarkers;
+      this.getAllChildMarkers = function () {
+        return all.apply(self, arguments).sort(function (a, b) {
+          return a.options.sdbRank - b.options.sdbRank || a.options.sdbIndex - b.options.sdbIndex;
+        });
+      };
+      try {
+        spiderfy.call(this);
+      } finally {
+        delete this.getAllChildMarkers;
+      }
+    };
+  }
+
+  /**
+   * All events, one circle marker each, in a Leaflet.markercluster group: numbered clusters
+   * coloured by their best confidence; events at one spot fan out on click. Markers are made
+   * once; a filter change adds and removes only the difference.
+   */
+  SDB.EventLayer = function (ctx, data, opts) {
+    ctx.events = data;
+    var group = L.markerClusterGroup({
+      chunkedLoading: true,
+      chunkInterval: 120,
+      chunkDelay: 1,
+      animate: false,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      zoomToBoundsOnClick: true,
+      removeOutsideVisibleBounds: true,
+      maxClusterRadius: 48,
+      spiderLegPolylineOptions: { weight: 1.5, color: "#222", opacity: 0.6 },
+      iconCreateFunction: function (cluster) {
+        return clusterIcon(ctx, cluster);
+      },
+      chunkProgress: function (done, total) {
+        if (done >= total && group._sdbPending) {
+          group._sdbPending--;
+          setTimeout(function () {
+            ctx.drawing--;
+            if (group._sdbDirty && !group._sdbPending) {
+              group._sdbDirty = false;
+              group.sdbUpdate(ctx);
+            }
+            settle(ctx);
+          }, 0);
+        }
+      },
+    });
+    group.sdbUpdate = function (ctx) {
+      var ix = ctx.index;
+      if (!ix) return;
+      if (group._sdbPending) {
+        group._sdbDirty = true; // a large add is still running in chunks: apply the rest after it
+        return;
+      }
+      if (!ix.markers.length || (ix.n && !ix.markers[0])) makeMarkers(ctx);
+      var mask = ix.mask,
+        shown = ix.shown,
+        add = [],
+        remove = [],
+        total = 0;
+      for (var i = 0; i < ix.n; i++) {
+        if (mask[i]) total++;
+        if (mask[i] !== shown[i]) (mask[i] ? add : remove).push(ix.markers[i]);
+        shown[i] = mask[i];
+      }
+      if (remove.length > total) {
+        // Removing most markers one by one costs more than starting again with the rest.
+        group.clearLayers();
+        add = [];
+        for (var k = 0; k < ix.n; k++) if (mask[k]) add.push(ix.markers[k]);
+      } else if (remove.length) {
+        group.removeLayers(remove);
+      }
+      if (add.length) {
+        if (group._map) {
+          group._sdbPending = (group._sdbPending || 0) + 1;
+          ctx.drawing++;
+        }
+        group.addLayers(add, true);
+      }
+    };
+    group.sdbRestyle = function (ctx) {
+      var ix = ctx.index;
+      for (var i = 0; i < ix.n; i++) if (ix.markers[i]) ix.markers[i].setStyle(markerStyle(ctx, i));
+    };
+    group.on("click", function (ev) {
+      openEventPopup(ctx, ev.layer.options.sdbIndex, ev.layer.getLatLng());
+    });
+    group.on("clustermouseover", function (ev) {
+      if (ctx.clusterTip) ctx.map.closeTooltip(ctx.clusterTip);
+      var half = ev.layer._icon ? ev.layer._icon.offsetHeight / 2 : 18;
+      ctx.clusterTip = L.tooltip({ direction: "top", className: "sdb-tip", offset: [0, -half] })
+        .setLatLng(ev.layer.getLatLng())
+        .setContent(clusterTooltip(ctx, ev.layer))
+        .openOn(ctx.map);
+    });
+    group.on("clustermouseout clusterclick animationend spiderfied", function () {
+      if (ctx.clusterTip) ctx.map.closeTooltip(ctx.clusterTip);
+      ctx.clusterTip = null;
+    });
+    group.on("spiderfied", function (ev) {
+      // Strongest drawn last, i.e. on top, where legs cross the centre.
+      ev.markers
+        .slice()
+        .sort(function (a, b) {
+          return b.options.sdbRank - a.options.sdbRank;
+        })
+        .forEach(function (m) {
+          if (m.bringToFront) m.bringToFront();
+        });
+    });
+    group.sdbLegend = function (ctx) {
+      return eventLegend(ctx);
+    };
+    ctx.register(opts.key || "events", group);
+    return group;
+  };
+
+  // ------------------------------------------------------------------ heat
+  /** Heat map of the events shown now (needs leaflet-heat). */
   SDB.HeatLayer = L.LayerGroup.extend({
-    initialize: function (ctx, data) {
+    initialize: function (ctx, data, opts) {
       L.LayerGroup.prototype.initialize.call(this, []);
-      this._data = data;
+      this._ctx = ctx;
+      ctx.register((opts && opts.key) || "heat", this);
     },
     onAdd: function (map) {
       L.LayerGroup.prototype.onAdd.call(this, map);
       if (!this._heat) {
-        var data = this._data,
-          self = this;
-        this._heat = L.heatLayer([], { radius: 18, blur: 16, minOpacity: 0.35, maxZoom: 9 });
-        this.addLayer(this._heat);
-        data.whenReady(function () {
-          var points = [];
-          for (var i = 0; i < data.n; i++) points.push([data.get("lat", i), data.get("lon", i), 1]);
-          self._heat.setLatLngs(points);
+        this._heat = L.heatLayer([], {
+          radius: 18,
+          blur: 16,
+          minOpacity: 0.35,
+          maxZoom: 9,
+          gradient: this._ctx.style.heatGradient,
         });
+        this.addLayer(this._heat);
       }
+      this.sdbUpdate(this._ctx);
+    },
+    sdbUpdate: function (ctx) {
+      var ix = ctx.index;
+      if (!this._map || !this._heat || !ix) return;
+      var lat = ctx.events.cols.lat,
+        lon = ctx.events.cols.lon,
+        points = [];
+      for (var i = 0; i < ix.n; i++) if (ix.mask[i]) points.push([SDB.value(lat, i), SDB.value(lon, i), 1]);
+      this._heat.setLatLngs(points);
+      this._count = points.length;
+    },
+    sdbLegend: function (ctx) {
+      var stops = Object.keys(ctx.style.heatGradient).sort(function (a, b) {
+        return a - b;
+      });
+      var gradient = stops
+        .map(function (s) {
+          return ctx.style.heatGradient[s] + " " + s * 100 + "%";
+        })
+        .join(", ");
+      return (
+        "<h4>Heat map</h4>" +
+        '<div class="sdb-heatbar" style="background:linear-gradient(to right, ' + SDB.esc(gradient) + ')"></div>' +
+        '<div class="sdb-heat-axis"><span>fewer</span><span>more strikes nearby</span></div>' +
+        '<div class="sdb-note">density of the ' + fmt(this._count || 0) + " events shown (same filters)</div>"
+      );
     },
   });
 
-  /** Strikes accumulating over time, driven by a slider that appears with the layer. */
-  SDB.TimeLayer = L.FeatureGroup.extend({
-    initialize: function (ctx, data) {
-      L.FeatureGroup.prototype.initialize.call(this, []);
-      this._ctx = ctx;
-      this._data = data;
-      this._order = [];
-      this._days = [];
-      this._markers = [];
-      this._shown = 0;
-      this._day = 0;
-      data.whenReady(this._index.bind(this));
-      ctx.timeLayer = this;
-      this.on("click", function (ev) {
-        openPopup(ctx, SDB.eventPopup(ctx, data, ev.layer.options.sdbIndex), ev.layer.getLatLng());
-      });
-    },
-    /** Sort the events by date once the data is there. */
-    _index: function () {
-      var data = this._data,
-        order = [];
-      for (var i = 0; i < data.n; i++) order.push(i);
-      var days = order.map(function (k) {
-        return dayNumber(data.get("date", k));
-      });
-      order.sort(function (a, b) {
-        return days[a] - days[b] || a - b;
-      });
-      this._order = order;
-      this._days = order.map(function (k) {
-        return days[k];
-      });
-      this._day = this._days.length ? this._days[this._days.length - 1] : 0;
-    },
-    onAdd: function (map) {
-      L.FeatureGroup.prototype.onAdd.call(this, map);
-      var self = this;
-      this._data.whenReady(function () {
-        // The layer may have been switched off (or off and on) while the data was unpacking.
-        if (self._map !== map || self._control) return;
-        self._control = new SDB.TimeControl(self).addTo(map);
-        self.setDay(self._day);
-      });
-    },
-    onRemove: function (map) {
-      this.stop();
-      if (this._control) this._control.remove();
-      this._control = null;
-      L.FeatureGroup.prototype.onRemove.call(this, map);
-    },
-    minDay: function () {
-      return this._days.length ? this._days[0] : 0;
-    },
-    maxDay: function () {
-      return this._days.length ? this._days[this._days.length - 1] : 0;
-    },
-    /** Show every event on or before `day` (days since 1970-01-01). */
-    setDay: function (day) {
-      this._day = day;
-      var lo = 0,
-        hi = this._days.length;
-      while (lo < hi) {
-        var mid = (lo + hi) >> 1;
-        if (this._days[mid] <= day) lo = mid + 1;
-        else hi = mid;
-      }
-      var ctx = this._ctx,
-        data = this._data;
-      while (this._shown < lo) {
-        var k = this._order[this._shown];
-        if (!this._markers[this._shown]) {
-          var conf = data.get("conf", k);
-          this._markers[this._shown] = eventMarker(
-            ctx,
-            data,
-            k,
-            ctx.style.confidenceColors[conf],
-            "sdb-time sdb-conf-" + conf
-          );
-        }
-        this.addLayer(this._markers[this._shown++]);
-      }
-      while (this._shown > lo) this.removeLayer(this._markers[--this._shown]);
-      if (this._control) this._control.update(day, this._shown);
-      return this._shown;
-    },
-    play: function () {
-      var self = this;
-      this.stop();
-      if (this._day >= this.maxDay()) this.setDay(this.minDay());
-      var step = Math.max(1, Math.round((this.maxDay() - this.minDay()) / 150));
-      this._timer = setInterval(function () {
-        self.setDay(Math.min(self.maxDay(), self._day + step));
-        if (self._day >= self.maxDay()) self.stop();
-      }, 100);
-    },
-    stop: function () {
-      if (this._timer) clearInterval(this._timer);
-      this._timer = null;
-    },
-  });
-
-  SDB.TimeControl = L.Control.extend({
-    options: { position: "bottomleft" },
-    initialize: function (layer) {
-      this._layer = layer;
-    },
-    onAdd: function () {
-      var layer = this._layer;
-      var box = L.DomUtil.create("div", "sdb-time-control leaflet-bar");
-      var button = L.DomUtil.create("button", "sdb-time-play", box);
-      button.type = "button";
-      button.textContent = "\u25B6";
-      button.title = "Play: show strikes as they accumulate";
-      var slider = L.DomUtil.create("input", "sdb-time-slider", box);
-      slider.type = "range";
-      slider.min = layer.minDay();
-      slider.max = layer.maxDay();
-      slider.step = 1;
-      slider.value = layer._day;
-      slider.setAttribute("aria-label", "Show strikes up to this date");
-      this._label = L.DomUtil.create("span", "sdb-time-label", box);
-      this._slider = slider;
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      L.DomEvent.on(slider, "input change", function () {
-        layer.stop();
-        layer.setDay(+slider.value);
-      });
-      L.DomEvent.on(button, "click", function () {
-        if (layer._timer) layer.stop();
-        else layer.play();
-      });
-      return box;
-    },
-    update: function (day, shown) {
-      if (this._slider) this._slider.value = day;
-      if (this._label) this._label.textContent = "up to " + isoDay(day) + ": " + shown + " strikes";
-    },
-  });
-
+  // ------------------------------------------------------------------ facilities
   /** Facilities sized by capacity, coloured by type. */
   SDB.FacilityLayer = L.FeatureGroup.extend({
-    initialize: function (ctx, data) {
+    initialize: function (ctx, data, opts) {
       L.FeatureGroup.prototype.initialize.call(this, []);
       var e = SDB.esc,
         self = this;
+      this._data = data;
+      ctx.register((opts && opts.key) || "facilities", this);
       data.whenReady(function () {
         for (var i = 0; i < data.n; i++) {
           var type = data.get("ft", i);
@@ -511,7 +997,7 @@
               color: ctx.style.typeColors[type],
               weight: 2,
               fillColor: ctx.style.typeColors[type],
-              fillOpacity: 0.15,
+              fillOpacity: 0.12,
               className: "sdb-facility",
               sdbIndex: i,
             })
@@ -544,33 +1030,90 @@
         openPopup(ctx, html, ev.layer.getLatLng());
       });
     },
+    sdbLegend: function (ctx) {
+      var data = this._data,
+        present = {};
+      if (data.isReady) for (var i = 0; i < data.n; i++) present[data.get("ft", i)] = true;
+      var html = "<h4>Facilities (rings, sized by capacity)</h4><ul>";
+      ctx.style.facilityRadiusExamples.forEach(function (ex) {
+        html +=
+          '<li><span class="sdb-ring" style="width:' + 2 * ex[0] + "px;height:" + 2 * ex[0] + 'px"></span>' +
+          SDB.esc(ex[1]) + "</li>";
+      });
+      ctx.style.facilityTypes.forEach(function (type) {
+        if (present[type]) {
+          html +=
+            '<li><span class="sdb-ring" style="width:12px;height:12px;border-color:' +
+            SDB.esc(ctx.style.typeColors[type]) + '"></span>' + SDB.esc(label(type)) + "</li>";
+        }
+      });
+      return html + "</ul>";
+    },
   });
 
-  /** Strikes per admin-1 region; tooltips carry the escaped region name. */
-  SDB.choropleth = function (ctx, geojson, breaks) {
-    var colors = ctx.style.choroplethColors;
-    function colorFor(n) {
-      if (!n) return ctx.style.choroplethEmpty;
-      var k = 0;
-      while (k + 1 < breaks.length && n >= breaks[k + 1]) k++;
-      return colors[Math.min(k, colors.length - 1)];
-    }
-    return L.geoJSON(geojson, {
+  // ------------------------------------------------------------------ regions
+  /** Strikes per admin-1 region, counted from the events shown now; tooltips carry escaped names. */
+  SDB.choropleth = function (ctx, geojson, breaks, opts) {
+    var colors = ctx.style.choroplethColors,
+      layer;
+    var counts = null;
+    layer = L.geoJSON(geojson, {
+      pane: "sdbRegions",
       style: function (feature) {
-        var n = feature.properties.n;
-        return { fillColor: colorFor(n), fillOpacity: n ? 0.6 : 0.2, color: "#777", weight: 0.8 };
+        return regionStyle(feature.properties.n);
       },
-      onEachFeature: function (feature, layer) {
-        var p = feature.properties;
-        layer.bindTooltip(
-          SDB.esc(p.name || "region") + (p.cc ? " (" + SDB.esc(p.cc) + ")" : "") + ": " + SDB.esc(p.n) + " strikes",
-          { sticky: true }
-        );
+      onEachFeature: function (feature, l) {
+        l.bindTooltip(tooltip(feature, feature.properties.n), { sticky: true });
       },
     });
+    function regionStyle(n) {
+      return {
+        fillColor: n ? colors[Math.min(classOf(n, layer ? layer.sdbBreaks : breaks), colors.length - 1)] : ctx.style.choroplethEmpty,
+        fillOpacity: n ? 0.55 : 0.15,
+        color: "#777",
+        weight: 0.8,
+      };
+    }
+    function tooltip(feature, n) {
+      var p = feature.properties;
+      return SDB.esc(p.name || "region") + (p.cc ? " (" + SDB.esc(p.cc) + ")" : "") + ": " + SDB.esc(n) + " strikes shown";
+    }
+    layer.sdbBreaks = breaks;
+    layer.sdbUpdate = function (ctx) {
+      var ix = ctx.index;
+      if (!ix) return;
+      counts = new Int32Array(geojson.features.length ? 1 + geojson.features.reduce(function (m, f) {
+        return Math.max(m, f.properties.i);
+      }, 0) : 0);
+      for (var i = 0; i < ix.n; i++) if (ix.mask[i] && ix.region[i] >= 0) counts[ix.region[i]]++;
+      var max = 0;
+      for (var k = 0; k < counts.length; k++) if (counts[k] > max) max = counts[k];
+      layer.sdbBreaks = SDB.breaks(max, colors.length);
+      layer.sdbCounts = counts;
+      layer.sdbTotal = 0;
+      layer.eachLayer(function (l) {
+        var n = counts[l.feature.properties.i] || 0;
+        layer.sdbTotal += n;
+        l.setStyle(regionStyle(n));
+        l.setTooltipContent(tooltip(l.feature, n));
+      });
+    };
+    layer.sdbLegend = function (ctx) {
+      var b = layer.sdbBreaks,
+        html = "<h4>Strikes per region (shown now)</h4><ul>";
+      b.forEach(function (low, k) {
+        var high = k + 1 < b.length ? b[k + 1] - 1 : null;
+        var text = high === null ? low + "+" : high === low ? String(low) : low + "\u2013" + high;
+        html += '<li><span class="sdb-box" style="background:' + SDB.esc(colors[k]) + '"></span>' + SDB.esc(text) + "</li>";
+      });
+      html += '<li><span class="sdb-box" style="background:' + SDB.esc(ctx.style.choroplethEmpty) + '"></span>none</li>';
+      return html + "</ul>";
+    };
+    ctx.register((opts && opts.key) || "regions", layer);
+    return layer;
   };
 
-  /** Country outlines drawn under everything: the offline basemap. */
+  /** Country outlines drawn under everything: the basemap that needs no network. */
   SDB.basemap = function (ctx, geojson) {
     return L.geoJSON(geojson, {
       pane: "sdbBasemap",
@@ -579,18 +1122,532 @@
     });
   };
 
-  /** A fixed box (legend, title) whose HTML was built and escaped in Python. */
-  SDB.box = function (ctx, html, position, cls) {
+  // ------------------------------------------------------------------ legend, title, list
+  function eventLegend(ctx) {
+    var ix = ctx.index,
+      st = ctx.style,
+      s = ctx.state,
+      e = SDB.esc;
+    if (!ix) return "";
+    var byType = s.colorBy === "ft";
+    var html =
+      "<h4>Events (one marker each)</h4>" +
+      '<div class="sdb-colorby">Colour by <label><input type="radio" name="sdb-colorby" value="conf"' +
+      (byType ? "" : " checked") + "> confidence</label> <label><input type=\"radio\" name=\"sdb-colorby\" value=\"ft\"" +
+      (byType ? " checked" : "") + "> facility type</label></div>";
+    html += "<div class=\"sdb-sub\">Confidence</div><ul>";
+    st.confidenceLevels.forEach(function (level, k) {
+      var out = isLeftOut(ctx, "conf", level);
+      var on = s.conf[level] !== false && !out;
+      var total = ix.totalConf[k],
+        shown = ix.shownConf ? ix.shownConf[k] : 0;
+      html +=
+        '<li class="sdb-class' + (out ? " sdb-left-out" : on ? "" : " sdb-off") + '" data-kind="conf" data-value="' + e(level) +
+        '"><label title="' + e(st.confidenceExplanations[level]) + '"><input type="checkbox"' + (on ? " checked" : "") +
+        (out ? " disabled" : "") + "> " + (byType ? "" : swatch(st.confidenceColors[level])) + "<b>" + e(level) + "</b> " +
+        '<span class="sdb-count">' + (out ? "not selected" : fmt(shown) + (shown !== total ? " of " + fmt(total) : "")) +
+        "</span></label></li>";
+    });
+    html += "</ul>";
+    var typeRows = "";
+    st.facilityTypes.forEach(function (type, k) {
+      var out = isLeftOut(ctx, "ft", type);
+      if (!ix.totalType[k] && !out) return;
+      var on = s.types[type] !== false && !out;
+      var total = ix.totalType[k],
+        shown = ix.shownType ? ix.shownType[k] : 0;
+      typeRows +=
+        '<li class="sdb-class' + (out ? " sdb-left-out" : on ? "" : " sdb-off") + '" data-kind="ft" data-value="' + e(type) +
+        '"><label><input type="checkbox"' + (on ? " checked" : "") + (out ? " disabled" : "") + "> " +
+        (byType ? swatch(st.typeColors[type]) : "") + e(label(type)) + ' <span class="sdb-count">' +
+        (out ? "not selected" : fmt(shown) + (shown !== total ? " of " + fmt(total) : "")) + "</span></label></li>";
+    });
+    if (typeRows) html += '<div class="sdb-sub">Facility type</div><ul>' + typeRows + "</ul>";
+    html += '<div class="sdb-sub">Geocode</div><ul>';
+    ["exact", "near_town", "region"].forEach(function (gp, k) {
+      var dashed = k ? ";border-style:dashed;opacity:" + (k === 2 ? 0.6 : 0.8) : "";
+      html +=
+        "<li>" + swatch("#bbb", dashed) + e(st.geoLabels[gp]) + ' <span class="sdb-count">' +
+        fmt(ix.shownGeo ? ix.shownGeo[k] : 0) + "</span></li>";
+    });
+    html += "</ul>";
+    html +=
+      '<div class="sdb-note"><span class="sdb-cluster-key">12</span> numbered circle: events grouped; its colour is the ' +
+      "strongest confidence inside. Hover to list them, click to zoom in or fan them out.</div>";
+    return html;
+  }
+
+  function legendHtml(ctx) {
+    var parts = [];
+    // Top layer first: the events, then what lies under them.
+    ctx.order.slice().reverse().forEach(function (key) {
+      var layer = ctx.layers[key];
+      if (layer.sdbLegend && ctx.map.hasLayer(layer)) parts.push(layer.sdbLegend(ctx));
+    });
+    if (!parts.length) parts.push('<div class="sdb-note">No layer is shown; tick one in the layer control.</div>');
+    return "<details open><summary>Legend</summary>" + parts.join("") + "</details>";
+  }
+
+  function titleShownText(ctx) {
+    var ix = ctx.index,
+      s = ctx.state;
+    if (!ix || !ix.n) return "no events match the selection";
+    var from = s.from === null ? ix.minDay : s.from,
+      to = s.to === null ? ix.maxDay : s.to;
+    return (
+      "Showing " + fmt(ix.shownCount) + " of " + fmt(ix.n) + " event" + (ix.n === 1 ? "" : "s") + ", " + isoDay(from) +
+      " to " + isoDay(to)
+    );
+  }
+
+  function filtersHtml(ctx) {
+    var e = SDB.esc,
+      filters = ctx.options.filters || [];
+    if (!filters.length) return '<div class="sdb-filters">Selection: all events in the database (no filters)</div>';
+    return (
+      '<div class="sdb-filters"><span>Made with:</span> ' +
+      filters
+        .map(function (f) {
+          return '<span class="sdb-filter"><b>' + e(f[0]) + "</b> " + e(f[1]) + "</span>";
+        })
+        .join(" ") +
+      "</div>"
+    );
+  }
+
+  function buildTitleBox(ctx) {
     var Box = L.Control.extend({
-      options: { position: position },
+      options: { position: "topright" },
       onAdd: function () {
-        var div = L.DomUtil.create("div", cls);
-        div.innerHTML = html;
+        var div = L.DomUtil.create("div", "sdb-title");
+        div.innerHTML =
+          "<b>" + SDB.esc(ctx.options.title || "") + "</b>" +
+          (ctx.options.subtitle ? '<div class="sdb-subtitle">' + SDB.esc(ctx.options.subtitle) + "</div>" : "") +
+          '<div class="sdb-shown" role="status"></div>' +
+          filtersHtml(ctx) +
+          '<input class="sdb-search" type="search" placeholder="Search description, place, facility\u2026" ' +
+          'aria-label="Search events by description, place or facility">';
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
+        var input = div.querySelector(".sdb-search"),
+          timer = null;
+        input.value = ctx.state.q || "";
+        L.DomEvent.on(input, "input", function () {
+          clearTimeout(timer);
+          timer = setTimeout(function () {
+            ctx.state.q = input.value;
+            refresh(ctx);
+          }, 120);
+        });
         return div;
       },
     });
-    return new Box().addTo(ctx.map);
+    ctx.titleBox = new Box().addTo(ctx.map);
+  }
+
+  function buildLegendBox(ctx) {
+    var Box = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "sdb-legend");
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        L.DomEvent.on(div, "change", function (ev) {
+          var t = ev.target;
+          if (t.name === "sdb-colorby") {
+            ctx.state.colorBy = t.value;
+            ctx.layers.events && ctx.layers.events.sdbRestyle(ctx);
+            refresh(ctx);
+            return;
+          }
+          var item = t.closest("li.sdb-class");
+          if (!item) return;
+          var kind = item.getAttribute("data-kind"),
+            value = item.getAttribute("data-value");
+          (kind === "conf" ? ctx.state.conf : ctx.state.types)[value] = t.checked;
+          refresh(ctx);
+        });
+        return div;
+      },
+    });
+    ctx.legendBox = new Box().addTo(ctx.map);
+  }
+
+  /** Events in the current view, newest first; clicking one opens its popup. */
+  function buildListBox(ctx) {
+    var Box = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "sdb-list");
+        div.innerHTML = '<details open><summary class="sdb-list-head"></summary><ol class="sdb-list-items"></ol></details>';
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        L.DomEvent.on(div, "click", function (ev) {
+          var item = ev.target.closest("li[data-i]");
+          if (item) SDB.openEvent(ctx, +item.getAttribute("data-i"));
+        });
+        return div;
+      },
+    });
+    ctx.listBox = new Box().addTo(ctx.map);
+  }
+  var LIST_MAX = 200;
+  function updateList(ctx) {
+    if (!ctx.listBox) return;
+    var ix = ctx.index,
+      data = ctx.events,
+      e = SDB.esc,
+      st = ctx.style;
+    var div = ctx.listBox.getContainer();
+    var items = [],
+      inView = 0;
+    var bounds = ctx.map.getBounds();
+    var south = bounds.getSouth(),
+      north = bounds.getNorth(),
+      west = bounds.getWest(),
+      east = bounds.getEast();
+    var eventsOn = ctx.layers.events && ctx.map.hasLayer(ctx.layers.events);
+    if (ix && eventsOn) {
+      var lat = data.cols.lat,
+        lon = data.cols.lon;
+      for (var k = 0; k < ix.n; k++) {
+        var i = ix.newestFirst[k];
+        if (!ix.mask[i]) continue;
+        var y = SDB.value(lat, i),
+          x = SDB.value(lon, i);
+        if (y < south || y > north || x < west || x > east) continue;
+        inView++;
+        if (items.length < LIST_MAX) {
+          var level = st.confidenceLevels[ix.conf[i]];
+          items.push(
+            '<li data-i="' + i + '" tabindex="0">' + swatch(st.confidenceColors[level]) + '<span class="sdb-li-date">' +
+              e(data.get("date", i)) + "</span> " + e(data.get("fac", i) || data.get("loc", i) || "strike") +
+              (data.get("loc", i) && data.get("fac", i) ? ', <span class="sdb-note">' + e(data.get("loc", i)) + "</span>" : "") +
+              ' <span class="sdb-li-conf">' + e(level) + "</span></li>"
+          );
+        }
+      }
+    }
+    div.querySelector(".sdb-list-head").textContent =
+      fmt(inView) + " event" + (inView === 1 ? "" : "s") + " in view" +
+      (inView > LIST_MAX ? " (newest " + LIST_MAX + " listed)" : "");
+    div.querySelector(".sdb-list-items").innerHTML = items.join("");
+  }
+
+  function updateBoxes(ctx) {
+    if (ctx.legendBox) ctx.legendBox.getContainer().innerHTML = legendHtml(ctx);
+    if (ctx.titleBox) ctx.titleBox.getContainer().querySelector(".sdb-shown").textContent = titleShownText(ctx);
+    if (ctx.timeControl) ctx.timeControl.update();
+    updateList(ctx);
+  }
+
+  // ------------------------------------------------------------------ time window
+  SDB.TimeControl = L.Control.extend({
+    options: { position: "bottomleft" },
+    initialize: function (ctx) {
+      this._ctx = ctx;
+    },
+    onAdd: function () {
+      var ctx = this._ctx,
+        ix = ctx.index,
+        self = this;
+      var box = L.DomUtil.create("div", "sdb-time leaflet-bar");
+      box.innerHTML =
+        '<div class="sdb-time-row"><button type="button" class="sdb-time-play" title="Play: slide the window forward">' +
+        '\u25B6</button><input type="date" class="sdb-time-from" aria-label="Window start"> \u2013 ' +
+        '<input type="date" class="sdb-time-to" aria-label="Window end"><button type="button" class="sdb-time-all">' +
+        'All dates</button><span class="sdb-time-label"></span></div>' +
+        '<div class="sdb-hist"><svg class="sdb-hist-svg" preserveAspectRatio="none"></svg>' +
+        '<input type="range" class="sdb-time-lo" aria-label="Window start"><input type="range" class="sdb-time-hi" ' +
+        'aria-label="Window end"></div><div class="sdb-hist-axis"><span class="sdb-hist-min"></span>' +
+        '<span class="sdb-hist-unit"></span><span class="sdb-hist-max"></span></div>';
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var q = function (sel) {
+        return box.querySelector(sel);
+      };
+      this._box = box;
+      this._from = q(".sdb-time-from");
+      this._to = q(".sdb-time-to");
+      this._lo = q(".sdb-time-lo");
+      this._hi = q(".sdb-time-hi");
+      this._label = q(".sdb-time-label");
+      this._svg = q(".sdb-hist-svg");
+      this._play = q(".sdb-time-play");
+      [this._from, this._to].forEach(function (input) {
+        input.min = isoDay(ix.minDay);
+        input.max = isoDay(ix.maxDay);
+      });
+      [this._lo, this._hi].forEach(function (input) {
+        input.min = ix.minDay;
+        input.max = ix.maxDay;
+        input.step = 1;
+      });
+      q(".sdb-hist-min").textContent = isoDay(ix.minDay);
+      q(".sdb-hist-max").textContent = isoDay(ix.maxDay);
+      q(".sdb-hist-unit").textContent = "events per " + ix.binBy + " (window dark)";
+      var pending = null;
+      function onRange() {
+        self.stop();
+        var lo = +self._lo.value,
+          hi = +self._hi.value;
+        if (lo > hi) {
+          if (this === self._lo) self._hi.value = hi = lo;
+          else self._lo.value = lo = hi;
+        }
+        // Coalesce slider drags to one redraw per frame.
+        if (pending === null) {
+          pending = requestAnimationFrame(function () {
+            pending = null;
+            SDB.setWindow(ctx, +self._lo.value, +self._hi.value);
+          });
+        }
+      }
+      L.DomEvent.on(this._lo, "input", onRange);
+      L.DomEvent.on(this._hi, "input", onRange);
+      L.DomEvent.on(this._from, "change", function () {
+        if (self._from.value) SDB.setWindow(ctx, dayNumber(self._from.value), ctx.state.to);
+      });
+      L.DomEvent.on(this._to, "change", function () {
+        if (self._to.value) SDB.setWindow(ctx, ctx.state.from, dayNumber(self._to.value));
+      });
+      L.DomEvent.on(q(".sdb-time-all"), "click", function () {
+        self.stop();
+        SDB.setWindow(ctx, null, null);
+      });
+      L.DomEvent.on(this._play, "click", function () {
+        if (self._timer) self.stop();
+        else self.play();
+      });
+      this._bars = [];
+      var svg = this._svg,
+        n = ix.nBins,
+        ns = "http://www.w3.org/2000/svg";
+      svg.setAttribute("viewBox", "0 0 " + Math.max(n, 1) + " 100");
+      for (var b = 0; b < n; b++) {
+        var rect = document.createElementNS(ns, "rect");
+        rect.setAttribute("x", b + 0.08);
+        rect.setAttribute("width", 0.84);
+        var title = document.createElementNS(ns, "title");
+        rect.appendChild(title);
+        svg.appendChild(rect);
+        this._bars.push(rect);
+      }
+      return box;
+    },
+    window: function () {
+      var ix = this._ctx.index,
+        s = this._ctx.state;
+      return [s.from === null ? ix.minDay : s.from, s.to === null ? ix.maxDay : s.to];
+    },
+    update: function () {
+      var ctx = this._ctx,
+        ix = ctx.index;
+      if (!this._box || !ix.n) return;
+      var w = this.window();
+      this._from.value = isoDay(w[0]);
+      this._to.value = isoDay(w[1]);
+      this._lo.value = w[0];
+      this._hi.value = w[1];
+      this._label.textContent = fmt(ix.shownCount) + " shown";
+      var bins = ix.bins,
+        max = 1,
+        b;
+      for (b = 0; b < bins.length; b++) if (bins[b] > max) max = bins[b];
+      for (b = 0; b < this._bars.length; b++) {
+        var h = bins[b] ? Math.max(4, (100 * bins[b]) / max) : 0;
+        var rect = this._bars[b];
+        rect.setAttribute("y", 100 - h);
+        rect.setAttribute("height", h);
+        var inside = ix.binStart[b + 1] - 1 >= w[0] && ix.binStart[b] <= w[1];
+        rect.setAttribute("class", inside ? "sdb-bar sdb-bar-in" : "sdb-bar");
+        rect.firstChild.textContent = isoDay(ix.binStart[b]) + ": " + fmt(bins[b]) + " events";
+      }
+    },
+    /** Slide the window forward one bin at a time, keeping its width. */
+    play: function () {
+      var ctx = this._ctx,
+        ix = ctx.index,
+        self = this;
+      this.stop();
+      var w = this.window(),
+        width = w[1] - w[0];
+      var step = ix.binBy === "month" ? 30 : 7;
+      if (width >= ix.maxDay - ix.minDay) width = step * 4 - 1;
+      if (w[1] >= ix.maxDay) w = [ix.minDay, ix.minDay + width];
+      SDB.setWindow(ctx, w[0], w[0] + width);
+      this._play.textContent = "\u275A\u275A";
+      this._timer = setInterval(function () {
+        var cur = self.window();
+        if (cur[1] >= ix.maxDay) return self.stop();
+        SDB.setWindow(ctx, cur[0] + step, Math.min(ix.maxDay, cur[0] + step + width));
+      }, 700);
+    },
+    stop: function () {
+      if (this._timer) clearInterval(this._timer);
+      this._timer = null;
+      if (this._play) this._play.textContent = "\u25B6";
+    },
+  });
+
+  // ------------------------------------------------------------------ URL fragment
+  /** The map state as a URL fragment: view, window, toggles, search, colouring, layers, open event. */
+  function stateHash(ctx) {
+    var s = ctx.state,
+      st = ctx.style,
+      map = ctx.map,
+      c = map.getCenter();
+    var parts = ["v=" + map.getZoom() + "/" + c.lat.toFixed(4) + "/" + c.lng.toFixed(4)];
+    if (s.from !== null) parts.push("from=" + isoDay(s.from));
+    if (s.to !== null) parts.push("to=" + isoDay(s.to));
+    var off = function (levels, on) {
+      return levels.filter(function (v) {
+        return on[v] === false;
+      });
+    };
+    var confOff = off(st.confidenceLevels, s.conf),
+      typeOff = off(st.facilityTypes, s.types);
+    if (confOff.length) parts.push("hide_conf=" + confOff.map(encodeURIComponent).join(","));
+    if (typeOff.length) parts.push("hide_type=" + typeOff.map(encodeURIComponent).join(","));
+    if (s.q) parts.push("q=" + encodeURIComponent(s.q));
+    if (s.colorBy !== "conf") parts.push("color=" + s.colorBy);
+    parts.push(
+      "layers=" +
+        ctx.order
+          .filter(function (key) {
+            return map.hasLayer(ctx.layers[key]);
+          })
+          .join(",")
+    );
+    if (s.event) parts.push("event=" + encodeURIComponent(s.event));
+    return "#" + parts.join("&");
+  }
+  SDB.stateHash = stateHash;
+
+  function writeHash(ctx) {
+    if (!ctx.started || ctx.applyingHash || !ctx.index) return;
+    var hash = stateHash(ctx);
+    if (hash !== location.hash) {
+      ctx.lastHash = hash;
+      try {
+        history.replaceState(null, "", hash);
+      } catch (err) {
+        // Some viewers (sandboxed iframes) forbid it: the map works without a shareable link.
+      }
+    }
+  }
+
+  function parseHash(hash) {
+    var out = {};
+    hash
+      .replace(/^#/, "")
+      .split("&")
+      .forEach(function (part) {
+        var k = part.indexOf("=");
+        if (k > 0) out[part.slice(0, k)] = decodeURIComponent(part.slice(k + 1));
+      });
+    return out;
+  }
+
+  /** Apply a URL fragment; returns the event to open (index) or -1. */
+  function applyHash(ctx, hash) {
+    var h = parseHash(hash),
+      s = ctx.state,
+      st = ctx.style,
+      map = ctx.map;
+    if (!Object.keys(h).length) return -1;
+    ctx.applyingHash = true;
+    try {
+      var valid = function (d) {
+        return /^\d{4}-\d{2}-\d{2}$/.test(d || "") ? dayNumber(d) : null;
+      };
+      s.from = valid(h.from);
+      s.to = valid(h.to);
+      s.conf = {};
+      s.types = {};
+      (h.hide_conf ? h.hide_conf.split(",") : []).forEach(function (v) {
+        if (st.confidenceLevels.indexOf(v) >= 0) s.conf[v] = false;
+      });
+      (h.hide_type ? h.hide_type.split(",") : []).forEach(function (v) {
+        if (st.facilityTypes.indexOf(v) >= 0) s.types[v] = false;
+      });
+      s.q = h.q || "";
+      s.colorBy = h.color === "ft" ? "ft" : "conf";
+      if (h.layers !== undefined) {
+        var wanted = h.layers ? h.layers.split(",") : [];
+        ctx.order.forEach(function (key) {
+          var layer = ctx.layers[key],
+            want = wanted.indexOf(key) >= 0;
+          if (want && !map.hasLayer(layer)) map.addLayer(layer);
+          if (!want && map.hasLayer(layer)) map.removeLayer(layer);
+        });
+      }
+      var v = (h.v || "").split("/").map(Number);
+      if (v.length === 3 && v.every(isFinite)) map.setView([v[1], v[2]], v[0], { animate: false });
+      if (ctx.titleBox) ctx.titleBox.getContainer().querySelector(".sdb-search").value = s.q;
+      if (ctx.layers.events && ctx.layers.events.sdbRestyle && ctx.index && ctx.index.markers[0]) {
+        ctx.layers.events.sdbRestyle(ctx);
+      }
+    } finally {
+      ctx.applyingHash = false;
+    }
+    return h.event ? eventById(ctx, h.event) : -1;
+  }
+  SDB.applyHash = function (ctx, hash) {
+    var open = applyHash(ctx, hash);
+    refresh(ctx);
+    return whenDrawn(ctx).then(function () {
+      return open >= 0 ? SDB.openEvent(ctx, open) : null;
+    });
+  };
+
+  // ------------------------------------------------------------------ start
+  /**
+   * Called once after every layer of the map exists: index the events (when unpacked), apply the
+   * URL fragment, build the boxes and draw. ctx.ready resolves when everything is drawn.
+   */
+  SDB.start = function (ctx) {
+    var go = function () {
+      buildIndex(ctx);
+      var open = applyHash(ctx, location.hash);
+      buildTitleBox(ctx);
+      buildListBox(ctx);
+      buildLegendBox(ctx);
+      if (ctx.index.n) ctx.timeControl = new SDB.TimeControl(ctx).addTo(ctx.map);
+      ctx.started = true;
+      refresh(ctx);
+      var map = ctx.map,
+        timer = null;
+      var later = function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          updateList(ctx);
+          writeHash(ctx);
+        }, 60);
+      };
+      map.on("moveend", later);
+      map.on("overlayadd overlayremove", function () {
+        refresh(ctx);
+      });
+      map.on("popupclose", function (ev) {
+        if (ev.popup === ctx.popup) {
+          ctx.state.event = null;
+          if (ctx.uncertainty) map.removeLayer(ctx.uncertainty);
+          ctx.uncertainty = null;
+          writeHash(ctx);
+        }
+      });
+      window.addEventListener("hashchange", function () {
+        if (location.hash !== ctx.lastHash) SDB.applyHash(ctx, location.hash);
+      });
+      if (open >= 0) {
+        whenDrawn(ctx).then(function () {
+          SDB.openEvent(ctx, open);
+        });
+      }
+      settle(ctx);
+    };
+    if (ctx.events) ctx.events.whenReady(go);
+    else go();
   };
 })();
