@@ -12,12 +12,13 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from events import dedup, vocab
 from events.confidence import confidence_level
 from events.errors import NotFoundError, ValidationError
 from events.ingest import (
+    INGEST_LOCK_KEY,
     META_KEY,
     events_t,
     links_t,
@@ -25,9 +26,13 @@ from events.ingest import (
     regrade,
     revision_row,
     revisions_t,
+    runs_t,
     sources_t,
 )
+from events.models import Facility, utcnow
 from events.records import RowProblem
+
+facilities_t = Facility.__table__
 
 #: Columns an analyst may change with :func:`update_event`, with their vocabularies.
 EDITABLE: dict[str, tuple[Any, ...] | None] = {
@@ -51,6 +56,20 @@ EDITABLE: dict[str, tuple[Any, ...] | None] = {
 }
 _NOT_NULL = {"event_date", "date_precision", "latitude", "longitude", "geo_precision", "attack_type", "claim_status"}
 _BOOKKEEPING = {"id", "created_at", "updated_at", "content_hash", "ingest_run_id", "extra"}
+
+
+def _serialise_writers(conn: Connection) -> None:
+    """Queue behind (or ahead of) any ingest batch before changing events.
+
+    SQLite's ``BEGIN IMMEDIATE`` (see :mod:`events.db`) already gives one writer at a time. On
+    PostgreSQL an ingest batch looks up candidate events and then links sources to them in one
+    transaction; an event deleted, merged or split between the two made the batch fail with a
+    foreign-key violation. The batch holds the transaction-scoped advisory lock
+    :data:`events.ingest.INGEST_LOCK_KEY`; taking it here makes every event operation wait for
+    the batch in progress (and the next batch wait for it), so each sees the other's result.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
 
 
 def _load(conn: Connection, public_id: str) -> dict[str, Any]:
@@ -223,6 +242,7 @@ def update_event(
     """
     _check_changes(public_id, changes)
     with engine.begin() as conn:
+        _serialise_writers(conn)
         before = _load(conn, public_id)
         after = copy.deepcopy(before)
         after.update(changes)
@@ -253,6 +273,7 @@ def delete_event(engine: Engine, public_id: str, *, user: str | None = None, rea
     NotFoundError
     """
     with engine.begin() as conn:
+        _serialise_writers(conn)
         event = _load(conn, public_id)
         previous = dict(event)
         previous["sources"] = [s["url"] or s["publisher"] for s in _event_sources(conn, event["id"])]
@@ -281,6 +302,7 @@ def merge_events(
     if keep_public_id.strip().upper() == other_public_id.strip().upper():
         raise ValidationError("cannot merge an event into itself")
     with engine.begin() as conn:
+        _serialise_writers(conn)
         keep = _load(conn, keep_public_id)
         other = _load(conn, other_public_id)
         before = copy.deepcopy(keep)
@@ -302,13 +324,25 @@ def merge_events(
         base = bookkeeping.get("base_credibility", keep["info_credibility"])
         other_base = other_meta.get("base_credibility", other["info_credibility"])
         bookkeeping["base_credibility"] = dedup.best_credibility(base, other_base)
+        other_sources = _event_sources(conn, other["id"])
+        kept_ids = {s["id"] for s in _event_sources(conn, keep["id"])}
         moved = _move_links(conn, other["id"], keep["id"])
         regrade(after, _publishers(conn, keep["id"]))
         shown = _write(conn, before, after)
-        changes = {**shown, "merged_from": other["public_id"], "sources_added": moved}
+        # What `split` needs to undo this merge exactly (see _undo_merge).
+        undo = {
+            "source_ids_added": [src["id"] for src in other_sources if src["id"] not in kept_ids],
+            "reports_added": sorted(set(reports) - set(peek_meta(before).get("reports", {}))),
+            "base_credibility_before": peek_meta(before).get("base_credibility"),
+        }
+        changes = {**shown, "merged_from": other["public_id"], "sources_added": moved, UNDO_KEY: undo}
         _revise(conn, before, "merge", {c: before[c] for c in shown}, changes, user, reason)
         conn.execute(delete(events_t).where(events_t.c.id == other["id"]))
-        _revise(conn, other, "merge", dict(other), {"merged_into": keep["public_id"]}, user, reason)
+        previous = dict(other)
+        previous["sources"] = [src["url"] or src["publisher"] for src in other_sources]
+        previous["source_ids"] = [src["id"] for src in other_sources]
+        previous["source_roles"] = [src["role"] for src in other_sources]
+        _revise(conn, other, "merge", previous, {"merged_into": keep["public_id"]}, user, reason)
         return shown
 
 
@@ -365,6 +399,7 @@ def split_event(
     if not wanted:
         raise ValidationError("give at least one source URL to split off")
     with engine.begin() as conn:
+        _serialise_writers(conn)
         event = _load(conn, public_id)
         sources = _event_sources(conn, event["id"])
         by_url = {s["url"]: s for s in sources if s["url"]}
@@ -374,6 +409,9 @@ def split_event(
                 f"{event['public_id']} has no source {unknown[0]!r}",
                 hint=f"`strikedb events show {event['public_id']}` lists its sources",
             )
+        merge = _merge_to_undo(conn, event, {by_url[u]["id"] for u in wanted})
+        if merge is not None:
+            return _undo_merge(conn, event, merge, wanted, user=user, reason=reason)
         if len(set(wanted)) >= len(sources):
             raise ValidationError("splitting off every source would leave the event empty; delete it instead")
         new_id = _split_public_id(event["public_id"], wanted)
@@ -403,6 +441,170 @@ def split_event(
         )
         _revise(conn, created, "split", {}, {"split_from": event["public_id"], "sources": wanted}, user, reason)
         return new_id
+
+
+#: Key of a ``merge`` revision's changes holding what :func:`split_event` needs to undo it.
+UNDO_KEY = "undo"
+
+
+def _merge_to_undo(conn: Connection, event: dict[str, Any], moving: set[int]) -> dict[str, Any] | None:
+    """Find the merge into ``event`` that the sources ``moving`` came with, newest first.
+
+    A split undoes a merge when the sources to split off include every source the merged event
+    brought (those the kept event did not have already), are all sources the merged event had,
+    and that event is still gone.
+    Returns ``{"keep": <kept event's revision>, "other": <merged event's revision>}`` or None.
+    """
+    merges = conn.execute(
+        select(revisions_t)
+        .where(revisions_t.c.event_public_id == event["public_id"], revisions_t.c.action == "merge")
+        .order_by(revisions_t.c.id.desc())
+    ).mappings()
+    for rev in merges:
+        changes = rev["changes"] or {}
+        undo = changes.get(UNDO_KEY)
+        other_id = changes.get("merged_from")
+        if not undo or not other_id or not set(undo["source_ids_added"]) <= moving:
+            continue
+        if conn.execute(select(events_t.c.id).where(events_t.c.public_id == other_id)).first() is not None:
+            continue  # already split back (or re-created): not this merge
+        other = (
+            conn.execute(
+                select(revisions_t)
+                .where(revisions_t.c.event_public_id == other_id, revisions_t.c.action == "merge")
+                .order_by(revisions_t.c.id.desc())
+            )
+            .mappings()
+            .first()
+        )
+        if other is None or (other["changes"] or {}).get("merged_into") != event["public_id"]:
+            continue
+        # Every source named came with the merged event (some it may have shared with this one).
+        if moving <= set(other["previous"].get("source_ids") or []) | set(undo["source_ids_added"]):
+            return {"keep": dict(rev), "other": dict(other)}
+    return None
+
+
+def _column_value(column: str, value: Any) -> Any:
+    """Turn a value read back from a revision's JSON into the column's Python type."""
+    if value is None or column not in events_t.c:
+        return value
+    python_type = events_t.c[column].type.python_type
+    if python_type is dt.date and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if python_type is dt.datetime and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    if python_type is dt.time and isinstance(value, str):
+        return dt.time.fromisoformat(value)
+    return value
+
+
+def _restored_row(conn: Connection, previous: dict[str, Any]) -> dict[str, Any]:
+    """The merged-away event's row from its merge revision, checked against what exists now."""
+    row = {c.name: _column_value(c.name, previous.get(c.name)) for c in events_t.c if c.name in previous}
+    row["updated_at"] = utcnow()
+    taken = conn.execute(select(events_t.c.id).where(events_t.c.id == row.get("id"))).first()
+    if taken is not None:
+        row.pop("id")  # SQLite reused the id for a later event: the public id is what users know
+    if row.get("facility_id") is not None and conn.execute(
+        select(facilities_t.c.id).where(facilities_t.c.id == row["facility_id"])
+    ).first() is None:
+        row.update(facility_id=None, facility_match=None, facility_distance_km=None)
+    if row.get("ingest_run_id") is not None and conn.execute(
+        select(runs_t.c.id).where(runs_t.c.id == row["ingest_run_id"])
+    ).first() is None:
+        row["ingest_run_id"] = None
+    if row.get("natural_key") and conn.execute(
+        select(events_t.c.id).where(events_t.c.natural_key == row["natural_key"])
+    ).first() is not None:
+        row["natural_key"] = None
+    return row
+
+
+def _undo_merge(
+    conn: Connection,
+    event: dict[str, Any],
+    merge: dict[str, Any],
+    wanted: list[str],
+    *,
+    user: str | None,
+    reason: str | None,
+) -> str:
+    """Split a merged event back off: the original event comes back as it was before the merge.
+
+    Its id, public id, values, keys (``external_id``, ``natural_key``, ``content_hash``), its
+    sources and its grade are restored from its ``merge`` revision; the kept event gets back
+    the values the merge changed (where no one changed them since), loses the reports and
+    sources the merge brought, and is graded again. Re-ingesting either report is then
+    ``unchanged``.
+    """
+    keep_changes = merge["keep"]["changes"]
+    undo = keep_changes[UNDO_KEY]
+    previous = merge["other"]["previous"]
+    restored = _restored_row(conn, previous)
+    new_event_id = conn.execute(insert(events_t).returning(events_t.c.id), restored).scalar_one()
+    # The kept event loses exactly the sources the merge added; the restored one gets all it had.
+    for source_id in undo["source_ids_added"]:
+        conn.execute(delete(links_t).where(links_t.c.event_id == event["id"], links_t.c.source_id == source_id))
+    roles = previous.get("source_roles") or []
+    for i, source_id in enumerate(previous.get("source_ids") or []):
+        exists = conn.execute(select(sources_t.c.id).where(sources_t.c.id == source_id)).first()
+        if exists is not None:
+            role = roles[i] if i < len(roles) and roles[i] else "report"
+            conn.execute(insert(links_t).values(event_id=new_event_id, source_id=source_id, role=role))
+    before = copy.deepcopy(event)
+    after = copy.deepcopy(event)
+    for column, old_value in merge["keep"]["previous"].items():
+        merged_value = _column_value(column, keep_changes.get(column))
+        if column in events_t.c and after.get(column) == merged_value:
+            after[column] = _column_value(column, old_value)
+    after["extra"] = _without_merged_reports(event.get("extra"), undo)
+    regrade(after, _publishers(conn, event["id"]))
+    shown = _write(conn, before, after)
+    created = conn.execute(select(events_t).where(events_t.c.id == new_event_id)).mappings().one()
+    regraded = copy.deepcopy(dict(created))
+    regrade(regraded, _publishers(conn, new_event_id))
+    _write(conn, dict(created), regraded)
+    other_id = restored["public_id"]
+    _revise(
+        conn,
+        before,
+        "split",
+        {c: before[c] for c in shown},
+        {**shown, "split_to": other_id, "sources": wanted, "undid_merge": True},
+        user,
+        reason,
+    )
+    _revise(
+        conn,
+        dict(created),
+        "split",
+        {},
+        {"split_from": event["public_id"], "sources": wanted, "restored_from_merge": True},
+        user,
+        reason,
+    )
+    return other_id
+
+
+def _without_merged_reports(extra: dict[str, Any] | None, undo: dict[str, Any]) -> dict[str, Any] | None:
+    """The kept event's ``extra`` without the report keys and grade base the merge brought."""
+    extra = copy.deepcopy(extra) if extra else {}
+    meta = extra.get(META_KEY, {})
+    reports = meta.get("reports", {})
+    for key in undo.get("reports_added", []):
+        reports.pop(key, None)
+    if not reports:
+        meta.pop("reports", None)
+    if undo.get("base_credibility_before") is None:
+        meta.pop("base_credibility", None)
+    else:
+        meta["base_credibility"] = undo["base_credibility_before"]
+    if meta:
+        extra[META_KEY] = meta
+    else:
+        extra.pop(META_KEY, None)
+    return extra or None
 
 
 def _split_public_id(public_id: str, urls: list[str]) -> str:
