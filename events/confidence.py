@@ -9,8 +9,9 @@ derives it. The rule, also documented in ``docs/confidence.md``:
    give 3, ``reported`` gives 2, ``claimed`` gives 1.
 3. Raise by one (to at most 3) when the information is *confirmed by other sources*
    (credibility 1) and the source is *completely* or *usually reliable* (A or B).
-4. Lower by one when the information is *improbable* (credibility 5), and by one more when the
-   source is *unreliable* (E); never below 0.
+4. Lower by one when the information is *doubtfully true* or *improbable* (credibility 4 or 5),
+   and by one more when the source is *not usually reliable* or *unreliable* (D or E); never
+   below 0.
 5. Map 3 → ``confirmed``, 2 → ``likely``, 1 → ``possible``, 0 → ``unverified``.
 
 Missing grades (F / 6, "cannot be judged") neither raise nor lower the level.
@@ -68,11 +69,40 @@ def confidence_level(claim_status: str, reliability: str | None = None, credibil
         raise ValueError(f"unknown information credibility {credibility!r}")
     if claim_status in ("disputed", "debunked"):
         return "unverified"
+    return _LEVEL_BY_SCORE[_score(claim_status, reliability, credibility)]
+
+
+def _score(claim_status: str, reliability: str | None, credibility: int | None) -> int:
     score = _BASE_SCORE[claim_status]
     if credibility == 1 and reliability in ("A", "B"):
         score += 1
-    if credibility == 5:
+    if credibility in (4, 5):
         score -= 1
-    if reliability == "E":
+    if reliability in ("D", "E"):
         score -= 1
-    return _LEVEL_BY_SCORE[max(0, min(3, score))]
+    return max(0, min(3, score))
+
+
+def confidence_steps(claim_status: str, reliability: str | None = None, credibility: int | None = None) -> list[str]:
+    """Explain :func:`confidence_level` step by step, for ``strikedb events show``.
+
+    Examples
+    --------
+    >>> confidence_steps("reported", "B", 1)
+    ['reported scores 2', 'credibility 1 from an A/B source: +1', 'score 3 = confirmed']
+    >>> confidence_steps("disputed")
+    ['disputed: unverified whatever the grading']
+    """
+    level = confidence_level(claim_status, reliability, credibility)
+    if claim_status in ("disputed", "debunked"):
+        return [f"{claim_status}: unverified whatever the grading"]
+    steps = [f"{claim_status} scores {_BASE_SCORE[claim_status]}"]
+    if credibility == 1 and reliability in ("A", "B"):
+        steps.append("credibility 1 from an A/B source: +1")
+    if credibility in (4, 5):
+        steps.append(f"credibility {credibility} ({'doubtfully true' if credibility == 4 else 'improbable'}): -1")
+    if reliability in ("D", "E"):
+        meaning = "not usually reliable" if reliability == "D" else "unreliable"
+        steps.append(f"reliability {reliability} ({meaning}): -1")
+    steps.append(f"score {_score(claim_status, reliability, credibility)} = {level}")
+    return steps

@@ -21,7 +21,10 @@ channel/account for social networks such as ``t.me/<channel>``; the publisher na
 has no URL, except names that name no one, such as ACLED's "Undisclosed Source"). With two
 independent publishers the information credibility improves by one step, but not beyond 2
 ("probably true"); an ungraded report (no credibility or 6) becomes 3 ("possibly true"). With
-three or more it becomes 1 ("confirmed by other sources"). Corroboration never worsens a grade.
+three or more it becomes 1 ("confirmed by other sources"). Two independent publishers of
+different kinds (a wire and a governor, a national outlet and an OSINT account) count as three;
+channels of one network (per :mod:`events.publishers`) count as one publisher, and aggregators,
+which republish others, not at all. Corroboration never worsens a grade.
 The confidence level is then recomputed with :func:`events.confidence.confidence_level`.
 """
 
@@ -228,7 +231,7 @@ def independent_publishers(sources: Iterable[tuple[str | None, str | None]]) -> 
     return len({key for url, publisher in sources if (key := publisher_key(url, publisher)) is not None})
 
 
-def corroborated_credibility(base: int | None, independent: int) -> int | None:
+def corroborated_credibility(base: int | None, independent: int, *, kinds: int = 1) -> int | None:
     """Apply the corroboration rule to an information-credibility grade.
 
     Parameters
@@ -237,6 +240,11 @@ def corroborated_credibility(base: int | None, independent: int) -> int | None:
         The credibility the reports themselves give (1-6), None when ungraded.
     independent : int
         Number of independent publishers among the event's sources.
+    kinds : int
+        Number of different publisher kinds among them (wire, national media, official, OSINT...,
+        see :mod:`events.publishers`). Two or more independent publishers of two or more kinds
+        count as one publisher more: a wire story and a governor's statement corroborate each
+        other more than two channels of one blogger network.
 
     Returns
     -------
@@ -248,7 +256,11 @@ def corroborated_credibility(base: int | None, independent: int) -> int | None:
     (2, 3, 1)
     >>> corroborated_credibility(5, 1)
     5
+    >>> corroborated_credibility(None, 2, kinds=2)
+    1
     """
+    if independent >= 2 and kinds >= 2:
+        independent += 1
     if independent >= 3:
         return 1
     if independent == 2:

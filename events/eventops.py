@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
-from events import dedup, vocab
+from events import dedup, grading, vocab
 from events.confidence import confidence_level
 from events.errors import NotFoundError, ValidationError
 from events.ingest import (
@@ -30,6 +30,7 @@ from events.ingest import (
     sources_t,
 )
 from events.models import Facility, utcnow
+from events.publishers import load_registry
 from events.records import RowProblem
 
 facilities_t = Facility.__table__
@@ -91,8 +92,8 @@ def _event_sources(conn: Connection, event_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def _publishers(conn: Connection, event_id: int) -> list[tuple[str | None, str | None]]:
-    return [(s["url"], s["publisher"]) for s in _event_sources(conn, event_id)]
+def _publishers(conn: Connection, event_id: int) -> list[tuple[str | None, str | None, str]]:
+    return [(s["url"], s["publisher"], s["role"]) for s in _event_sources(conn, event_id)]
 
 
 def _write(conn: Connection, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +252,12 @@ def update_event(
             meta = peek_meta(after)
             if meta:
                 meta["base_credibility"] = changes["info_credibility"]
-        regrade(after, _publishers(conn, before["id"]))
+        meta = peek_meta(after)
+        if grading.STATED_KEY in meta:
+            # An analyst's grades win over the evidence and over what the files state.
+            analyst = meta.setdefault(grading.ANALYST_KEY, {})
+            analyst.update({c: changes[c] for c in grading.GRADED_COLUMNS if c in changes})
+        regrade(after, _publishers(conn, before["id"]), load_registry(conn))
         if "info_credibility" in changes and after["info_credibility"] != changes["info_credibility"]:
             after["info_credibility"] = changes["info_credibility"]
             after["confidence"] = confidence_level(
@@ -320,6 +326,7 @@ def merge_events(
                 "urls": [s["url"] for s in _event_sources(conn, other["id"]) if s["url"]],
                 "credibility": other_meta.get("base_credibility", other["info_credibility"]),
                 "public_id": other["public_id"],
+                grading.STATED_KEY: _stated_of(other),
             }
         base = bookkeeping.get("base_credibility", keep["info_credibility"])
         other_base = other_meta.get("base_credibility", other["info_credibility"])
@@ -327,7 +334,7 @@ def merge_events(
         other_sources = _event_sources(conn, other["id"])
         kept_ids = {s["id"] for s in _event_sources(conn, keep["id"])}
         moved = _move_links(conn, other["id"], keep["id"])
-        regrade(after, _publishers(conn, keep["id"]))
+        regrade(after, _publishers(conn, keep["id"]), load_registry(conn))
         shown = _write(conn, before, after)
         # What `split` needs to undo this merge exactly (see _undo_merge).
         undo = {
@@ -344,6 +351,15 @@ def merge_events(
         previous["source_roles"] = [src["role"] for src in other_sources]
         _revise(conn, other, "merge", previous, {"merged_into": keep["public_id"]}, user, reason)
         return shown
+
+
+def _stated_of(event: dict[str, Any]) -> dict[str, Any]:
+    """The grades an event's own report and its analyst state (all its grades for a legacy event)."""
+    meta = peek_meta(event)
+    if grading.STATED_KEY not in meta:
+        credibility = meta.get("base_credibility", event["info_credibility"])
+        return grading.record_stated(event["claim_status"], event["source_reliability"], credibility)
+    return {**meta[grading.STATED_KEY], **meta.get(grading.ANALYST_KEY, {})}
 
 
 def _move_links(conn: Connection, from_id: int, to_id: int, source_ids: list[int] | None = None) -> list[str]:
@@ -424,11 +440,12 @@ def split_event(
         _move_links(conn, event["id"], new_event_id, [by_url[u]["id"] for u in wanted])
         after = copy.deepcopy(event)
         after["extra"] = _with_reports(event.get("extra"), kept)
-        regrade(after, _publishers(conn, event["id"]))
+        registry = load_registry(conn)
+        regrade(after, _publishers(conn, event["id"]), registry)
         shown = _write(conn, before, after)
         created = dict(new_row, id=new_event_id)
         regraded = copy.deepcopy(created)
-        regrade(regraded, _publishers(conn, new_event_id))
+        regrade(regraded, _publishers(conn, new_event_id), registry)
         _write(conn, created, regraded)
         _revise(
             conn,
@@ -559,11 +576,12 @@ def _undo_merge(
         if column in events_t.c and after.get(column) == merged_value:
             after[column] = _column_value(column, old_value)
     after["extra"] = _without_merged_reports(event.get("extra"), undo)
-    regrade(after, _publishers(conn, event["id"]))
+    registry = load_registry(conn)
+    regrade(after, _publishers(conn, event["id"]), registry)
     shown = _write(conn, before, after)
     created = conn.execute(select(events_t).where(events_t.c.id == new_event_id)).mappings().one()
     regraded = copy.deepcopy(dict(created))
-    regrade(regraded, _publishers(conn, new_event_id))
+    regrade(regraded, _publishers(conn, new_event_id), registry)
     _write(conn, dict(created), regraded)
     other_id = restored["public_id"]
     _revise(

@@ -50,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, rail, regions, runs
+from events import dedup, grading, rail, regions, runs
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
@@ -58,6 +58,7 @@ from events.evidence import decide_category
 from events.inputs import check_finite, check_regular_file
 from events.linking import decide_link, named_link_evidence, report_texts, type_from_name
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, os_user, utcnow
+from events.publishers import Registry, load_registry
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 from events.workers import can_fork, forked_iter
 
@@ -269,7 +270,9 @@ def report_key(record: EventRecord) -> str:
     return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_NOT_CONTENT = frozenset({"file", "line_number", "raw", "sources", "extra"})
+_NOT_CONTENT = frozenset({"file", "line_number", "raw", "sources", "extra", "claim_status_stated"})
+#: Source fields the loader fills in (from the publisher registry), not part of what a file states.
+_DERIVED_SOURCE_FIELDS = frozenset({"publisher_key", "publisher_kind"})
 
 
 def content_hash(record: EventRecord) -> str:
@@ -279,7 +282,8 @@ def content_hash(record: EventRecord) -> str:
     cheaper than a JSON dump (hashing is a visible share of the per-row cost).
     """
     parts: list[Any] = [(k, v) for k, v in record.__dict__.items() if k not in _NOT_CONTENT]
-    parts.append(("sources", tuple(tuple(s.__dict__.items()) for s in record.sources)))
+    stated = (tuple(i for i in s.__dict__.items() if i[0] not in _DERIVED_SOURCE_FIELDS) for s in record.sources)
+    parts.append(("sources", tuple(stated)))
     if record.extra:
         parts.append(("extra", _canonical(record.extra)))
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
@@ -304,10 +308,11 @@ class Enricher:
         Loaded once per run.
     """
 
-    def __init__(self, geocoder: Any) -> None:
+    def __init__(self, geocoder: Any, registry: Registry | None = None) -> None:
         from events import geocode
 
         self.geocoder = geocoder
+        self.registry = registry
         self._admin1_at = geocode.admin1_at
         self._likely_swapped = lru_cache(maxsize=4096)(geocode.likely_swapped)
         self._place = lru_cache(maxsize=4096)(geocoder.place)
@@ -324,7 +329,11 @@ class Enricher:
         values = _event_values(record, location, key)
         self._settle_region(record, values)
         where = f"{record.file}:{record.line_number}"
-        return Prepared(where, key, content_hash(record), values, _clean_sources(record.sources))
+        stated_claim = record.claim_status if record.claim_status_stated else None
+        stated = grading.record_stated(stated_claim, record.source_reliability, record.info_credibility)
+        event_meta(values)[grading.STATED_KEY] = stated
+        sources = _with_publishers(_clean_sources(record.sources), self.registry)
+        return Prepared(where, key, content_hash(record), values, sources)
 
     def _problem(self, record: EventRecord, column: str | None, value: Any, reason: str) -> RowProblem:
         shown = None if value is None else str(value)[:200]
@@ -611,6 +620,20 @@ def _clean_sources(sources: list[SourceRecord]) -> list[SourceRecord]:
     return cleaned
 
 
+def _with_publishers(sources: list[SourceRecord], registry: Registry | None) -> list[SourceRecord]:
+    """Name each source's publisher from the registry: key, kind, and the name when the file gave none."""
+    named = []
+    for source in sources:
+        publisher = grading.identify(source.url, source.publisher, registry)
+        if publisher is None:
+            named.append(source)
+            continue
+        name = source.publisher or publisher.name[:300]
+        key, kind = publisher.key, publisher.kind
+        named.append(dataclasses.replace(source, publisher=name, publisher_key=key, publisher_kind=kind))
+    return named
+
+
 @lru_cache(maxsize=4)
 def _string_limits(table_name: str) -> dict[str, int]:
     table = {"events": events_t, "sources": sources_t}[table_name]
@@ -704,21 +727,25 @@ def _user_extra(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if k != META_KEY}
 
 
-def regrade(values: dict[str, Any], publishers: list[tuple[str | None, str | None]]) -> None:
-    """Apply corroboration to an event's credibility and recompute its confidence, in place.
+def regrade(
+    values: dict[str, Any], sources: list[tuple[str | None, str | None, str]], registry: Registry | None = None
+) -> None:
+    """Grade an event from its reports and sources and recompute its confidence, in place.
 
-    The credibility the reports gave is kept as ``base_credibility`` in the bookkeeping whenever
+    ``sources`` holds ``(url, publisher, role)`` of every source of the event. The claim status
+    and Admiralty grades come from :func:`events.grading.grade_event`: what the reports state wins,
+    the rest is derived from the publishers (``registry``, default the bundled one) and the
+    dataset's certainty, then corroboration. For events stored before evidence grading, the
+    credibility the reports gave is kept as ``base_credibility`` in the bookkeeping whenever
     corroboration changes it, so corroboration is never applied twice.
     """
     meta = peek_meta(values)
+    legacy = grading.STATED_KEY not in meta
     base = meta["base_credibility"] if "base_credibility" in meta else values["info_credibility"]
-    # With fewer than two sources there is nothing to tell apart (and URL parsing is not free).
-    independent = dedup.independent_publishers(publishers) if len(publishers) > 1 else len(publishers)
-    credibility = dedup.corroborated_credibility(base, independent)
-    if credibility != base or "base_credibility" in meta:
+    grade = grading.grade_event(values, sources, registry)
+    if legacy and (grade.info_credibility != base or "base_credibility" in meta):
         event_meta(values)["base_credibility"] = base
-    values["info_credibility"] = credibility
-    values["confidence"] = confidence_level(values["claim_status"], values["source_reliability"], credibility)
+    values.update(grade.values())
 
 
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -750,12 +777,8 @@ def revision_row(
 
 
 def source_role(source: SourceRecord) -> str:
-    """Return the ``event_sources.role`` of a source: imagery, claim or report."""
-    if source.source_type == "imagery":
-        return "imagery"
-    if source.claimed_by:
-        return "claim"
-    return "report"
+    """Return the ``event_sources.role`` of a source: imagery, denial, claim or report."""
+    return grading.source_role(source.url, source.title, source.source_type, source.claimed_by)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -777,8 +800,10 @@ class BatchLoader:
         dedup_km: float,
         user: str | None,
         report: IngestReport,
+        registry: Registry | None = None,
     ) -> None:
         self.conn = conn
+        self.registry = registry
         self.run_id = run_id
         self.dedup_km = dedup_km
         self.user = user
@@ -1027,8 +1052,8 @@ class BatchLoader:
         values["content_hash"] = item.content_hash
         values["ingest_run_id"] = self.run_id
         ev = _Ev(values=values, is_new=True, new_sources=list(item.sources))
-        ev.publishers = [(s.url, s.publisher) for s in item.sources]
-        regrade(ev.values, ev.publishers)
+        ev.publishers = [(s.url, s.publisher, source_role(s)) for s in item.sources]
+        regrade(ev.values, ev.publishers, self.registry)
         self.new.append(ev)
         self.by_key[item.key] = ev
         if dedup.is_coarse(values["date_precision"]):
@@ -1036,27 +1061,27 @@ class BatchLoader:
         else:
             self.new_by_day[values["event_date"]].append(ev)
 
-    def _publishers(self, ev: _Ev) -> list[tuple[str | None, str | None]]:
+    def _publishers(self, ev: _Ev) -> list[tuple[str | None, str | None, str]]:
         if ev.publishers is None:
             stmt = (
-                select(sources_t.c.url, sources_t.c.publisher)
+                select(sources_t.c.url, sources_t.c.publisher, links_t.c.role)
                 .join(links_t, links_t.c.source_id == sources_t.c.id)
                 .where(links_t.c.event_id == ev.values["id"])
             )
-            ev.publishers = [(url, publisher) for url, publisher in self.conn.execute(stmt)]
+            ev.publishers = [(url, publisher, role) for url, publisher, role in self.conn.execute(stmt)]
         return ev.publishers
 
     def _add_sources(self, ev: _Ev, sources: list[SourceRecord]) -> list[str]:
         """Queue the sources the event does not have yet; return their labels for the revision."""
         known = self._publishers(ev)
-        known_urls = {url for url, _ in known if url}
-        known_plain = {(None, publisher) for url, publisher in known if not url}
+        known_urls = {url for url, *_ in known if url}
+        known_plain = {(None, publisher) for url, publisher, *_ in known if not url}
         added = []
         for source in sources:
             if source.url in known_urls or (not source.url and (None, source.publisher) in known_plain):
                 continue
             ev.new_sources.append(source)
-            known.append((source.url, source.publisher))
+            known.append((source.url, source.publisher, source_role(source)))
             if source.url:
                 known_urls.add(source.url)
             added.append(source.url or source.publisher or source.title or "")
@@ -1076,6 +1101,8 @@ class BatchLoader:
         extra = dict(new.get("extra") or {})
         if meta:
             meta.pop("base_credibility", None)
+            if grading.STATED_KEY in peek_meta(item.values):
+                meta[grading.STATED_KEY] = peek_meta(item.values)[grading.STATED_KEY]
             extra[META_KEY] = meta
         new["extra"] = extra or None
         for merged in meta.get("reports", {}).values():
@@ -1086,7 +1113,7 @@ class BatchLoader:
         ev.values.clear()
         ev.values.update(new)
         self._add_sources(ev, item.sources)
-        regrade(ev.values, self._publishers(ev))
+        regrade(ev.values, self._publishers(ev), self.registry)
         self._revise(ev, before, "update", f"re-import of {item.where}")
 
     def _merge(self, ev: _Ev, item: Prepared, *, action: str) -> None:
@@ -1101,9 +1128,10 @@ class BatchLoader:
             "urls": [s.url for s in item.sources if s.url],
             "credibility": item.values["info_credibility"],
             "public_id": item.values["public_id"],
+            grading.STATED_KEY: peek_meta(item.values).get(grading.STATED_KEY, {}),
         }
         added = self._add_sources(ev, item.sources)
-        regrade(ev.values, self._publishers(ev))
+        regrade(ev.values, self._publishers(ev), self.registry)
         where = item.where
         reason = f"report {where} merged (same strike)" if action == "merge" else f"re-import of merged report {where}"
         self._revise(ev, before, action, reason, extra_changes={"sources_added": added} if added else None)
@@ -1633,8 +1661,9 @@ def _run(
             stack.callback(_release_run, conn, run_id)
         try:
             geocoder = Geocoder(conn, radius_km=radius_km)
-            enrich = Enricher(geocoder)
-            loader = BatchLoader(conn, run_id, dedup_km=dedup_km, user=user, report=report)
+            registry = load_registry(conn)
+            enrich = Enricher(geocoder, registry)
+            loader = BatchLoader(conn, run_id, dedup_km=dedup_km, user=user, report=report, registry=registry)
             loader.checksum = checksum  # quarantine rows of an identical re-run are stored once
             stack.enter_context(_bulk_gc())
 

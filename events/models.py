@@ -264,12 +264,56 @@ class Source(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     source_type: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    #: The publisher's key in the registry (``publishers.key``): domain, ``t.me/<channel>``, ``name:<name>``.
+    publisher_key: Mapped[str | None] = mapped_column(String(300))
+    #: The publisher's kind when the source was stored (kept in step by ``strikedb publishers set``).
+    publisher_kind: Mapped[str | None] = mapped_column(String(20))
 
     event_links: Mapped[list[EventSource]] = relationship(back_populates="source")
 
     __table_args__ = (
         _in("source_type", vocab.SOURCE_TYPES, "source_type"),
+        _in("publisher_kind", vocab.PUBLISHER_KINDS, "publisher_kind"),
         Index("ix_sources_publisher", "publisher"),
+        Index("ix_sources_publisher_key", "publisher_key"),
+    )
+
+
+class PublisherRecord(Base):
+    """A publisher of the registry: its kind and default Admiralty reliability (see events.publishers).
+
+    Seeded from the bundled ``events/data/publishers.csv``; an analyst's regrade
+    (``strikedb publishers set``) marks the row ``analyst`` so that the bundled file never
+    overwrites it.
+    """
+
+    __tablename__ = "publishers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Domain (``reuters.com``), social account (``t.me/mod_russia``) or ``name:<folded name>``.
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    #: For official publishers: the party it speaks for (``RU``, ``UA``).
+    party: Mapped[str | None] = mapped_column(String(2))
+    #: For official publishers: ``military`` or ``civil``.
+    voice: Mapped[str | None] = mapped_column(String(10))
+    network: Mapped[str | None] = mapped_column(String(100))
+    reliability: Mapped[str | None] = mapped_column(String(1))
+    #: Other keys and names of the publisher, ``|``-separated.
+    aliases: Mapped[str | None] = mapped_column(Text)
+    justification: Mapped[str | None] = mapped_column(Text)
+    #: ``bundled`` (from the registry file) or ``analyst`` (regraded here).
+    origin: Mapped[str] = mapped_column(String(10), default="bundled", server_default="bundled")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    changed_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        _in("kind", vocab.PUBLISHER_KINDS, "kind", nullable=False),
+        _in("voice", vocab.PUBLISHER_VOICES, "voice"),
+        _in("reliability", vocab.SOURCE_RELIABILITIES, "reliability"),
+        _in("origin", ("bundled", "analyst"), "origin", nullable=False),
+        Index("ix_publishers_kind", "kind"),
     )
 
 

@@ -63,10 +63,20 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "source_title",
     "source_date",
     "archived_url",
+    "geolocation_url",
 )
 
 #: Fields describing one source; they may be numbered (``source_url_2``, ``publisher_2``...).
-SOURCE_FIELDS: tuple[str, ...] = ("source_url", "publisher", "source_title", "source_date", "archived_url")
+#: ``geolocation_url`` links geolocated footage or imagery of the strike: it becomes a source of
+#: type ``imagery`` (which raises the claim status to ``confirmed_by_imagery``, see events.grading).
+SOURCE_FIELDS: tuple[str, ...] = (
+    "source_url",
+    "publisher",
+    "source_title",
+    "source_date",
+    "archived_url",
+    "geolocation_url",
+)
 
 #: Extra targets accepted by ``--map``: keep the column in ``extra`` or drop it.
 MAP_KEYWORDS: tuple[str, ...] = ("extra", "ignore")
@@ -104,6 +114,17 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "source_title": ("headline", "article_title"),
     "source_date": ("published", "published_date", "publication_date", "date_published"),
     "archived_url": ("archived", "archive", "archive_url", "archive_link", "wayback", "archivio"),
+    "geolocation_url": (
+        "geolocation",
+        "geolocation_link",
+        "geolocated",
+        "geolocated_url",
+        "geoloc",
+        "geolocation_source",
+        "geolocalizzazione",
+        "геолокация",
+        "геолокація",
+    ),
 }
 _HEADER_TO_FIELD: dict[str, str] = {}
 for _field, _names in _SYNONYMS.items():
@@ -855,6 +876,8 @@ def _fill_vocab_fields(row: _Row, record: EventRecord, values: dict[str, str], c
         value = row.check(col(name), text.strip(), parser)
         if value is not None:
             setattr(record, name, value)
+            if name == "claim_status":
+                record.claim_status_stated = True
 
 
 def _fill_grades(row: _Row, record: EventRecord, values: dict[str, str], col) -> None:
@@ -909,13 +932,26 @@ def _group_sources(row: _Row, group: int, cells: dict[str, str], col) -> list[So
     if date_text:
         parsed = row.check(name("source_date"), date_text, v.parse_date)
         published = parsed[0] if parsed else None
+    geolocations = _geolocation_sources(row, cells, name("geolocation_url"))
     if not (urls or archived or publisher or title):
-        return []
+        return geolocations
     common = {"publisher": publisher, "title": title, "published_date": published}
     if not urls:
-        return [SourceRecord(url=None, archived_url=archived, **common)]
+        return [SourceRecord(url=None, archived_url=archived, **common), *geolocations]
     # The archive link belongs to the first URL of its group; further URLs are separate reports.
-    return [SourceRecord(url=url, archived_url=archived if i == 0 else None, **common) for i, url in enumerate(urls)]
+    reports = [SourceRecord(url=url, archived_url=archived if i == 0 else None, **common) for i, url in enumerate(urls)]
+    return reports + geolocations
+
+
+def _geolocation_sources(row: _Row, cells: dict[str, str], column: str) -> list[SourceRecord]:
+    """Links to geolocated footage or imagery: sources of type ``imagery``."""
+    text = _cell(cells.get("geolocation_url"))
+    found = []
+    for piece in v.split_urls(text) if text else []:
+        checked = row.check(column, piece, v.parse_url)
+        if checked:
+            found.append(SourceRecord(url=checked, source_type="imagery"))
+    return found
 
 
 def row_from_plan(path: str, row: CsvRow, plan: ColumnPlan) -> EventRecord | RejectedRecord:

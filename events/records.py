@@ -61,6 +61,9 @@ class SourceRecord:
     language: str | None = None
     claimed_by: str | None = None
     source_type: str | None = None
+    #: Filled by the loader from the publisher registry (not read from files).
+    publisher_key: str | None = None
+    publisher_kind: str | None = None
 
 
 @dataclass
@@ -93,6 +96,8 @@ class EventRecord:
     damage_level: str | None = None
     description: str | None = None
     claim_status: str = "reported"
+    #: True when the file states the claim status (then it wins over the evidence; see events.grading).
+    claim_status_stated: bool = False
     source_reliability: str | None = None
     info_credibility: int | None = None
     fatalities_low: int | None = None

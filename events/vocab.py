@@ -54,6 +54,26 @@ QUARANTINE_KINDS: tuple[str, ...] = ("row", "source")
 
 RUN_STATUSES: tuple[str, ...] = ("running", "committed", "failed", "dry_run", "interrupted")
 
+# Who a publisher is (see docs/confidence.md, "Publishers"): a party's official channel, a news
+# wire, a national or regional outlet, an OSINT account, a military blogger, an aggregator that
+# republishes others, a satellite-imagery provider, or not known.
+PUBLISHER_KINDS: tuple[str, ...] = (
+    "official",
+    "wire",
+    "national_media",
+    "regional_media",
+    "osint",
+    "military_blogger",
+    "aggregator",
+    "imagery",
+    "unknown",
+)
+
+# For an official publisher: does it speak for the armed forces (which carry out strikes and
+# report interceptions) or for a civil authority or operator (which reports strikes on its ground)?
+PUBLISHER_VOICES: tuple[str, ...] = ("military", "civil")
+
+
 REVISION_ACTIONS: tuple[str, ...] = ("update", "delete", "merge", "split", "restore")
 
 # What an event concerns (events.target_category); see events.evidence.
@@ -61,6 +81,9 @@ TARGET_CATEGORIES: tuple[str, ...] = ("energy", "rail", "other", "unknown")
 
 # Duplicate candidates: to review, judged two strikes, or merged.
 CANDIDATE_STATUSES: tuple[str, ...] = ("open", "distinct", "merged")
+
+# Roles of a source for an event (``event_sources.role``).
+SOURCE_ROLES: tuple[str, ...] = ("report", "claim", "denial", "imagery")
 
 
 def confidence_rank(level: str) -> int:

@@ -14,7 +14,9 @@ from events.errors import NotFoundError, ValidationError
 from events.ingest import ingest_file
 from tests.ingest_fixtures import RYAZAN_ROW, counts, events_by, sources_of, write_csv
 
-KI = {"source_url": "https://kyivindependent.com/", "publisher": "Kyiv Independent"}
+# A second wire: the same kind of publisher as Reuters, so two of them raise credibility one step
+# (publishers of two kinds count as one more, see tests/test_grading.py).
+KI = {"source_url": "https://apnews.com/article/ryazan", "publisher": "AP"}
 GS = {"source_url": "https://t.me/GeneralStaffZSU", "publisher": "General Staff"}
 
 

@@ -267,7 +267,8 @@ def test_reports_of_one_strike_merge_and_corroborate(engine: Engine, tmp_path: P
 
 
 def test_two_reports_two_publishers_raise_credibility_one_step(engine: Engine, tmp_path: Path) -> None:
-    rows = [dict(RYAZAN_ROW), dict(RYAZAN_ROW, source_url="https://kyivindependent.com/", publisher="KI")]
+    # Two wires: independent publishers of one kind (two kinds count more: tests/test_grading.py).
+    rows = [dict(RYAZAN_ROW), dict(RYAZAN_ROW, source_url="https://apnews.com/article/x", publisher="AP")]
     ingest_file(engine, write_csv(tmp_path / "two.csv", rows))
     event = _only(engine)
     assert (event["info_credibility"], event["confidence"]) == (2, "likely")

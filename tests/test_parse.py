@@ -66,6 +66,7 @@ def test_canonical_template_round_trips(tmp_path: Path) -> None:
         "source_title": "Drones hit Kirishi",
         "source_date": "2025-09-14",
         "archived_url": "https://archive.is/abc",
+        "geolocation_url": "https://x.com/GeoConfirmed/status/1",
     }
     assert set(values) == set(CANONICAL_COLUMNS)
     row = ",".join(f'"{values[c]}"' if "," in values[c] or '"' in values[c] else values[c] for c in CANONICAL_COLUMNS)
@@ -80,9 +81,11 @@ def test_canonical_template_round_trips(tmp_path: Path) -> None:
     assert (event.attack_type, event.effect, event.damage_level) == ("drone", "fire", "moderate")
     assert (event.claim_status, event.source_reliability, event.info_credibility) == ("reported", "B", 2)
     assert event.location_text == "Kirishi, Leningrad oblast" and event.admin1 == "Leningrad oblast"
-    assert [s.url for s in event.sources] == ["https://a.org/1", "https://b.org/2"]
+    assert [s.url for s in event.sources] == ["https://a.org/1", "https://b.org/2", "https://x.com/GeoConfirmed/status/1"]
     assert event.sources[0].archived_url == "https://archive.is/abc" and event.sources[1].archived_url is None
-    assert {s.publisher for s in event.sources} == {"Reuters"}
+    assert {s.publisher for s in event.sources[:2]} == {"Reuters"}
+    assert [s.source_type for s in event.sources] == [None, None, "imagery"]
+    assert event.claim_status_stated
     assert event.sources[0].published_date == dt.date(2025, 9, 14)
     assert event.extra == {}
 
