@@ -160,6 +160,7 @@ from events.cli_ingest import register as _register_ingest; _register_ingest(app
 from events.cli_map import register as _register_map; _register_map(app)  # noqa: E402, E702, I001
 from events.cli_facilities import register as _register_facilities; _register_facilities(app)  # noqa: E402, E702, I001
 from events.cli_demo import register as _register_demo; _register_demo(app)  # noqa: E402, E702, I001
+from events.cli_publishers import register as _register_publishers; _register_publishers(app)  # noqa: E402, E702, I001
 # --- command groups: end ---
 
 

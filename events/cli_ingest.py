@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from events import eventops, vocab
+from events import eventops, publisher_ops, vocab
 from events.cli_common import console, err_console, finite_km, is_interactive, state, text_encoding
 from events.errors import InputError
 from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
@@ -211,10 +211,26 @@ def events_show(ctx: typer.Context, public_id: Annotated[str, typer.Argument(hel
         shown = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict) else str(value)
         table.add_row(column, "" if value is None else shown)
     console.print(table)
-    sources = Table("url", "publisher", "title", "role", title="sources")
-    for source in event["sources"]:
-        sources.add_row(source["url"] or "", source["publisher"] or "", source["title"] or "", source["role"] or "")
+    explained = publisher_ops.explain_event(state(ctx).engine(read_only=True), public_id)
+    sources = Table("url", "publisher", "kind", "grade", "title", "role", "evidence", title="sources")
+    for source, why in zip(event["sources"], explained["sources"], strict=True):
+        kind = why["kind"] or ""
+        if why["party"]:
+            kind += f" ({why['party']}, {why['voice'] or 'civil'})"
+        sources.add_row(
+            source["url"] or "", why["publisher"] or "", kind, why["reliability"], source["title"] or "",
+            source["role"] or "", why["signal"],
+        )  # fmt: skip
     console.print(sources)
+    console.print("[bold]how the level was reached[/]")
+    for line in explained["reasons"]:
+        console.print(f"  - {line}", highlight=False, soft_wrap=True)
+    if explained["stale"]:
+        console.print(
+            "  [yellow]note:[/] the registry in force now grades this event differently; "
+            "`strikedb publishers sync` regrades the events of changed publishers",
+            highlight=False,
+        )
 
 
 @events_app.command("history")

@@ -51,10 +51,12 @@ CONTESTED_UA_REGIONS = frozenset(
 
 # A source title (or URL slug) saying that nothing was hit, or that the report is false.
 _DENIAL = re.compile(
-    r"\b(den(y|ies|ied)|fake|debunk\w*|no damage|not damaged|hoax)\b"
+    r"\bden(y|ies|ied|ial)\b.{0,40}\b(strikes?|attacks?|hit|damage|reports?|claims?|explosions?|fires?)\b"
+    r"|\bfake (news|video|footage|report|claim)s?\b|\b(is|was|are) (a )?fake\b|\bdebunk(ed|s)?\b|\bhoax\b"
+    r"|\bno damage\b|\bnot damaged\b|\bwithout damage\b"
     r"|\ball\b.{0,40}\b(drones?|uavs?|missiles?)\b.{0,40}\b(intercepted|shot down|downed|destroyed|repelled)\b"
-    r"|опроверг\w*|фейк\w*|не пострада\w*|без повреждени\w*|спростов\w*|не постраждал\w*"
-    r"|(все|всі)\s.{0,30}(сбиты|уничтожены|перехвачены|збито|знищено|збиті|знищені)",
+    r"|опроверг\w*|фейк\w*|не пострада\w*|без повреждени\w*|ущерба нет|спростов\w*|не постраждал\w*"
+    r"|\b(все|всі)\s.{0,30}(сбиты|уничтожены|перехвачены|збито|знищено|збиті|знищені)",
     re.IGNORECASE,
 )
 
