@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from events import vocab
 from events.analysis import check_read_only, read_only_connection
 from events.errors import InputError, QueryError
+from events.publishers import Registry, load_registry
 
 #: Typed columns of ``events_enriched`` (the rest need no conversion): SQLite stores dates as
 #: text, and typing them here returns ``datetime.date`` from both backends.
@@ -32,7 +33,10 @@ _EVENT_TYPES = {
     "created_at": DateTime,
     "updated_at": DateTime,
 }
-_SOURCE_COLUMNS = ("url", "publisher", "title", "published_date", "archived_url", "source_type", "claimed_by")
+_SOURCE_COLUMNS = (
+    "url", "publisher", "title", "published_date", "archived_url", "source_type", "claimed_by", "publisher_key",
+    "publisher_kind",
+)  # fmt: skip
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Quoted text and comments are removed before looking for ';' and unbalanced parentheses.
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -248,6 +252,7 @@ def select_events(engine: Engine, flt: EventFilter | None = None) -> gpd.GeoData
             columns = list(result.keys())
             rows = result.all()
             sources = _group_sources(conn.execute(sources_sql))
+            _add_publisher_grades(sources, load_registry(conn))
     except (DBAPIError, StatementError) as exc:
         raise _query_error(exc, flt) from exc
     frame = pd.DataFrame.from_records(rows, columns=columns)
@@ -263,6 +268,14 @@ def _group_sources(rows: Iterable[Any]) -> dict[int, list[dict[str, Any]]]:
             {"role": mapping["role"], **{c: mapping[c] for c in _SOURCE_COLUMNS}}
         )
     return grouped
+
+
+def _add_publisher_grades(sources: dict[int, list[dict[str, Any]]], registry: Registry) -> None:
+    """Give each source its publisher's grade in force (``publisher_reliability``, F when not graded)."""
+    for items in sources.values():
+        for source in items:
+            entry = registry.get(source["publisher_key"]) if source.get("publisher_key") else None
+            source["publisher_reliability"] = entry.grade if entry is not None else "F"
 
 
 def _query_error(exc: Exception, flt: EventFilter) -> QueryError:

@@ -57,7 +57,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "desc": ("description",),
 }
 #: Order of the fields of one source in the payload's source table.
-SOURCE_FIELDS = ("url", "publisher", "title", "published_date", "archived_url", "source_type", "claimed_by")
+SOURCE_FIELDS = (
+    "url", "publisher", "title", "published_date", "archived_url", "source_type", "claimed_by", "publisher_kind",
+    "publisher_reliability",
+)  # fmt: skip
 #: Decimal places kept for coordinates: 5 places is about 1 m, far below any reported precision.
 COORD_DECIMALS = 5
 #: Payloads whose JSON is larger than this are embedded gzip-compressed (about 500 events and up);

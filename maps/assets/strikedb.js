@@ -480,9 +480,16 @@
       published = src[3],
       archived = SDB.safeUrl(src[4]),
       kind = src[5],
-      claimedBy = src[6];
+      claimedBy = src[6],
+      publisherKind = src[7],
+      grade = src[8];
     var name = SDB.esc(publisher || (url ? url.replace(/^https?:\/\/(www\.)?/i, "").split("/")[0] : "source"));
     var html = url ? '<a href="' + SDB.esc(url) + '" target="_blank" rel="noopener noreferrer">' + name + "</a>" : name;
+    // Who the publisher is and its Admiralty reliability grade (A-F), from the publisher registry.
+    var who = [];
+    if (publisherKind) who.push(SDB.esc(String(publisherKind).replace(/_/g, " ")));
+    if (grade) who.push("reliability " + SDB.esc(grade));
+    if (who.length) html += ' <span class="sdb-src-grade">[' + who.join(", ") + "]</span>";
     if (published) html += ", " + SDB.esc(published);
     if (title) html += ': <span class="sdb-src-title">' + SDB.esc(title) + "</span>";
     var notes = [];
