@@ -103,9 +103,21 @@ def db_history() -> None:
 
 
 @db_app.command("check")
-def db_check(ctx: typer.Context) -> None:
-    """Exit non-zero unless the database is at the code's head and matches the models."""
-    engine = make_engine(state(ctx).url)
+def db_check(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="SQLite: full integrity_check (every index entry; slower).")
+    ] = False,
+) -> None:
+    """Check the schema and the data: file pages, foreign keys, spatial index, triggers, dead runs.
+
+    Exit 1 when anything is wrong, with how to repair it (`strikedb db repair`, or a backup).
+    """
+    from events import health
+
+    engine = make_engine(state(ctx).url, read_only=True)
+    # Pages first: the schema checks below would read the same damaged pages and fail.
+    _report_findings(health.check_pages(engine, full=full))
     migrate.check(engine)
     diffs = migrate.drift(engine)
     if diffs:
@@ -115,7 +127,40 @@ def db_check(ctx: typer.Context) -> None:
             f"the database schema differs from the models in {len(diffs)} place(s)",
             hint="the database was changed by hand or by another tool; restore a backup or re-create it",
         )
+    report = health.check_data(engine, full=full)
+    _report_findings(report)
     console.print(f"ok: database at {', '.join(migrate.current(engine))}, schema matches the code")
+    console.print(f"ok: {'; '.join(report.checks)}", highlight=False)
+
+
+def _report_findings(report) -> None:
+    if report.ok:
+        return
+    for finding in report.findings:
+        err_console.print(f"  {finding.check}: {finding.detail}", highlight=False, markup=False)
+    if report.repairable:
+        hint = "run `strikedb db repair` (make a backup first with `strikedb db backup FILE`)"
+    else:
+        hint = (
+            "the file itself is damaged: restore a backup with `strikedb db restore FILE`; "
+            "`strikedb db backup` of a damaged file is refused, so keep a copy of it with cp first"
+        )
+    raise StrikeDBError(f"the database check found {len(report.findings)} problem(s)", hint=hint)
+
+
+@db_app.command("repair")
+def db_repair(ctx: typer.Context) -> None:
+    """Rebuild indexes and the spatial index with its triggers, close runs of dead processes."""
+    from events import health
+
+    engine = make_engine(state(ctx).url)
+    migrate.check(engine)
+    done = health.repair(engine)
+    for action in done.actions:
+        console.print(f"repaired: {action}", highlight=False)
+    report = health.check_data(engine)
+    _report_findings(report)
+    console.print("ok: the database check finds nothing wrong now")
 
 
 def _print_counts(report: BackupReport) -> None:

@@ -60,8 +60,8 @@ class DatabaseDamagedError(StrikeDBError):
     """The database fails its integrity check."""
 
     hint = (
-        "run `strikedb db check --full` to see the damage and `strikedb db repair` to rebuild what can be "
-        "rebuilt; otherwise restore a backup with `strikedb db restore FILE`"
+        "nothing was written; `strikedb db check --full` lists the damage; restore a backup with "
+        "`strikedb db restore FILE` (keep a copy of the damaged file first)"
     )
 
 

@@ -50,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, grading, rail, regions, runs
+from events import dedup, grading, health, rail, regions, runs
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
@@ -1655,6 +1655,7 @@ def _run(
     report = IngestReport(run_id=None, file=file_label, checksum=checksum or "")
     committed = report.counts()
     with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
+        health.refuse_damaged(conn)  # writing into a damaged file spreads the damage
         run_id = _start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
         report.run_id = None if dry_run else run_id
         if not dry_run:
