@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -91,7 +91,8 @@ REGION_WORDS = frozenset(
         "oblast", "region", "regione", "provincia", "province", "krai", "kray", "respublika", "republic",
         "repubblica", "district", "distretto", "rayon", "raion", "area", "di", "del", "della", "dell", "nella",
         "in", "near", "pressi", "vicino", "city", "citta", "область", "обл", "край", "республика", "регион",
-        "район", "області", "oblasti", "oblast'", "kraj",
+        "район", "області", "oblasti", "oblast'", "kraj", "of", "autonomous", "okrug", "avtonomnyy",
+        "avtonomnaya", "avtonomna", "voblasts", "voblast", "voblasc", "horad", "misto", "federal",
     )
 )  # fmt: skip
 
@@ -359,22 +360,116 @@ def admin1_at(latitude: float, longitude: float) -> tuple[str | None, str | None
     -------
     tuple
         ``(iso2, admin1 name)``. Admin-1 regions are bundled for Ukraine, Russia, Belarus and Moldova;
-        elsewhere the name is None. Names are GeoNames' (e.g. ``"Krasnodarskiy"``, ``"Crimea"``).
+        elsewhere the name is None. Names are English (``"Krasnodar Krai"``, ``"Kharkiv Oblast"``,
+        ``"Autonomous Republic of Crimea"``); :func:`region_at` also gives the ISO 3166-2 code.
     """
+    region = region_at(latitude, longitude)
+    return region.country, region.name
+
+
+class Region(NamedTuple):
+    """The first-level region at a point (see :func:`region_at`)."""
+
+    #: ISO 3166-1 alpha-2 of the country (Crimea and Sevastopol: ``"UA"``), None at sea.
+    country: str | None
+    #: ISO 3166-2 code, e.g. ``"UA-63"`` or ``"RU-RYA"``; None where no admin-1 region is bundled.
+    iso_3166_2: str | None
+    #: English name, e.g. ``"Kharkiv Oblast"`` or ``"Ryazan Oblast"``; None with ``iso_3166_2``.
+    name: str | None
+
+
+@functools.lru_cache(maxsize=200_000)
+def region_at(latitude: float, longitude: float) -> Region:
+    """Return the country, ISO 3166-2 code and English name of the first-level region at a point.
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        WGS 84 degrees.
+
+    Returns
+    -------
+    Region
+        ``Region("UA", "UA-63", "Kharkiv Oblast")`` for Kharkiv. Regions are bundled for Ukraine,
+        Russia, Belarus and Moldova (:data:`ADMIN1_COUNTRIES`); elsewhere only ``country`` is set
+        (``Region("FR", None, None)``), and at sea all three are None. The same look-up as
+        :func:`admin1_at` (whose name is ``name``).
+    """
+    found = _admin1_properties(latitude, longitude)
+    if found is not None:
+        return Region(found["country"], found["iso_3166_2"], found["admin1"])
+    return Region(_country_if_valid(latitude, longitude), None, None)
+
+
+def _country_if_valid(latitude: float, longitude: float) -> str | None:
+    return country_at(latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
+
+
+def _admin1_properties(latitude: float, longitude: float) -> dict[str, Any] | None:
+    """Properties of the bundled admin-1 region at a point (near a coast or border: the nearest)."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None, None
+        return None
     admin1 = _admin1()
     found = admin1.locate(latitude, longitude, tolerance=False)
     if found is not None:
-        return found["country"], found["admin1"]
+        return found
     country = country_at(latitude, longitude)
     if country is not None and country not in ADMIN1_COUNTRIES:
-        return country, None
+        return None
     # Near a simplified coast or border of a covered country: take the region a few km away.
     found = admin1.locate(latitude, longitude)
     if found is not None and (country is None or found["country"] == country):
-        return found["country"], found["admin1"]
-    return country, None
+        return found
+    return None
+
+
+def region_code(country: str | None, name: str | None) -> str | None:
+    """Return the ISO 3166-2 code of a bundled region named as a dataset writes it, else None.
+
+    Parameters
+    ----------
+    country : str or None
+        ISO 3166-1 alpha-2; when given, only that country's regions are considered.
+    name : str or None
+        ``"Kharkiv Oblast"``, ``"Kharkivska oblast"``, ``"UA-63"``, ``"Krasnodarskiy"``...: the English
+        name, the ISO 3166-2 name or code, or a form that folds to one of them (words such as
+        "oblast" and adjectival endings are ignored). No fuzzy matching: a misspelt name gives None.
+    """
+    if not name or not name.strip():
+        return None
+    regions = _region_names()
+    wanted = country.upper() if country else None
+    text = name.strip()
+    if text.upper() in regions.codes and (wanted is None or text.upper().startswith(f"{wanted}-")):
+        return text.upper()
+    for code in regions.by_key.get(_region_key(text), ()):
+        if wanted is None or code.startswith(f"{wanted}-"):
+            return code
+    return None
+
+
+@dataclass(frozen=True)
+class _RegionNames:
+    codes: frozenset[str]
+    by_key: dict[str, tuple[str, ...]]
+
+
+@functools.cache
+def _region_names() -> _RegionNames:
+    """Folded names (English, ISO 3166-2) of every bundled region -> their codes."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    admin1 = _admin1()
+    for props in admin1.properties:
+        code = props["iso_3166_2"]
+        names = [props["admin1"]]
+        iso_name = _iso_subdivision_name(code)
+        if iso_name:
+            names.append(iso_name)
+        for name in names:
+            key = _region_key(name)
+            if key and code not in by_key[key]:
+                by_key[key].append(code)
+    return _RegionNames(frozenset(p["iso_3166_2"] for p in admin1.properties), {k: tuple(v) for k, v in by_key.items()})
 
 
 def likely_swapped(latitude: float, longitude: float, country: str | None) -> bool:
@@ -436,14 +531,14 @@ def admin1_regions() -> geopandas.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``country``, ``admin1``, ``de_facto`` (``"RU"`` for Crimea and Sevastopol, else
-        None) and ``geometry`` in EPSG:4326.
+        Columns ``country``, ``iso_3166_2``, ``admin1`` (English name), ``de_facto`` (``"RU"`` for
+        Crimea and Sevastopol, else None) and ``geometry`` in EPSG:4326.
     """
     import geopandas
 
     collection = json.loads(_data_file("admin1.geojson").read_text(encoding="utf-8"))
     frame = geopandas.GeoDataFrame.from_features(collection["features"], crs=4326)
-    return frame.set_crs(4326, allow_override=True)[["country", "admin1", "de_facto", "geometry"]]
+    return frame.set_crs(4326, allow_override=True)[["country", "iso_3166_2", "admin1", "de_facto", "geometry"]]
 
 
 def countries_path() -> Any:
@@ -638,9 +733,7 @@ class Geocoder:
         key, spelling = _without_generic_words(fold(name))
         return self._fuzzy(key, spelling, country, types)
 
-    def _fuzzy(
-        self, key: str, spelling: float, country: str | None, types: frozenset[str]
-    ) -> FacilityMatch | None:
+    def _fuzzy(self, key: str, spelling: float, country: str | None, types: frozenset[str]) -> FacilityMatch | None:
         """Best fuzzy match of a name key; the score says how close it is (100 only for equal keys).
 
         ``token_set_ratio`` alone scores 100 whenever one name's words are a subset of the other's
@@ -762,7 +855,12 @@ class _Gazetteer:
         admin1 = _admin1()
         for geometry, props in zip(admin1.geometries, admin1.properties, strict=True):
             point = geometry.representative_point()
-            self.regions[_region_key(props["admin1"])] = (props["country"], props["admin1"], point)
+            entry = (props["country"], props["admin1"], point)
+            self.regions[_region_key(props["admin1"])] = entry
+            # The ISO 3166-2 name too ("Kharkivska oblast", "Krasnodarskiy kray"): datasets write those.
+            iso_name = _iso_subdivision_name(props["iso_3166_2"])
+            if iso_name:
+                self.regions.setdefault(_region_key(iso_name), entry)
 
     def _add_alternates(self, countries: Iterable[str]) -> None:
         wanted = set(countries) - self.alternates_done
@@ -786,6 +884,14 @@ class _Gazetteer:
                 # Within a group places keep the GeoNames file order (ids), whatever their country.
                 ids += sorted(found) if len(group) > 1 else found
         return [_Place(*index.place(i)) for i in ids]
+
+
+def _iso_subdivision_name(code: str | None) -> str | None:
+    """The ISO 3166-2 name of a subdivision code, from pycountry (None when unknown)."""
+    import pycountry
+
+    subdivision = pycountry.subdivisions.get(code=code) if code else None
+    return subdivision.name if subdivision is not None else None
 
 
 def _region_key(text: str) -> str:
@@ -890,6 +996,7 @@ __all__ = [
     "FacilityMatch",
     "Geocoder",
     "PlaceMatch",
+    "Region",
     "admin1_at",
     "admin1_regions",
     "countries_path",
@@ -898,4 +1005,6 @@ __all__ = [
     "likely_swapped",
     "name_key",
     "place_lookup",
+    "region_at",
+    "region_code",
 ]

@@ -179,7 +179,7 @@ def test_bundled_import_is_idempotent(engine: Engine) -> None:
     assert kirishi["capacity_mtpa"] == 20.1 and kirishi["capacity_kbd"] == pytest.approx(403.7)
     assert {"alias": "Киришский НПЗ", "language": "ru"} in kirishi["aliases"]
     assert kirishi["external_ids"] == ["gazetteer:ru-kirishi-kinef"]
-    assert kirishi["admin1"] == "Leningrad"
+    assert kirishi["admin1"] == "Leningrad Oblast"
     # Two files per bundled import (sites, then rail lines and junctions), each its own run.
     assert [r.kind for r in run] == ["facilities"] * 4
     assert run[0].rows_inserted + run[1].rows_inserted == first.read

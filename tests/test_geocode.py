@@ -22,13 +22,14 @@ from events.geocode import (
 @pytest.mark.parametrize(
     ("lat", "lon", "country", "admin1"),
     [
-        (59.48, 32.07, "RU", "Leningrad"),  # Kirishi
-        (54.57, 39.74, "RU", "Rjazan"),  # Ryazan
-        (44.10, 39.08, "RU", "Krasnodarskiy"),  # Tuapse, on the coast
-        (50.45, 30.52, "UA", "Kyiv City"),
-        (48.46, 38.20, "UA", "Donetsk"),  # Vuhlehirska TPP
-        (47.51, 34.59, "UA", "Zaporizhia"),  # Zaporizhzhia NPP
-        (53.90, 27.56, "BY", "Minsk"),  # Minsk city is not split from its oblast (see README)
+        (59.48, 32.07, "RU", "Leningrad Oblast"),  # Kirishi
+        (54.57, 39.74, "RU", "Ryazan Oblast"),  # Ryazan
+        (44.10, 39.08, "RU", "Krasnodar Krai"),  # Tuapse, on the coast
+        (50.45, 30.52, "UA", "Kyiv"),
+        (48.46, 38.20, "UA", "Donetsk Oblast"),  # Vuhlehirska TPP
+        (47.51, 34.59, "UA", "Zaporizhzhia Oblast"),  # Zaporizhzhia NPP
+        (53.90, 27.56, "BY", "Minsk"),  # Minsk city (BY-HM)
+        (53.60, 27.00, "BY", "Minsk Region"),
     ],
 )
 def test_admin1_at_known_points(lat: float, lon: float, country: str, admin1: str) -> None:
@@ -37,18 +38,18 @@ def test_admin1_at_known_points(lat: float, lon: float, country: str, admin1: st
 
 
 def test_crimea_follows_iso_with_de_facto_recorded() -> None:
-    assert admin1_at(44.95, 34.10) == ("UA", "Crimea")
-    assert admin1_at(44.59, 33.52) == ("UA", "Misto Sevastopol'")
+    assert admin1_at(44.95, 34.10) == ("UA", "Autonomous Republic of Crimea")
+    assert admin1_at(44.59, 33.52) == ("UA", "Sevastopol")
     assert country_at(44.95, 34.10) == "UA"
     regions = admin1_regions()
-    crimea = regions[regions["admin1"].isin(["Crimea", "Misto Sevastopol'"])]
+    crimea = regions[regions["iso_3166_2"].isin(["UA-43", "UA-40"])]
     assert set(crimea["de_facto"]) == {"RU"}
     assert regions[~regions["admin1"].isin(crimea["admin1"])]["de_facto"].isna().all()
 
 
 def test_admin1_regions_cover_ukraine_and_russia() -> None:
     regions = admin1_regions()
-    assert list(regions.columns) == ["country", "admin1", "de_facto", "geometry"]
+    assert list(regions.columns) == ["country", "iso_3166_2", "admin1", "de_facto", "geometry"]
     assert regions.crs.to_epsg() == 4326
     counts = regions.groupby("country").size()
     assert counts["UA"] == 27  # 24 oblasts + Kyiv city + Crimea + Sevastopol
@@ -85,8 +86,8 @@ def test_fold_and_name_key() -> None:
         ("Tuapse, Krasnodar Krai", "Tuapse", "near_town"),
         ("Рязань", "Ryazan’", "near_town"),
         ("Rylsk, regione di Kursk.", "Ryl’sk", "near_town"),
-        ("Krasnodar Krai", "Krasnodarskiy", "region"),
-        ("regione di Belgorod", "Belgorod", "region"),
+        ("Krasnodar Krai", "Krasnodar Krai", "region"),
+        ("regione di Belgorod", "Belgorod Oblast", "region"),
         ("Kyiv", "Kyiv", "near_town"),
     ],
 )

@@ -221,4 +221,4 @@ def test_boundary_grid_without_a_writable_cache(tmp_path: Path, monkeypatch: pyt
     blocker.write_text("not a directory")
     monkeypatch.setenv("STRIKEDB_CACHE_DIR", str(blocker / "cache"))
     index = geocode._PolygonIndex.load("admin1.geojson", 0.25)
-    assert index.locate(59.48, 32.07)["admin1"] == "Leningrad"
+    assert index.locate(59.48, 32.07)["admin1"] == "Leningrad Oblast"
