@@ -75,7 +75,7 @@ def test_osm_tags_are_read_with_free_text_capacity() -> None:
     assert record.external_ids == [("osm", "way/123")]
     assert ("Rivne NPP", None) in record.aliases
     assert record.geometry_wkt.startswith("POLYGON")
-    assert record.country == "UA" and record.admin1 == "Rivne"
+    assert record.country == "UA" and record.admin1 == "Rivne Oblast"
     assert record.data_source.startswith("OpenStreetMap")
 
 

@@ -234,9 +234,15 @@ def test_missing_required_column_is_rejected():
         build_map(pd.DataFrame({"latitude": [1.0], "longitude": [2.0], "event_date": ["2024-01-01"]}))
 
 
-def test_choropleth_counts_events_by_position():
+def _events_stored_in_sample_regions() -> pd.DataFrame:
     events = sample_events()
-    counts = mapdata.region_counts(list(events["latitude"]), list(events["longitude"]), sample_regions())
+    events["admin1"] = ["West <b>Oblast</b>" if lon < 37 else "East Oblast" for lon in events["longitude"]]
+    return events
+
+
+def test_choropleth_counts_events_by_their_stored_region():
+    events = _events_stored_in_sample_regions()
+    counts = mapdata.region_counts(events, sample_regions())
     west = int((events["longitude"] < 37).sum())
     assert counts == [west, len(events) - west, 0]
     geojson = mapdata.region_geojson(sample_regions(), counts)
@@ -246,11 +252,24 @@ def test_choropleth_counts_events_by_position():
     assert "Strikes per region" in html
 
 
-def test_regions_in_another_crs_are_reprojected():
-    regions = sample_regions().to_crs(3857)
-    events = sample_events()
-    assert mapdata.region_counts(list(events["latitude"]), list(events["longitude"]), regions)[2] == 0
-    assert sum(mapdata.region_counts(list(events["latitude"]), list(events["longitude"]), regions)) == len(events)
+def test_choropleth_never_counts_by_position():
+    """A port stored in West Oblast counts there although its point lies off the drawn outline."""
+    events = _events_stored_in_sample_regions()
+    events.loc[0, ["latitude", "longitude"]] = [49.9, 29.9]  # outside every sample box
+    events.loc[1, "admin1"] = None  # stored without a region: counted nowhere, wherever it lies
+    counts = mapdata.region_counts(events, sample_regions())
+    west = int((events["admin1"] == "West <b>Oblast</b>").sum())
+    assert counts == [west, int((events["admin1"] == "East Oblast").sum()), 0]
+    assert sum(counts) == len(events) - 1
+
+
+def test_choropleth_counts_by_iso_3166_2_code_when_stored():
+    events = _events_stored_in_sample_regions()
+    regions = sample_regions().assign(iso_3166_2=["RU-WST", "UA-EST", "RU-EMP"])
+    events["admin1_code"] = ["ru-wst" if lon < 37 else "UA-EST" for lon in events["longitude"]]
+    events["admin1"] = "spelt any way"
+    west = int((events["longitude"] < 37).sum())
+    assert mapdata.region_counts(events, regions) == [west, len(events) - west, 0]
 
 
 def test_renderer_switches_to_canvas_for_many_events(monkeypatch):
