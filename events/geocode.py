@@ -423,55 +423,6 @@ def _admin1_properties(latitude: float, longitude: float) -> dict[str, Any] | No
     return None
 
 
-def region_code(country: str | None, name: str | None) -> str | None:
-    """Return the ISO 3166-2 code of a bundled region named as a dataset writes it, else None.
-
-    Parameters
-    ----------
-    country : str or None
-        ISO 3166-1 alpha-2; when given, only that country's regions are considered.
-    name : str or None
-        ``"Kharkiv Oblast"``, ``"Kharkivska oblast"``, ``"UA-63"``, ``"Krasnodarskiy"``...: the English
-        name, the ISO 3166-2 name or code, or a form that folds to one of them (words such as
-        "oblast" and adjectival endings are ignored). No fuzzy matching: a misspelt name gives None.
-    """
-    if not name or not name.strip():
-        return None
-    regions = _region_names()
-    wanted = country.upper() if country else None
-    text = name.strip()
-    if text.upper() in regions.codes and (wanted is None or text.upper().startswith(f"{wanted}-")):
-        return text.upper()
-    for code in regions.by_key.get(_region_key(text), ()):
-        if wanted is None or code.startswith(f"{wanted}-"):
-            return code
-    return None
-
-
-@dataclass(frozen=True)
-class _RegionNames:
-    codes: frozenset[str]
-    by_key: dict[str, tuple[str, ...]]
-
-
-@functools.cache
-def _region_names() -> _RegionNames:
-    """Folded names (English, ISO 3166-2) of every bundled region -> their codes."""
-    by_key: dict[str, list[str]] = defaultdict(list)
-    admin1 = _admin1()
-    for props in admin1.properties:
-        code = props["iso_3166_2"]
-        names = [props["admin1"]]
-        iso_name = _iso_subdivision_name(code)
-        if iso_name:
-            names.append(iso_name)
-        for name in names:
-            key = _region_key(name)
-            if key and code not in by_key[key]:
-                by_key[key].append(code)
-    return _RegionNames(frozenset(p["iso_3166_2"] for p in admin1.properties), {k: tuple(v) for k, v in by_key.items()})
-
-
 def likely_swapped(latitude: float, longitude: float, country: str | None) -> bool:
     """Tell whether latitude and longitude look swapped, given the country the row states.
 
@@ -1006,5 +957,4 @@ __all__ = [
     "name_key",
     "place_lookup",
     "region_at",
-    "region_code",
 ]

@@ -78,6 +78,8 @@ NEAR = frozenset(
 TOLERANCES = {"fine": 0.005, "mid": 0.02, "coarse": 0.1}
 #: Coordinates are rounded to this grid per tier (~10 m, ~100 m, ~100 m).
 PRECISION = {"fine": 1e-4, "mid": 1e-3, "coarse": 1e-3}
+#: Gap (degrees) left between the strips Antarctica is cut into (see :func:`split_wide_parts`).
+STRIP_GAP = 0.05
 #: Within this distance (degrees) of a finer tier a coarser country takes the finer outline.
 SEAM_DEG = 0.25
 #: Natural Earth errors in ``iso_3166_2``: (code as shipped, NE name) -> ISO code.
@@ -140,7 +142,7 @@ NAME_FIXES = {
     "UA-51": "Odesa Oblast",
     "BY-HM": "Minsk",
     "BY-MA": "Mogilev Region",
-    "MD-SN": "Transnistria",
+    "MD-SN": "Stînga Nistrului",  # Transnistria; ISO names it so, NE name_en says "Transnistria"
     "MD-GA": "Gagauzia",  # NE names the autonomous territory after its capital, Comrat
 }
 
@@ -204,7 +206,8 @@ def polygons_only(geometry: shapely.Geometry) -> shapely.Geometry:
 def split_wide_parts(geometry: shapely.Geometry) -> shapely.Geometry:
     """Cut any part wider than 180 degrees of longitude (only Antarctica's) into 120-degree strips.
 
-    The strips stay 2e-7 degrees apart: parts of a valid MultiPolygon may not share an edge.
+    The strips stay :data:`STRIP_GAP` apart: parts of a valid MultiPolygon may not share an edge, and
+    maps round coordinates to 0.01 degree, which would weld closer strips back into one ring.
     """
     parts = []
     for part in shapely.get_parts(geometry):
@@ -213,7 +216,7 @@ def split_wide_parts(geometry: shapely.Geometry) -> shapely.Geometry:
             parts.append(part)
             continue
         for west in (-180, -60, 60):
-            strip = shapely.box(west + 1e-7, -90, west + 120 - 1e-7, 90)
+            strip = shapely.box(west + STRIP_GAP / 2, -90, west + 120 - STRIP_GAP / 2, 90)
             parts.extend(shapely.get_parts(polygons_only(part.intersection(strip))))
     return polygons_only(shapely.MultiPolygon(parts)) if len(parts) != 1 else parts[0]
 

@@ -16,7 +16,6 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from events import geocode
 from events.geocode import Region, admin1_at, country_at, region_at
 
 # (place, latitude, longitude, country, ISO 3166-2 code)
@@ -427,14 +426,3 @@ def test_admin1_regions_fill_their_country() -> None:
     for country in ("RU", "UA", "BY", "MD"):
         regions = shapely.union_all([shape(f["geometry"]) for f in features if f["properties"]["country"] == country])
         assert outlines[country].symmetric_difference(regions).area < 1e-3 * outlines[country].area, country
-
-
-def test_region_code_reads_the_names_datasets_write() -> None:
-    assert geocode.region_code("UA", "Kharkiv Oblast") == "UA-63"
-    assert geocode.region_code("UA", "Kharkivska oblast") == "UA-63"  # the ISO 3166-2 name
-    assert geocode.region_code(None, "Krasnodar Krai") == "RU-KDA"
-    assert geocode.region_code("RU", "Krasnodarskiy kray") == "RU-KDA"
-    assert geocode.region_code("RU", "ru-rya") == "RU-RYA"
-    assert geocode.region_code("UA", "RU-RYA") is None  # the code of another country
-    assert geocode.region_code("RU", "Kharkiv Oblast") is None
-    assert geocode.region_code("RU", "") is None
