@@ -441,40 +441,63 @@ def facility_payload(facilities: pd.DataFrame) -> dict[str, Any]:
     return {"n": len(frame), "cols": {key: encode_column(values) for key, values in columns.items()}}
 
 
-def event_regions(events_lat: list[float], events_lon: list[float], regions: gpd.GeoDataFrame) -> list[int]:
-    """Return per event the row number of the region it lies in, or -1 (by position, not by name).
+#: Event columns holding the stored ISO 3166-2 region code, in order of preference.
+EVENT_REGION_CODE_COLUMNS = ("admin1_code", "iso_3166_2", "region_code")
 
-    The browser counts the events shown per region from this column (``rg`` in the payload), so
-    the region layer follows the time window and the confidence/type/search toggles. Counting by
-    point-in-polygon does not depend on how a dataset spells "Ryazan Oblast", and gives the same
-    answer for events whose ``admin1`` column is empty. A point on a shared border intersects
-    two regions; it counts once, in the first.
+
+def event_regions(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[int]:
+    """Return per event the row number of the region it is stored in, or -1 (by stored region, not position).
+
+    An event belongs to a region when its stored ISO 3166-2 code (the first of
+    :data:`EVENT_REGION_CODE_COLUMNS` present) equals the region's ``iso_3166_2``; without codes on
+    either side, when its stored ``country`` and ``admin1`` equal the region's. Where the point falls
+    on the drawn (simplified) outline decides nothing, so a port on the coast counts for its region
+    and the layer's total equals the events stored with a region on the map. The browser counts the
+    events shown per region from this column (``rg`` in the payload), so the region layer follows
+    the time window and the confidence/type/search toggles.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The events drawn, in payload order; a code column, or ``admin1`` (and ``country``).
+    regions : geopandas.GeoDataFrame
+        Region rows with ``iso_3166_2`` and/or ``admin1`` (and ``country``) columns.
     """
-    if not events_lat:
+    if not len(events):
         return []
-    if not len(regions):
-        return [-1] * len(events_lat)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(events_lon, events_lat), crs="EPSG:4326")
-    polygons = regions.reset_index(drop=True)
-    if polygons.crs is not None and polygons.crs.to_epsg() != 4326:
-        polygons = polygons.to_crs(4326)
-    joined = gpd.sjoin(points, polygons[["geometry"]], how="inner", predicate="intersects")
-    first = joined.reset_index().drop_duplicates("index").set_index("index")["index_right"]
-    out = [-1] * len(events_lat)
-    for event, region in first.items():
-        out[int(event)] = int(region)
-    return out
+    frame = regions.reset_index(drop=True)
+    code_column = next((c for c in EVENT_REGION_CODE_COLUMNS if c in events.columns), None)
+    if code_column is not None and "iso_3166_2" in frame.columns:
+        row_of = {str(code).upper(): i for i, code in enumerate(frame["iso_3166_2"]) if _present(code)}
+        return [row_of.get(str(code).upper(), -1) if _present(code) else -1 for code in events[code_column]]
+    if "admin1" not in events.columns or "admin1" not in frame.columns:
+        return [-1] * len(events)
+    region_rows: dict[tuple[str, str], int] = {}
+    for i, key in enumerate(_region_keys(frame.get("country"), frame["admin1"])):
+        region_rows.setdefault(key, i)
+    keys = _region_keys(events.get("country") if "country" in frame.columns else None, events["admin1"])
+    return [region_rows.get(key, -1) if key[1] else -1 for key in keys]
 
 
-def region_counts(events_lat: list[float], events_lon: list[float], regions: gpd.GeoDataFrame) -> list[int]:
-    """Count the events whose point lies in each region (see :func:`event_regions`)."""
+def region_counts(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[int]:
+    """Count the events stored in each region, in row order (see :func:`event_regions`)."""
     if not len(regions):
         return []
     counts = [0] * len(regions)
-    for region in event_regions(events_lat, events_lon, regions):
+    for region in event_regions(events, regions):
         if region >= 0:
             counts[region] += 1
     return counts
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and str(value) != ""
+
+
+def _region_keys(countries: pd.Series | None, names: pd.Series) -> list[tuple[str, str]]:
+    """(country, name) per row, the country left blank when there is no country column."""
+    country_values = [""] * len(names) if countries is None else ["" if not _present(c) else str(c) for c in countries]
+    return [(c, str(n) if _present(n) else "") for c, n in zip(country_values, names, strict=True)]
 
 
 def region_geojson(regions: gpd.GeoDataFrame, counts: list[int]) -> dict[str, Any]:

@@ -181,7 +181,8 @@ def build_map(
         latitude, longitude, capacity_mtpa/kbd/mw, operator, strikes).
     regions : geopandas.GeoDataFrame, optional
         Admin-1 polygons with ``admin1`` (or ``name``) and ``country`` columns, for the
-        choropleth. Events are assigned to regions by position (:func:`maps.data.event_regions`).
+        choropleth. Events are assigned to the region they are stored in (its ISO 3166-2 code, else
+        country and name), never by position (:func:`maps.data.event_regions`).
     basemap : geopandas.GeoDataFrame, optional
         Country outlines drawn under everything, so the map has a basemap with no network.
     offline : bool
@@ -227,7 +228,7 @@ def build_map(
     payload = mapdata.event_payload(events)
     lats, lons = _decoded(payload["cols"]["lat"]), _decoded(payload["cols"]["lon"])
     if regions is not None and len(regions):
-        payload["cols"]["rg"] = mapdata.encode_column(mapdata.event_regions(lats, lons, regions))
+        payload["cols"]["rg"] = mapdata.encode_column(mapdata.event_regions(events, regions))
     canvas = renderer == "canvas" or (renderer == "auto" and payload["n"] >= style.CANVAS_THRESHOLD)
 
     figure = Figure(title=escape(title))

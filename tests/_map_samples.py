@@ -34,7 +34,8 @@ def sample_events(n: int = 24, *, hostile: bool = True) -> gpd.GeoDataFrame:
                 "geo_precision": "exact",
                 "location_text": f"Place {i}",
                 "country": "RU" if lon < 37 else "UA",
-                "admin1": None,
+                # Stored as the sample regions name them: the region layer counts by stored region.
+                "admin1": "West <b>Oblast</b>" if lon < 37 else "East Oblast",
                 "facility_name": f"Facility {i % 4}",
                 "facility_type": types[i % 4],
                 "facility_operator": "Operator & Co",

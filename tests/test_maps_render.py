@@ -370,20 +370,22 @@ def test_small_maps_stay_plain_json():
 
 
 def test_each_event_knows_its_region_so_the_browser_can_recount_per_filter():
-    events = sample_events()
+    events = _events_stored_in_sample_regions()
     html = render_html(build_map(events, regions=sample_regions()))
     payload = _dataset(html)
     regions = _decoded(payload["cols"]["rg"])
     assert regions == [0 if lon < 37 else 1 for lon in events["longitude"]]
-    assert regions == mapdata.event_regions(list(events["latitude"]), list(events["longitude"]), sample_regions())
+    assert regions == mapdata.event_regions(events, sample_regions())
     features = _geojson_features(html)
     assert [f["properties"]["i"] for f in features] == [0, 1, 2]  # events refer to regions by row number
     assert "rg" not in _dataset(render_html(build_map(events)))["cols"]  # no regions, no column
 
 
-def test_event_outside_every_region_has_none():
-    assert mapdata.event_regions([10.0], [10.0], sample_regions()) == [-1]
-    assert mapdata.event_regions([], [], sample_regions()) == []
+def test_event_stored_without_a_region_has_none():
+    events = _events_stored_in_sample_regions().head(2)
+    events["admin1"] = [None, "Atlantis"]
+    assert mapdata.event_regions(events, sample_regions()) == [-1, -1]
+    assert mapdata.event_regions(events.head(0), sample_regions()) == []
 
 
 def test_filters_and_left_out_classes_reach_the_page_as_data():
