@@ -130,6 +130,7 @@ def make_map(
     InputError
         When the selected data cannot be drawn.
     """
+    from events.rail import select_geometries
     from events.selection import EventFilter, select_events, select_facilities
     from maps.errors import MapDataError
     from maps.render import build_map
@@ -141,12 +142,18 @@ def make_map(
         if with_facilities
         else None
     )
+    geometries = (
+        select_geometries(engine, countries=flt.countries, facility_types=flt.facility_types)
+        if with_facilities
+        else None
+    )
     regions = regions_for(events, flt.countries) if with_regions and len(events) else None
     filters, left_out = describe_filter(flt)
     try:
         return build_map(
             events,
             facilities=facilities,
+            geometries=geometries,
             regions=regions,
             basemap=basemap(),
             offline=offline,

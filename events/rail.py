@@ -18,11 +18,12 @@ The text test is the shared evidence vocabulary's (:func:`events.evidence.says_r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from events import evidence, lines
 from events.models import Event, EventLineLink, EventRevision, Facility, LineStation, utcnow
@@ -244,4 +245,48 @@ def _write(
         conn.execute(insert(EventRevision), revisions)
 
 
-__all__ = ["RAIL_LINK_MAX_KM", "RailLinkReport", "link_rail_events", "says_rail"]
+def select_geometries(
+    engine: Engine, *, countries: Sequence[str] = (), facility_types: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Return the facilities that have a line or polygon geometry, with strike counts and stations.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    countries, facility_types : sequence of str
+        Keep only these (any of them); empty keeps all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``facility_id``, ``slug``, ``name``, ``facility_type``, ``country``, ``geometry_wkt``,
+        ``strikes`` (events linked to the facility or lying on the line) and ``stations`` (names in order).
+    """
+    query = select(
+        Facility.id, Facility.slug, Facility.name, Facility.facility_type, Facility.country, Facility.geometry_wkt
+    ).where(Facility.geometry_wkt.is_not(None))  # fmt: skip
+    if countries:
+        query = query.where(Facility.country.in_([c.upper() for c in countries]))
+    if facility_types:
+        query = query.where(Facility.facility_type.in_(list(facility_types)))
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(Facility.name, Facility.id)).all()
+        hits: dict[int, set[int]] = {}
+        for facility_id, event_id in (
+            conn.execute(select(Event.facility_id, Event.id).where(Event.facility_id.is_not(None))).all()
+            + conn.execute(select(EventLineLink.facility_id, EventLineLink.event_id)).all()
+        ):
+            hits.setdefault(facility_id, set()).add(event_id)
+        stations: dict[int, list[str]] = {}
+        for facility_id, name in conn.execute(
+            select(LineStation.facility_id, LineStation.name).order_by(LineStation.facility_id, LineStation.position)
+        ):
+            stations.setdefault(facility_id, []).append(name)
+    columns = ["facility_id", "slug", "name", "facility_type", "country", "geometry_wkt"]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    frame["strikes"] = [len(hits.get(i, ())) for i in frame["facility_id"]]
+    frame["stations"] = [stations.get(i, []) for i in frame["facility_id"]]
+    return frame
+
+
+__all__ = ["RAIL_LINK_MAX_KM", "RailLinkReport", "link_rail_events", "says_rail", "select_geometries"]

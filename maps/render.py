@@ -23,6 +23,7 @@ from folium.map import Layer
 
 from maps import data as mapdata
 from maps import style
+from maps.geometries import geometry_layers
 from maps.layers import (
     BasemapLayer,
     ChoroplethLayer,
@@ -98,6 +99,8 @@ class MapParts:
     regions: gpd.GeoDataFrame | None
     compress: bool | None
     summary: dict[str, Any] = field(default_factory=dict)
+    #: Facilities drawn as their shapes (rail lines, pipelines, outlines), see :mod:`maps.geometries`.
+    geometries: pd.DataFrame | None = None
 
 
 def region_layers(parts: MapParts) -> Iterable[Layer]:
@@ -141,7 +144,9 @@ def event_layers(parts: MapParts) -> Iterable[Layer]:
 #: :class:`MapParts` and returns the layers to add (none when its data is missing); another
 #: module can insert its own (e.g. facility lines before the events). A layer's legend and its
 #: reaction to the filters live in the browser runtime (``sdbLegend``/``sdbUpdate``).
-OVERLAY_BUILDERS: list[Callable[[MapParts], Iterable[Layer]]] = [region_layers, facility_layers, event_layers]
+OVERLAY_BUILDERS: list[Callable[[MapParts], Iterable[Layer]]] = [
+    region_layers, geometry_layers, facility_layers, event_layers,
+]  # fmt: skip
 
 
 def build_map(
@@ -159,6 +164,7 @@ def build_map(
     renderer: str = "auto",
     collapsed_layer_control: bool = True,
     compress: bool | None = None,
+    geometries: pd.DataFrame | None = None,
 ) -> StrikeMap:
     """Build a map of strike events that an analyst can filter, search and share.
 
@@ -209,6 +215,9 @@ def build_map(
         unpacks it with ``DecompressionStream`` and shows "loading N events" meanwhile).
         ``None`` compresses tables whose JSON exceeds :data:`maps.data.PACK_THRESHOLD_BYTES`
         (roughly 500 events), so small maps stay readable text.
+    geometries : DataFrame, optional
+        Facilities drawn as their shapes (rail lines, pipelines, site outlines): ``geometry_wkt``,
+        ``name``, ``facility_type``, ``strikes``, ``stations`` (see :mod:`maps.geometries`).
 
     Returns
     -------
@@ -256,7 +265,7 @@ def build_map(
         fmap.add_child(BasemapLayer(runtime, mapdata.basemap_geojson(basemap)))
     event_data = Dataset(payload, "EventData", what="events", compress=compress)
     fmap.add_child(event_data, name="event_data")
-    parts = MapParts(fmap, runtime, events, payload, event_data, facilities, regions, compress)
+    parts = MapParts(fmap, runtime, events, payload, event_data, facilities, regions, compress, geometries=geometries)
     parts.summary.update({"facilities": 0, "regions": 0})
     for builder in OVERLAY_BUILDERS:
         for layer in builder(parts):
