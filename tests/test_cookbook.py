@@ -15,7 +15,10 @@ from sqlalchemy import text
 
 from events import analysis
 from events.db import distance_km, make_engine
-from tests.analysis_fixtures import KIRISHI, sample_url  # noqa: F401  (fixture)
+from events.facilities import import_bundled
+from events.ingest import ingest_file
+from tests.analysis_fixtures import KIRISHI, add_sample_data, sample_url  # noqa: F401  (fixture)
+from tests.test_rail import rail_events_csv
 
 COOKBOOK = Path(__file__).resolve().parents[1] / "docs" / "sql-cookbook.md"
 _BLOCK = re.compile(r"^## (?P<title>[^\n]+)$|^```sql\n(?P<sql>.*?)^```", re.MULTILINE | re.DOTALL)
@@ -27,6 +30,8 @@ class Recipe:
     sql: str
     backend: str | None
     params: dict[str, str]
+    #: ``rail``: run on the bundled gazetteer with rail strikes (``-- data: rail``) instead of the sample.
+    data: str | None = None
 
 
 def recipes() -> list[Recipe]:
@@ -40,11 +45,13 @@ def recipes() -> list[Recipe]:
         sql = match["sql"]
         backend = re.search(r"^-- backend: (\w+)$", sql, re.MULTILINE)
         params = re.search(r"^-- params: (.+)$", sql, re.MULTILINE)
+        data = re.search(r"^-- data: (\w+)$", sql, re.MULTILINE)
         found.append(Recipe(
             title=title,
             sql=sql,
             backend=backend[1] if backend else None,
             params=dict(item.split("=", 1) for item in params[1].split()) if params else {},
+            data=data[1] if data else None,
         ))
     return found
 
@@ -57,8 +64,14 @@ def test_the_cookbook_has_at_least_ten_portable_questions() -> None:
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=[r.title.split(".")[0] for r in RECIPES])
-def test_recipe_runs(sample_url: str, recipe: Recipe) -> None:  # noqa: F811
-    engine = make_engine(sample_url, read_only=True)
+def test_recipe_runs(db_url: str, tmp_path: Path, recipe: Recipe) -> None:
+    writer = make_engine(db_url)
+    if recipe.data == "rail":
+        add_rail_sample(writer, tmp_path)
+    else:
+        add_sample_data(writer)
+    writer.dispose()
+    engine = make_engine(db_url, read_only=True)
     if recipe.backend not in (None, engine.dialect.name):
         engine.dispose()
         pytest.skip(f"{recipe.backend} only")
@@ -66,6 +79,12 @@ def test_recipe_runs(sample_url: str, recipe: Recipe) -> None:  # noqa: F811
     engine.dispose()
     assert columns
     assert rows, f"{recipe.title!r} returned no rows on the sample data"
+
+
+def add_rail_sample(engine, tmp_path: Path) -> None:
+    """The bundled gazetteer and three rail strikes (tests/test_rail.py)."""
+    import_bundled(engine)
+    ingest_file(engine, rail_events_csv(tmp_path))
 
 
 def test_radius_recipes_agree_with_python(sample_url: str) -> None:  # noqa: F811

@@ -83,7 +83,8 @@ def test_bundled_rail_file_is_built_by_its_script() -> None:
             assert 44 <= lat <= 56 and 22 <= lon <= 41, (row["slug"], lat, lon)
 
 
-def _rail_events(tmp_path: Path) -> Path:
+def rail_events_csv(tmp_path: Path) -> Path:
+    """Write five events (three rail strikes near bundled lines) to a CSV and return its path."""
     path = tmp_path / "rail.csv"
     path.write_text(
         "event_date,latitude,longitude,country,description,source_url\n"
@@ -110,7 +111,7 @@ def _links(engine: Engine) -> dict[str, tuple]:
 
 def test_rail_strikes_are_linked_to_their_line_by_the_ingest(engine: Engine, tmp_path: Path) -> None:
     import_bundled(engine)
-    report = ingest_file(engine, _rail_events(tmp_path))
+    report = ingest_file(engine, rail_events_csv(tmp_path))
     assert report.inserted == 5
     links = _links(engine)
     assert set(links) == {"Drone attack on the ", "Поезд с цистернами з", "Обстріл залізничної "}

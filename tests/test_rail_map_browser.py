@@ -38,8 +38,8 @@ def test_rail_line_popup_counts_its_strikes_and_escapes_names() -> None:
         {"name": "<b>Line</b>", "facility_type": "rail_line", "geometry_wkt": "LINESTRING (30 50, 31 51)",
          "strikes": 2, "stations": ["A", "<script>"]},
         {"name": "Site", "facility_type": "refinery", "geometry_wkt": "POINT (30 50)", "strikes": 0, "stations": []},
-        {"name": "Outline", "facility_type": "power_plant", "geometry_wkt": "POLYGON ((30 50, 30.1 50, 30.1 50.1, 30 50))",
-         "strikes": 0, "stations": []},
+        {"name": "Outline", "facility_type": "power_plant",
+         "geometry_wkt": "POLYGON ((30 50, 30.1 50, 30.1 50.1, 30 50))", "strikes": 0, "stations": []},
     ])  # fmt: skip
     shapes = geometry_geojson(frame)
     assert [f["geometry"]["type"] for f in shapes["features"]] == ["LineString", "Polygon"]  # points are not shapes
@@ -67,10 +67,13 @@ def test_rail_strike_is_drawn_on_its_line(engine: Engine, tmp_path: Path, browse
                 const p = map.latLngToLayerPoint(markers[0].getLatLng());
                 const pts = line.getLatLngs().map((ll) => map.latLngToLayerPoint(ll));
                 let best = Infinity;
-                for (let i = 1; i < pts.length; i++) best = Math.min(best, L.LineUtil.pointToSegmentDistance(p, pts[i - 1], pts[i]));
+                for (let i = 1; i < pts.length; i++) {
+                    best = Math.min(best, L.LineUtil.pointToSegmentDistance(p, pts[i - 1], pts[i]));
+                }
                 const zoomed = map.getZoom();
+                const drawn = document.querySelectorAll("path.sdb-geometry-rail_line").length;
                 return {lines, markers: markers.length, popup: line.getPopup().getContent(), px: best, zoom: zoomed,
-                        weight: line.options.weight, drawn: document.querySelectorAll("path.sdb-geometry-rail_line").length};
+                        weight: line.options.weight, drawn};
             }"""
         )
         assert found["lines"] >= 20 and found["drawn"] == found["lines"]  # every bundled line is an SVG path
