@@ -31,6 +31,11 @@ DEFAULT_OUTAGE_DAYS: dict[str | None, int] = {
     "none_reported": 0,
     None: 3,
 }
+#: Published national primary-distillation (crude refining) capacity, Mt/yr, the denominator of
+#: ``share_national``. Russia: published figures are ~330-340 Mt/yr (Ministry of Energy / industry
+#: reviews; EIA ~6.8-6.9 mb/d); 335 is the middle. See docs/capacity.md for how the bundled
+#: gazetteer's own total (``total``) compares.
+NATIONAL_REFINING_MTPA: dict[str, float] = {"RU": 335.0}
 #: pandas period of each output frequency (weeks run Monday to Sunday, labelled by their Monday).
 FREQUENCIES = {"D": "D", "W": "W-SUN", "M": "M"}
 _MEASURES = ("capacity_mtpa", "capacity_kbd", "capacity_mw")
@@ -96,8 +101,10 @@ def offline_capacity(
     -------
     pandas.DataFrame
         Columns ``date``, ``country``, ``offline_mtpa``, ``offline_kbd``, ``offline_mw``,
-        ``facilities_offline`` (mean count), ``total`` (country total of the primary measure: Mt/yr
-        for refineries, MW for power), ``share`` (primary offline / total, 0-1; NaN without a total).
+        ``facilities_offline`` (mean count), ``total`` (country total of the primary measure in the
+        gazetteer: Mt/yr for refineries, MW for power), ``share`` (primary offline / total, 0-1; NaN
+        without a total), ``national_total`` and ``share_national`` (refineries: offline Mt/yr /
+        the published national capacity :data:`NATIONAL_REFINING_MTPA`; NaN for other countries/types).
         Empty (with these columns) when no event qualifies.
     """
     if freq not in FREQUENCIES:
@@ -110,7 +117,10 @@ def offline_capacity(
     country = country.upper() if country else None
     facilities, strikes = _load(engine, country, facility_type, min_confidence)
     intervals = _outages(strikes, days)
-    columns = ["date", "country", *(_OUTPUT.values()), "facilities_offline", "total", "share"]
+    columns = [
+        "date", "country", *(_OUTPUT.values()), "facilities_offline", "total", "share", "national_total",
+        "share_national",
+    ]  # fmt: skip
     if not intervals:
         return pd.DataFrame(columns=columns)
     daily = _daily(intervals, facilities, start, end, freq)
@@ -126,6 +136,9 @@ def offline_capacity(
     primary = _OUTPUT[_primary_measure(facility_type)]
     daily["total"] = daily["country"].map(totals).astype(float)
     daily["share"] = daily[primary] / daily["total"].where(daily["total"] > 0)
+    national = NATIONAL_REFINING_MTPA if facility_type == "refinery" else {}
+    daily["national_total"] = daily["country"].map(national).astype(float)
+    daily["share_national"] = daily["offline_mtpa"] / daily["national_total"]
     daily["date"] = pd.to_datetime(daily["date"]).dt.date
     return daily[columns].sort_values(["date", "country"]).reset_index(drop=True)
 
@@ -215,4 +228,4 @@ def _totals(facilities: pd.DataFrame, facility_type: str) -> dict[str, float]:
     return {k: float(v) for k, v in grouped.items()}
 
 
-__all__ = ["DEFAULT_OUTAGE_DAYS", "FREQUENCIES", "offline_capacity", "resolve_outage_days"]
+__all__ = ["DEFAULT_OUTAGE_DAYS", "FREQUENCIES", "NATIONAL_REFINING_MTPA", "offline_capacity", "resolve_outage_days"]

@@ -207,12 +207,15 @@ def offline_command(
         frame.to_csv(out, index=False)
         console.print(f"wrote {len(frame)} rows to {out}")
         return
-    table = Table(Column("date", no_wrap=True), "country", "Mt/yr", "kb/d", "MW", "facilities", "share")
+    table = Table(
+        Column("date", no_wrap=True), "country", "Mt/yr", "kb/d", "MW", "facilities", "share", "of national"
+    )
     for row in frame.itertuples(index=False):
         share = "-" if row.share != row.share else f"{100 * row.share:.1f}%"
+        national = "-" if row.share_national != row.share_national else f"{100 * row.share_national:.1f}%"
         table.add_row(
             str(row.date), row.country, _fmt(row.offline_mtpa, 2), _fmt(row.offline_kbd, 0),
-            _fmt(row.offline_mw, 0), _fmt(float(row.facilities_offline), 2), share,
+            _fmt(row.offline_mw, 0), _fmt(float(row.facilities_offline), 2), share, national,
         )  # fmt: skip
     console.print(table)
     console.print("An estimate: whole-facility outages of fixed length per effect (docs/capacity.md).")

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert
 
-from events.capacity import DEFAULT_OUTAGE_DAYS, offline_capacity, resolve_outage_days
+from events.capacity import DEFAULT_OUTAGE_DAYS, NATIONAL_REFINING_MTPA, offline_capacity, resolve_outage_days
 from events.errors import InputError
 from events.models import Event, Facility
 from events.units import (
@@ -157,6 +157,7 @@ def test_daily_offline_merges_overlapping_outages(struck: Engine) -> None:
     frame = offline_capacity(struck, country="RU", freq="D")
     assert list(frame.columns) == [
         "date", "country", "offline_mtpa", "offline_kbd", "offline_mw", "facilities_offline", "total", "share",
+        "national_total", "share_national",
     ]  # fmt: skip
     offline_days = frame[frame["offline_mtpa"] > 0]
     assert offline_days["date"].min() == dt.date(2024, 3, 1)
@@ -180,6 +181,9 @@ def test_monthly_mean_is_capacity_days_over_days(struck: Engine) -> None:
     monthly = offline_capacity(struck, country="RU", freq="M")
     assert list(monthly["date"]) == [dt.date(2024, 3, 1)]
     assert monthly["offline_mtpa"].iloc[0] == pytest.approx(10.0 * 11 / 31)
+    # The same month against the published national capacity (not the facilities in the database).
+    assert monthly["national_total"].iloc[0] == NATIONAL_REFINING_MTPA["RU"]
+    assert monthly["share_national"].iloc[0] == pytest.approx(10.0 * 11 / 31 / NATIONAL_REFINING_MTPA["RU"])
     weekly = offline_capacity(struck, country="RU", freq="W")
     assert weekly["date"].iloc[0] == dt.date(2024, 2, 26)  # the Monday of the week of 1 March
     assert all(d.weekday() == 0 for d in weekly["date"])
