@@ -122,3 +122,51 @@ def test_every_osm_capacity_text_is_parsed_or_warned() -> None:
     mws = {r.capacity_raw: r.capacity_mw for r in records if r.capacity_mw is not None}
     assert mws.get("1578,6 MW") == pytest.approx(1578.6)
     assert mws.get("2135kW") == pytest.approx(2.135)
+
+
+#: A GPPD-style list (WRI Global Power Plant Database columns) of Ukrainian plants: names and points
+#: as such databases give them (English names, other spellings, points a few hundred metres off).
+GPPD_CSV = """country,country_long,name,gppd_idnr,capacity_mw,latitude,longitude,primary_fuel,owner
+UKR,Ukraine,Burshtynska TPP,TEST0000001,2300,49.2088,24.6601,Coal,DTEK
+UKR,Ukraine,Zaporizhzhia NPP,TEST0000002,6000,47.5110,34.5850,Nuclear,Energoatom
+UKR,Ukraine,Kyiv CHP-5,TEST0000003,700,50.3935,30.5690,Gas,Kyivteploenergo
+UKR,Ukraine,Ladyzhyn TPP,TEST0000004,1800,48.7040,29.2200,Coal,DTEK
+UKR,Ukraine,Kaniv HPP,TEST0000005,472,49.7610,31.4720,Hydro,Ukrhydroenergo
+UKR,Ukraine,Dnister PSPP,TEST0000006,972,48.5170,27.4730,Hydro,Ukrhydroenergo
+UKR,Ukraine,Example Solar Park,TEST0000007,50,46.9000,30.9000,Solar,Example Energy
+"""
+
+
+def test_osm_gogi_and_gppd_merge_into_the_bundled_gazetteer_without_duplicates(engine: Engine, tmp_path) -> None:
+    bundled = import_bundled(engine)
+    osm = import_facilities(engine, shared_data("ukr-osm-power-stations", "power_stations_with_oblasts.geojson"))
+    gogi = import_facilities(engine, shared_data("netl-gogi-refineries", "refineries_RUS_UKR.csv"))
+    gppd_path = tmp_path / "gppd_ukraine.csv"
+    gppd_path.write_text(GPPD_CSV, encoding="utf-8")
+    gppd = import_facilities(engine, gppd_path)
+    assert all(_accounted(r) for r in (bundled, osm, gogi, gppd))
+    counts = {name: r.counts() for name, r in (("osm", osm), ("gogi", gogi), ("gppd", gppd))}
+    # The counts an analyst sees (read / created / matched), on the ~335-site gazetteer:
+    assert bundled.created >= 300
+    assert counts["osm"]["read"] == 999 and counts["osm"]["matched"] >= 140  # 40+ plants, 100+ substations
+    assert counts["gogi"] == {"read": 38, "created": 0, "matched": 38, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert (counts["gppd"]["matched"], counts["gppd"]["created"]) == (6, 1)  # only the solar park is new
+    with engine.connect() as conn:
+        ids = conn.execute(
+            select(FacilityExternalId.facility_id, FacilityExternalId.scheme, Facility.slug)
+            .join(Facility, Facility.id == FacilityExternalId.facility_id)
+        ).all()  # fmt: skip
+    per_facility: dict[tuple[int, str], int] = {}
+    for facility_id, scheme, _ in ids:
+        per_facility[(facility_id, scheme)] = per_facility.get((facility_id, scheme), 0) + 1
+    # No duplicates: no facility took two objects of one dataset, and the matches are the right sites.
+    assert max(per_facility.values()) == 1
+    matched = {slug for _, slug, _ in osm.matches} | {slug for _, slug, _ in gppd.matches}
+    for slug in ("ua-ps-kharkivska-330", "ua-ps-zaporizka-750", "ua-ps-dzhankoy-330", "ua-sloviansk-tpp",
+                 "ua-kyiv-hpp", "ua-burshtyn-tpp", "ua-zaporizhzhia-npp", "ua-kyiv-chp5"):  # fmt: skip
+        assert slug in matched, slug
+    assert {s for _, s, _ in gogi.matches} >= {"ru-ryazan", "ru-kirishi-kinef", "ua-kremenchuk", "ru-strezhevoy"}
+    # Re-importing all three changes nothing.
+    for path in (osm.file, gogi.file, gppd.file):
+        again = import_facilities(engine, path)
+        assert again.created == again.matched == 0, path

@@ -1,0 +1,73 @@
+"""The bundled gazetteer against the shared OSINT refinery-strike tracker (skipped when absent).
+
+Every refinery, depot and substation the tracker names must be a gazetteer site, found by its name
+(Italian titles: "Raffineria di Novokuibyshevsk"), and the ingest must link the tracker's strikes.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from events.db import distance_km
+from events.facilities import import_bundled
+from events.geocode import Geocoder
+from events.ingest import ingest_file
+from events.models import Event, Facility
+from tests.conftest import shared_data
+
+pytestmark = pytest.mark.shared_data
+
+#: The tracker's own point is wrong for these (known quirks, see its SOURCE.txt): checked by name only.
+WRONG_POINTS = {"Raffineria di Ilsky", "Raffineria di Krasnodar"}
+
+
+def _tracker_rows() -> list[dict[str, str]]:
+    path = shared_data("osint-tracker-refinery-strikes", "events_timeline.csv")
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def test_every_site_the_tracker_names_is_in_the_gazetteer(engine: Engine) -> None:
+    import_bundled(engine)
+    with engine.connect() as conn:
+        geocoder = Geocoder(conn)
+        slugs = dict(conn.execute(select(Facility.id, Facility.slug)).all())
+    found: dict[str, str] = {}
+    for row in _tracker_rows():
+        title = row["title"].strip()
+        if title == "Deposito petrolifero":  # no name: an oil depot in a town, matched by place below
+            continue
+        match = geocoder.match_facility_name(title, country="RU")
+        assert match is not None, title
+        found[title] = slugs[match.facility_id]
+        if title not in WRONG_POINTS:
+            km = distance_km(float(row["latitude"]), float(row["longitude"]), match.latitude, match.longitude)
+            assert km < 12, (title, found[title], km)
+    assert found["Raffineria di Orenburg"] == "ru-orenburg-gpz"
+    assert found["Raffineria di Makhachkala"] == "ru-makhachkala"
+    assert found["Raffineria di Novospassky"] == "ru-novospassky"
+    assert found["Raffineria di Ilsky"] == "ru-ilsky" and found["Raffineria di Krasnodar"] == "ru-krasnodar"
+    assert found["Bashneft-Ufaneftkhim"] == "ru-ufa-ufaneftekhim" and found["Bashneft-Novoyl"] == "ru-ufa-novoufimsky"
+    assert found["Sottostazione elettrica PS 110 kV «Rylsk»"] == "ru-ps-rylsk-110"
+    assert len(set(found.values())) >= 24
+
+
+def test_the_ingest_links_the_trackers_strikes(engine: Engine) -> None:
+    import_bundled(engine)
+    report = ingest_file(engine, shared_data("osint-tracker-refinery-strikes", "events_timeline.csv"))
+    assert report.read == 48 and report.rejected == 0
+    with engine.connect() as conn:
+        linked = conn.execute(select(func.count()).where(Event.facility_id.is_not(None))).scalar_one()
+        rows = conn.execute(
+            select(Event.facility_name_reported, Facility.slug).join(Facility, Facility.id == Event.facility_id)
+        ).all()  # fmt: skip
+    by_title = {title: slug for title, slug in rows}
+    # With the bundled 3 km proximity link, 40 of 48; the strikes whose tracker point is more than 3 km
+    # from the gazetteer's (Novokuibyshevsk, Novoshakhtinsk, Astrakhan, Orenburg, Ilsky) need the
+    # link-by-name rule of the identity issue.
+    assert linked >= 40
+    assert by_title["Raffineria di Makhachkala"] == "ru-makhachkala"
+    assert by_title["Raffineria di Novospassky"] == "ru-novospassky"
+    assert by_title["Sottostazione elettrica PS 110 kV «Rylsk»"] == "ru-ps-rylsk-110"
