@@ -63,7 +63,7 @@ def test_rail_strike_is_drawn_on_its_line(engine: Engine, tmp_path: Path, browse
                         if (f.properties.hits) line = l;
                     }
                 });
-                const markers = ctx.eventLayers.flatMap((g) => g.getLayers());
+                const markers = ctx.layers.events.getLayers();
                 const p = map.latLngToLayerPoint(markers[0].getLatLng());
                 const pts = line.getLatLngs().map((ll) => map.latLngToLayerPoint(ll));
                 let best = Infinity;
