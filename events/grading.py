@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from events import dedup
@@ -121,6 +122,7 @@ def is_denial(text: str | None) -> bool:
     return _DENIAL.search(re.sub(r"[-_+/]+", " ", text)) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def source_role(url: str | None, title: str | None, source_type: str | None, claimed_by: str | None) -> str:
     """Return the role of a source for its event: imagery, denial, claim or report.
 
@@ -245,7 +247,11 @@ def _names(items: list[SourceEvidence], limit: int = 3) -> str:
 
 def derived_reliability(items: list[SourceEvidence]) -> tuple[str | None, str]:
     """Return the best default reliability among the publishers (None when none is graded)."""
-    graded = [i for i in items if i.publisher is not None and i.publisher.reliability and i.signal != "denial"]
+    graded = [
+        i
+        for i in items
+        if i.publisher is not None and i.publisher.reliability not in (None, "F") and i.signal != "denial"
+    ]
     if not graded:
         return None, "no graded publisher (F, cannot be judged)"
     best = min(graded, key=lambda i: "ABCDEF".index(i.publisher.reliability))  # type: ignore[union-attr]
