@@ -285,3 +285,21 @@ def test_map_popup_data_names_the_publisher_and_its_grade(engine: Engine, tmp_pa
     shown = dict(zip(SOURCE_FIELDS, source, strict=True))
     assert shown["publisher"] == "Belgorod oblast governor (V. Gladkov)"
     assert (shown["publisher_kind"], shown["publisher_reliability"]) == ("official", "C")
+
+
+def test_sync_restores_the_bundled_rows_and_keeps_analyst_ones(engine: Engine) -> None:
+    from sqlalchemy import delete, update
+
+    from events.models import PublisherRecord
+
+    table = PublisherRecord.__table__
+    with engine.begin() as conn:
+        assert conn.execute(select(table.c.key)).all()  # seeded by the migration
+        conn.execute(delete(table).where(table.c.key == "reuters.com"))
+        conn.execute(update(table).where(table.c.key == "tass.ru").values(reliability="A"))
+    publisher_ops.set_publisher(engine, "t.me/rybar", {"reliability": "D"})
+    result = publisher_ops.sync_bundled(engine)
+    assert (result["added"], result["updated"]) == (["reuters.com"], ["tass.ru"])
+    with engine.connect() as conn:
+        grades = dict(conn.execute(select(table.c.key, table.c.reliability)).all())
+    assert (grades["tass.ru"], grades["t.me/rybar"], grades["reuters.com"]) == ("C", "D", "B")
