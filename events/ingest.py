@@ -35,6 +35,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import math
 import re
 import time
 import unicodedata
@@ -205,6 +206,12 @@ class _Ev:
     #: ``(url, publisher)`` of every source of the event, for corroboration (None = not loaded).
     publishers: list[tuple[str | None, str | None]] | None = None
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    #: Loaded without the report's ``extra`` columns (BatchLoader._light_rows); read in full before a change.
+    partial: bool = False
+
+
+#: Label of the bookkeeping part of ``extra`` in light candidate rows.
+_META_LABEL = "_meta"
 
 
 def sample_events_path() -> Path:
@@ -829,7 +836,9 @@ class BatchLoader:
         self.cache: dict[int, _Ev] = {}
         self.by_key: dict[str, _Ev] = {}
         self.new: list[_Ev] = []
-        self.new_by_day: dict[dt.date, list[_Ev]] = defaultdict(list)
+        #: New events of this batch by (day, grid cell) and by (day, facility): see _nearby_new.
+        self.new_by_cell: dict[tuple[dt.date, int, int], list[_Ev]] = defaultdict(list)
+        self.new_by_facility: dict[tuple[dt.date, int], list[_Ev]] = defaultdict(list)
         self.new_coarse: list[_Ev] = []
         self._load_by_key([p.key for p in prepared])
         unresolved = [p for p in prepared if p.key not in self.by_key]
@@ -865,9 +874,37 @@ class BatchLoader:
     def _remember(self, row: dict[str, Any]) -> _Ev:
         ev = self.cache.get(row["id"])
         if ev is None:
-            ev = _Ev(values=row, is_new=False, original=copy.deepcopy(row))
+            partial = _META_LABEL in row
+            if partial:
+                # A light row: ``extra`` holds only the loader's bookkeeping (see _light_rows).
+                meta = row.pop(_META_LABEL)
+                row["extra"] = {META_KEY: meta} if isinstance(meta, dict) else None
+            ev = _Ev(values=row, is_new=False, original=copy.deepcopy(row), partial=partial)
             self.cache[row["id"]] = ev
         return ev
+
+    def _light_rows(self, condition: Any) -> Iterator[dict[str, Any]]:
+        """Stored events matching ``condition``, without the report's own ``extra`` columns.
+
+        Decisions read every column but ``extra``, of which they need only the loader's
+        bookkeeping; a wide file keeps thousands of values there per event, and a hot spot can
+        have thousands of candidates. The whole row is read only for an event that changes
+        (:meth:`_complete`).
+        """
+        columns = [c for c in events_t.c if c.name != "extra"]
+        meta = events_t.c.extra[META_KEY].label(_META_LABEL)
+        for row in self.conn.execute(select(*columns, meta).where(condition)).mappings():
+            yield dict(row)
+
+    def _complete(self, ev: _Ev) -> None:
+        """Read the whole row of a light event before it is changed (its ``extra`` included)."""
+        if not ev.partial:
+            return
+        row = self.conn.execute(select(events_t).where(events_t.c.id == ev.values["id"])).mappings().one()
+        ev.values.clear()
+        ev.values.update(row)
+        ev.original = copy.deepcopy(dict(row))
+        ev.partial = False
 
     def _load_by_key(self, keys: list[str]) -> None:
         # Most reports of a first import are new: find the ids with a plain query and load whole
@@ -878,9 +915,8 @@ class BatchLoader:
             found = [row[0] for row in _in_query(self.conn, sql, chunk)]
             if not found:
                 continue
-            rows = self.conn.execute(select(events_t).where(events_t.c.natural_key.in_(found))).mappings()
-            for row in rows:
-                self.by_key[row["natural_key"]] = self._remember(dict(row))
+            for row in self._light_rows(events_t.c.natural_key.in_(found)):
+                self.by_key[row["natural_key"]] = self._remember(row)
 
     def _db_candidates(self, unresolved: list[Prepared]) -> dict[int, list[_Ev]]:
         """Find stored events that may be the same strike as each unresolved report.
@@ -901,8 +937,8 @@ class BatchLoader:
                 found[i].add(event_id)
         wanted = {eid for ids in found.values() for eid in ids} - set(self.cache)
         for chunk in _chunks(sorted(wanted), 1000):
-            for row in self.conn.execute(select(events_t).where(events_t.c.id.in_(chunk))).mappings():
-                self._remember(dict(row))
+            for row in self._light_rows(events_t.c.id.in_(chunk)):
+                self._remember(row)
         # Map back from the index among unresolved reports to the report object.
         by_report: dict[int, list[_Ev]] = {}
         for i, ids in found.items():
@@ -942,21 +978,24 @@ class BatchLoader:
                 continue
             lo, hi = self._windows(item)
             a, b, c, d = dedup.search_box(v["latitude"], v["longitude"], self.dedup_km)
-            rows.append((i, self._date_param(lo), self._date_param(hi), a, b, c, d))
+            day = self._date_param(v["event_date"])
+            rows.append((i, self._date_param(lo), self._date_param(hi), a, b, c, d, v["latitude"], v["longitude"], day))
         if self.sqlite:
-            sql = (
-                "WITH q(i, lo, hi, a, b, c, d) AS (VALUES {values}) "
-                "SELECT DISTINCT q.i, e.id FROM q CROSS JOIN events_rtree AS r CROSS JOIN events AS e "
+            pairs = (
+                "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
+                "AS near, abs(julianday(e.event_date) - julianday(q.day)) AS apart "
+                "FROM q CROSS JOIN events_rtree AS r CROSS JOIN events AS e "
                 "WHERE r.min_lat <= q.b AND r.max_lat >= q.a AND r.min_lon <= q.d AND r.max_lon >= q.c "
                 "AND e.id = r.id AND e.event_date BETWEEN q.lo AND q.hi"
             )
         else:
-            sql = (
-                "WITH q(i, lo, hi, a, b, c, d) AS (VALUES {values}) "
-                "SELECT DISTINCT q.i, e.id FROM q JOIN events AS e "
+            pairs = (
+                "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
+                "AS near, abs(e.event_date - q.day) AS apart FROM q JOIN events AS e "
                 "ON e.geom && ST_MakeEnvelope(q.c, q.a, q.d, q.b, 4326) AND e.event_date BETWEEN q.lo AND q.hi"
             )
-        casts = ("integer", "date", "date", "float8", "float8", "float8", "float8")
+        sql = "WITH q(i, lo, hi, a, b, c, d, y, x, day) AS (VALUES {values}) " + _capped(pairs, "apart, near")
+        casts = ("integer", "date", "date", "float8", "float8", "float8", "float8", "float8", "float8", "date")
         return self._values_query(sql, rows, casts)
 
     def _facility_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
@@ -965,13 +1004,15 @@ class BatchLoader:
             if item.values["facility_id"] is None:
                 continue
             lo, hi = self._windows(item)
-            rows.append((i, item.values["facility_id"], self._date_param(lo), self._date_param(hi)))
-        sql = (
-            "WITH q(i, f, lo, hi) AS (VALUES {values}) "
-            "SELECT DISTINCT q.i, e.id FROM q JOIN events AS e ON e.facility_id = q.f "
+            day = self._date_param(item.values["event_date"])
+            rows.append((i, item.values["facility_id"], self._date_param(lo), self._date_param(hi), day))
+        apart = "abs(julianday(e.event_date) - julianday(q.day))" if self.sqlite else "abs(e.event_date - q.day)"
+        pairs = (
+            f"SELECT q.i, e.id, {apart} AS apart FROM q JOIN events AS e ON e.facility_id = q.f "
             "AND e.event_date BETWEEN q.lo AND q.hi"
         )
-        return self._values_query(sql, rows, ("integer", "integer", "date", "date"))
+        sql = "WITH q(i, f, lo, hi, day) AS (VALUES {values}) " + _capped(pairs, "apart")
+        return self._values_query(sql, rows, ("integer", "integer", "date", "date", "date"))
 
     def _url_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
         by_url: dict[str, list[int]] = defaultdict(list)
@@ -1040,12 +1081,42 @@ class BatchLoader:
         else:
             days = [day]
         for d in days:
-            found.extend(self.new_by_day.get(d, ()))
+            found.extend(self._nearby_new(item.values, d))
         found.extend(self.new_coarse)
         unique: dict[int, _Ev] = {}
         for ev in found:
             unique.setdefault(id(ev), ev)
         return list(unique.values())
+
+    def _cell(self, latitude: float, longitude: float) -> tuple[int, int]:
+        """Grid cell of a point; cells are at least ``dedup_km`` wide in both directions."""
+        size = max(self.dedup_km, 0.1) / 111.0
+        return math.floor(latitude / size), math.floor(longitude / size)
+
+    def _nearby_new(self, values: dict[str, Any], day: dt.date) -> list[_Ev]:
+        """New events of this batch on ``day`` that can be the same strike as ``values``.
+
+        The same-strike rule (:func:`events.dedup.same_strike`) needs the same facility or a
+        point within ``dedup_km``: so only the report's facility and the grid cells its search
+        box touches are looked at, each capped at the :data:`MAX_CANDIDATES_PER_REPORT` most
+        recent, as the look-up of stored events is. Comparing every new event of a day with
+        every other one cost O(n^2): 8,000 reports at one point took minutes.
+        """
+        found: list[_Ev] = []
+        if values["facility_id"] is not None:
+            found.extend(self.new_by_facility.get((day, values["facility_id"]), ())[-MAX_CANDIDATES_PER_REPORT:])
+        if values["geo_precision"] != "region":
+            a, b, c, d = dedup.search_box(values["latitude"], values["longitude"], self.dedup_km)
+            (y0, x0), (y1, x1) = self._cell(a, c), self._cell(b, d)
+            if (y1 - y0 + 1) * (x1 - x0 + 1) <= 64:  # near the poles the box spans many cells
+                for y in range(y0, y1 + 1):
+                    for x in range(x0, x1 + 1):
+                        found.extend(self.new_by_cell.get((day, y, x), ())[-MAX_CANDIDATES_PER_REPORT:])
+            else:
+                for (cell_day, _y, _x), evs in self.new_by_cell.items():
+                    if cell_day == day:
+                        found.extend(evs[-MAX_CANDIDATES_PER_REPORT:])
+        return found
 
     def _insert(self, item: Prepared) -> None:
         values = dict(item.values)
@@ -1059,7 +1130,11 @@ class BatchLoader:
         if dedup.is_coarse(values["date_precision"]):
             self.new_coarse.append(ev)
         else:
-            self.new_by_day[values["event_date"]].append(ev)
+            day = values["event_date"]
+            if values["geo_precision"] != "region":
+                self.new_by_cell[(day, *self._cell(values["latitude"], values["longitude"]))].append(ev)
+            if values["facility_id"] is not None:
+                self.new_by_facility[(day, values["facility_id"])].append(ev)
 
     def _publishers(self, ev: _Ev) -> list[tuple[str | None, str | None, str]]:
         if ev.publishers is None:
@@ -1088,6 +1163,7 @@ class BatchLoader:
         return added
 
     def _update_primary(self, ev: _Ev, item: Prepared) -> None:
+        self._complete(ev)
         before = dict(ev.values)
         new = dict(item.values)
         meta = copy.deepcopy(peek_meta(ev.values))
@@ -1117,6 +1193,7 @@ class BatchLoader:
         self._revise(ev, before, "update", f"re-import of {item.where}")
 
     def _merge(self, ev: _Ev, item: Prepared, *, action: str) -> None:
+        self._complete(ev)
         before = copy.deepcopy(ev.values)
         changes = dedup.merged_values(ev.values, item.values)
         ev.values.update(changes)
@@ -1303,6 +1380,21 @@ class BatchLoader:
         if not seen:
             return rows
         return [r for r in rows if (r["line_number"], hashlib.sha256(r["raw_row"].encode()).digest()) not in seen]
+
+
+#: Stored events considered per report and look-up (by point, by facility), nearest in time and
+#: space first. Without a cap, a hot spot (thousands of stored events at one point and date)
+#: made every report load every one of them: 8,000 reports at one point took 2.2 GB. A report
+#: matching more stored events than this is already ambiguous; the cap only bounds the work.
+MAX_CANDIDATES_PER_REPORT = 50
+
+
+def _capped(pairs_sql: str, order: str) -> str:
+    """Keep the first :data:`MAX_CANDIDATES_PER_REPORT` rows per report ``i`` of ``pairs_sql``."""
+    return (
+        f"SELECT i, id FROM (SELECT p.i, p.id, ROW_NUMBER() OVER (PARTITION BY p.i ORDER BY {order}, p.id) AS n "
+        f"FROM ({pairs_sql}) AS p) AS ranked WHERE n <= {MAX_CANDIDATES_PER_REPORT}"
+    )
 
 
 def _fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
