@@ -11,7 +11,8 @@ An event already linked to a rail line by its name is measured on that line what
 Each link is one ``event_line_links`` row: the distance to the line, the distance along it from its
 first station, and the nearest station (by distance along the line). The event's own facility link
 (``events.facility_id``) is set to the line only when the event has none or only a proximity link
-(``nearest``/``rail``): a link by name or by hand is never replaced.
+(``nearest``/``rail``) and that link is not to a rail junction, yard or bridge (more precise than
+the line): a link by name or by hand is never replaced.
 
 The text test is the shared evidence vocabulary's (:func:`events.evidence.says_rail`).
 """
@@ -36,6 +37,7 @@ RAIL_LINE_TYPES = ("rail_line",)
 RAIL_TYPES = ("rail_line", "rail_junction")
 #: ``facility_match`` values a rail link may replace (proximity links); name and manual links stay.
 REPLACEABLE_MATCHES = (None, "nearest", "rail")
+
 
 def says_rail(*texts: str | None) -> bool:
     """Tell whether any of the texts says rail (railway, train, locomotive, ... in en/ru/uk).
@@ -140,6 +142,8 @@ def link_rail_events(
     """
     report = RailLinkReport()
     rail_lines = _load_lines(conn)
+    # A link to a junction, yard or bridge is more precise than one to the line: it stays.
+    junctions = set(conn.execute(select(Facility.id).where(Facility.facility_type == "rail_junction")).scalars())
     line_ids = {line.id: line for line in rail_lines}
     query = select(
         Event.id, Event.public_id, Event.latitude, Event.longitude, Event.facility_type, Event.facility_name_reported,
@@ -170,7 +174,9 @@ def link_rail_events(
         if event["facility_id"] == line.id:
             new["facility_match"] = event["facility_match"]
         old = {k: event[k] for k in ("facility_id", "facility_match", "facility_distance_km")}
-        settable = event["facility_match"] in REPLACEABLE_MATCHES or event["facility_id"] == line.id
+        settable = (event["facility_match"] in REPLACEABLE_MATCHES and event["facility_id"] not in junctions) or event[
+            "facility_id"
+        ] == line.id
         if settable and old != new:
             facility_updates.append({"b_id": event["id"], **new, "updated_at": utcnow()})
             revisions.append({

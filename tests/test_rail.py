@@ -116,14 +116,23 @@ def test_rail_strikes_are_linked_to_their_line_by_the_ingest(engine: Engine, tmp
     links = _links(engine)
     assert set(links) == {"Drone attack on the ", "Поезд с цистернами з", "Обстріл залізничної "}
     slug, distance, along, station, station_km, method, match = links["Drone attack on the "]
-    assert (slug, station, method, match) == ("rail-rostov-kerch-dzhankoi", "Timashevsk", "rail_text", "rail")
+    # On the line, at Timashevsk station; the event itself stays linked to the Timashevsk junction
+    # (0.5 km, the identity rule's proximity link): a junction is more precise than the line.
+    assert (slug, station, method, match) == ("rail-rostov-kerch-dzhankoi", "Timashevsk", "rail_text", "nearest")
     assert distance < 1.0 and station_km < 1.0
     # Along the line from Rostov: Rostov - Bataysk - Timashevsk is ~190 km of straight segments.
     assert along == pytest.approx(190, abs=3)
-    slug, distance, *_ = links["Поезд с цистернами з"]
+    slug, distance, *_, match = links["Поезд с цистернами з"]
     assert slug == "rail-voronezh-rostov" and distance <= RAIL_LINK_MAX_KM
+    assert match == "rail"  # no junction nearby: the event's facility is the line itself
     assert links["Обстріл залізничної "][0] == "rail-kharkiv-lozova-kostiantynivka"
     with engine.connect() as conn:
+        junction = conn.execute(
+            select(Facility.slug)
+            .join(Event, Event.facility_id == Facility.id)
+            .where(Event.description.like("%Timashevsk"))
+        ).scalar_one()
+        assert junction == "rail-timashevsk-junction"
         far = conn.execute(select(Event.facility_id).where(Event.description.like("railway bridge%"))).scalar_one()
         depot_link = conn.execute(select(Event.facility_match).where(Event.description.like("%fuel depot"))).scalar()
     assert far is None  # "says rail" but 1,000 km from every line
