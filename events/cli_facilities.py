@@ -124,6 +124,18 @@ def show_command(ctx: typer.Context, slug: Annotated[str, typer.Argument(help="S
             event["facility_match"] or "-", _fmt(event["facility_distance_km"], 2),
         )  # fmt: skip
     console.print(events if facility["events"] else "no linked events")
+    if facility["stations"]:
+        stops = " - ".join(f"{s['name']} ({s['km_from_start']:.0f} km)" for s in facility["stations"])
+        console.print(f"stations: {stops}", highlight=False)
+    if facility["line_events"]:
+        on_line = Table(Column("event on the line", no_wrap=True), Column("date", no_wrap=True), "km along",
+                        "nearest station", "km to station", "km off line")  # fmt: skip
+        for event in facility["line_events"]:
+            on_line.add_row(
+                event["public_id"], str(event["event_date"]), _fmt(event["along_km"], 1),
+                event["nearest_station"] or "-", _fmt(event["station_km"], 1), _fmt(event["distance_km"], 2),
+            )  # fmt: skip
+        console.print(on_line)
 
 
 @facilities_app.command("match")
@@ -207,9 +219,7 @@ def offline_command(
         frame.to_csv(out, index=False)
         console.print(f"wrote {len(frame)} rows to {out}")
         return
-    table = Table(
-        Column("date", no_wrap=True), "country", "Mt/yr", "kb/d", "MW", "facilities", "share", "of national"
-    )
+    table = Table(Column("date", no_wrap=True), "country", "Mt/yr", "kb/d", "MW", "facilities", "share", "of national")
     for row in frame.itertuples(index=False):
         share = "-" if row.share != row.share else f"{100 * row.share:.1f}%"
         national = "-" if row.share_national != row.share_national else f"{100 * row.share_national:.1f}%"

@@ -45,6 +45,7 @@ from events.inputs import check_finite, check_regular_file
 from events.linking import Link, decide_link, named_link_evidence, report_texts
 from events.models import (
     Event,
+    EventLineLink,
     EventRevision,
     EventSource,
     Facility,
@@ -68,6 +69,7 @@ revisions_t = EventRevision.__table__
 runs_t = IngestRun.__table__
 rejected_t = RejectedRow.__table__
 stations_t = LineStation.__table__
+line_links_t = EventLineLink.__table__
 links_t = EventSource.__table__
 sources_t = Source.__table__
 
@@ -1102,12 +1104,14 @@ def _attach(conn: Connection, index: _Index, known: _Known, record: FacilityReco
 
 def list_facilities(conn: Connection, *, facility_type: str | None = None, country: str | None = None) -> list[dict]:
     """Return stored facilities (with their event counts), ordered by country and name."""
-    counts = (
-        select(events_t.c.facility_id, func.count().label("events"))
+    # Events linked to the facility, or lying on it when it is a line (event_line_links), each once.
+    linked = (
+        select(events_t.c.facility_id, events_t.c.id.label("event_id"))
         .where(events_t.c.facility_id.is_not(None))
-        .group_by(events_t.c.facility_id)
+        .union(select(line_links_t.c.facility_id, line_links_t.c.event_id))
         .subquery()
     )
+    counts = select(linked.c.facility_id, func.count().label("events")).group_by(linked.c.facility_id).subquery()
     query = (
         select(facilities_t, func.coalesce(counts.c.events, 0).label("events"))
         .outerjoin(counts, counts.c.facility_id == facilities_t.c.id)
@@ -1156,6 +1160,16 @@ def get_facility(conn: Connection, slug: str) -> dict[str, Any]:
             select(events_t.c.public_id, events_t.c.event_date, events_t.c.effect, events_t.c.confidence,
                    events_t.c.facility_match, events_t.c.facility_distance_km)
             .where(events_t.c.facility_id == row["id"]).order_by(events_t.c.event_date)
+        ).mappings()
+    ]  # fmt: skip
+    facility["stations"] = line_stations(conn, row["id"])
+    # Strikes on a line (events.rail): position along it and the nearest station.
+    facility["line_events"] = [
+        dict(r) for r in conn.execute(
+            select(events_t.c.public_id, events_t.c.event_date, line_links_t.c.distance_km, line_links_t.c.along_km,
+                   line_links_t.c.nearest_station, line_links_t.c.station_km)
+            .join(line_links_t, line_links_t.c.event_id == events_t.c.id)
+            .where(line_links_t.c.facility_id == row["id"]).order_by(line_links_t.c.along_km)
         ).mappings()
     ]  # fmt: skip
     return facility

@@ -13,7 +13,14 @@ from sqlalchemy import Engine, select
 
 from events import lines
 from events.cli import run
-from events.facilities import bundled_rail_path, import_bundled, line_stations, match_events
+from events.facilities import (
+    bundled_rail_path,
+    get_facility,
+    import_bundled,
+    line_stations,
+    list_facilities,
+    match_events,
+)
 from events.ingest import ingest_file
 from events.models import Event, EventLineLink, EventRevision, Facility
 from events.rail import RAIL_LINK_MAX_KM, says_rail
@@ -137,6 +144,14 @@ def test_rail_strikes_are_linked_to_their_line_by_the_ingest(engine: Engine, tmp
         depot_link = conn.execute(select(Event.facility_match).where(Event.description.like("%fuel depot"))).scalar()
     assert far is None  # "says rail" but 1,000 km from every line
     assert depot_link != "rail"  # near a line but the text does not say rail
+    with engine.connect() as conn:
+        shown = get_facility(conn, "rail-rostov-kerch-dzhankoi")
+    assert [e["nearest_station"] for e in shown["line_events"]] == ["Timashevsk"]
+    assert shown["stations"][0]["name"] == "Rostov-on-Don"
+    with engine.connect() as conn:
+        # The list counts the strikes on a line (event_line_links), not only events linked to it.
+        counts = {f["slug"]: f["events"] for f in list_facilities(conn, facility_type="rail_line")}
+    assert counts["rail-rostov-kerch-dzhankoi"] == 1 and counts["rail-voronezh-rostov"] == 1
     # Re-running the linking (facilities match) changes nothing and keeps the rail links.
     before = _links(engine)
     with engine.connect() as conn:
