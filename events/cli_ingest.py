@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from events import eventops, publisher_ops, vocab
+from events import duplicates, eventops, publisher_ops, vocab
 from events.cli_common import console, err_console, finite_km, is_interactive, state, text_encoding
 from events.errors import InputError
 from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
@@ -48,6 +48,10 @@ def ingest(
     mapping: Annotated[
         list[str] | None,
         typer.Option("--map", help="COLUMN=FIELD: map an input column (repeatable; FIELD may be extra/ignore)."),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option("--id-column", help="Column holding each row's unique id (default: recognised from the header)."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Load nothing if any row is rejected.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Run, report, roll back.")] = False,
@@ -89,6 +93,7 @@ def ingest(
             encoding=encoding,
             delimiter=delimiter,
             column_map=column_map,
+            id_column=id_column,
             strict=strict,
             dry_run=dry_run,
             batch_size=batch_size,
@@ -137,6 +142,18 @@ def _print_summary(report: IngestReport) -> None:
         f"{report.duration:.2f}",
     )
     console.print(table)
+    identity = f"rows identified by column {report.id_column!r}" if report.id_column else "no id column"
+    console.print(
+        f"{identity}; merged automatically: {report.merged}; new duplicate candidates for review: "
+        f"{report.candidates}" + (" (see `strikedb events duplicates`)" if report.candidates else ""),
+        highlight=False,
+    )
+    if report.id_warning:
+        err_console.print(f"[bold yellow]Warning:[/] {report.id_warning}", highlight=False)
+    for warning in report.warnings[:PROBLEMS_SHOWN]:
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)
+    if len(report.warnings) > PROBLEMS_SHOWN:
+        err_console.print(f"... and {len(report.warnings) - PROBLEMS_SHOWN} more warnings", highlight=False)
     if report.status == "failed":
         err_console.print("[bold red]--strict:[/] rows were rejected, so no event of this file was loaded.")
 
@@ -231,6 +248,8 @@ def events_show(ctx: typer.Context, public_id: Annotated[str, typer.Argument(hel
             "`strikedb publishers sync` regrades the events of changed publishers",
             highlight=False,
         )
+    for line in explain(event, duplicates.candidates_of(state(ctx).engine(read_only=True), event["public_id"])):
+        console.print(line, highlight=False, markup=False)
 
 
 @events_app.command("history")
@@ -264,11 +283,84 @@ def events_merge(
     """Merge event OTHER into KEEP (they report the same strike)."""
     engine = state(ctx).engine()
     eventops.merge_events(engine, keep, other, user=user or os_user(), reason=reason)
+    duplicates.mark_merged(engine, keep, other, user=user or os_user(), reason=reason)
     event = eventops.get_event(engine, keep)
     console.print(
         f"merged {other.upper()} into {event['public_id']}: {len(event['sources'])} source(s), "
         f"credibility {event['info_credibility']}, confidence {event['confidence']}"
     )
+
+
+@events_app.command("duplicates")
+def events_duplicates(
+    ctx: typer.Context,
+    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=100.0, help="Only pairs scoring this.")] = 0.0,
+    status: Annotated[str, typer.Option("--status", help="open (default), distinct, merged or all.")] = "open",
+) -> None:
+    """List pairs of events that may be one strike (duplicate candidates), best score first."""
+    if status not in (*vocab.CANDIDATE_STATUSES, "all"):
+        raise InputError(f"unknown status {status!r}", hint="use open, distinct, merged or all")
+    rows = duplicates.list_candidates(state(ctx).engine(read_only=True), min_score=min_score, status=status)
+    if not rows:
+        console.print(f"no {status if status != 'all' else ''} duplicate candidates".replace("  ", " "))
+        return
+    table = Table(Column("event", no_wrap=True), Column("other", no_wrap=True), "score", "a", "b", "reasons")
+    for row in rows:
+        table.add_row(
+            row["event_public_id"], row["other_public_id"], f"{row['score']:.0f}", _side(row, "a"), _side(row, "b"),
+            "; ".join(row["reasons"]) + (f" [{row['status']}]" if status == "all" else ""),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "resolve with `strikedb events merge KEEP OTHER` or `strikedb events distinct A B`", highlight=False
+    )
+
+
+def _side(row: dict[str, Any], side: str) -> str:
+    place = row[f"{side}_facility"] or row[f"{side}_location"] or ""
+    text = (row[f"{side}_description"] or "")[:80]
+    return f"{row[f'{side}_date']} {place[:40]} {text}".strip()
+
+
+@events_app.command("distinct")
+def events_distinct(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(help="One event.")],
+    b: Annotated[str, typer.Argument(help="The other event.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+) -> None:
+    """Record that A and B are different strikes: the pair is not proposed again, nor merged by an import."""
+    duplicates.mark_distinct(state(ctx).engine(), a, b, user=user or os_user(), reason=reason)
+    console.print(f"{a.upper()} and {b.upper()} are recorded as different strikes", highlight=False)
+
+
+def explain(event: dict[str, Any], candidates: list[dict[str, Any]]) -> list[str]:
+    """Lines saying why an event is linked (or not), what it is about, what was merged into it."""
+    lines = ["why:"]
+    evidence = event.get("link_evidence") or {}
+    if event.get("facility_id") is not None:
+        words = f"; words: {', '.join(evidence['words'])}" if evidence.get("words") else ""
+        distance = event.get("facility_distance_km")
+        lines.append(
+            f"  facility link: {event.get('facility_match')}"
+            + (f", {distance:.2f} km" if distance is not None else "")
+            + words
+            + (f" - {evidence['rule']}" if evidence.get("rule") else "")
+        )
+    else:
+        lines.append("  facility link: none" + (f" - {evidence['warning']}" if evidence.get("warning") else ""))
+    lines.append(f"  target category: {event.get('target_category')} ({event.get('target_basis') or 'not decided'})")
+    reports = ((event.get("extra") or {}).get("_strikedb") or {}).get("reports") or {}
+    for merged in reports.values():
+        rule = "; ".join(merged.get("rule") or []) or "merged"
+        lines.append(f"  merged report {merged.get('public_id', '')} from {merged.get('where', '?')}: {rule}")
+    for pair in candidates:
+        other = pair["other_public_id"] if pair["event_public_id"] == event["public_id"] else pair["event_public_id"]
+        lines.append(
+            f"  duplicate candidate {other} [{pair['status']}] score {pair['score']:.0f}: {'; '.join(pair['reasons'])}"
+        )
+    return lines
 
 
 @events_app.command("split")

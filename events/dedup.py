@@ -2,18 +2,10 @@
 
 The rules (documented for analysts in ``docs/ingest.md``):
 
-*Same strike.* Two reports describe the same strike when their dates agree and their places agree:
-
-1. Dates agree when the date windows overlap (``day``: that day; ``week``: the 7 days from the
-   date; ``month``: the calendar month). A report with a coarse date (week/month) is merged only
-   when exactly one event matches it, because "Saratov refinery, October" cannot tell apart two
-   October strikes.
-2. Places agree when both are linked to the same facility, or, when at most one of them is linked
-   to a facility, when both points are known to the site or the town (``exact``/``near_town``, never
-   ``region``) and lie within ``dedup_km`` (default 2 km) of each other. Two reports linked to
-   *different* facilities, or stating different facility types, are different strikes.
-3. Two records of the same dataset with different identifiers (two ACLED ``event_id_cnty`` values)
-   are never merged: the dataset already decided they are distinct events.
+*Same strike.* Two reports merge automatically only under the strict rule of :func:`compare`
+(same day, same place, compatible target), and only when exactly one event agrees with the
+report; weaker matches become duplicate candidates for an analyst. Two records of one dataset
+with different identifiers are never merged, nor proposed.
 
 *Corroboration.* The independent publishers of an event's sources are counted (independence =
 different registrable domains of the URLs, e.g. ``reuters.com`` vs ``kyivindependent.com``; per
@@ -39,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from events.db import distance_km
+from events.evidence import site_types_in_text
 
 #: Default distance (km) within which two reports of the same date are one strike.
 DEDUP_KM = 2.0
@@ -97,69 +90,137 @@ def is_coarse(precision: str) -> bool:
     return precision != "day"
 
 
-def same_strike(a: Mapping[str, Any], b: Mapping[str, Any], dedup_km: float = DEDUP_KM) -> bool:
-    """Apply the same-strike rule to two events given as column mappings.
+#: Reports farther apart than this (km) are never proposed as duplicate candidates by distance.
+CANDIDATE_KM = 10.0
+#: Candidates scoring below this are not stored.
+MIN_CANDIDATE_SCORE = 30.0
+
+
+def _site_precise(v: Mapping[str, Any]) -> bool:
+    return v["geo_precision"] == "exact" and v.get("geocoded_by") == "coordinates"
+
+
+def _attacks_agree(a: str | None, b: str | None) -> bool:
+    if a in (None, "unknown") or b in (None, "unknown") or a == b:
+        return True
+    return "combined" in (a, b) and {a, b} <= {"combined", "drone", "missile"}
+
+
+def _named_types(v: Mapping[str, Any]) -> set[str]:
+    return set(site_types_in_text(v.get("facility_name_reported"), v.get("description")))
+
+
+def _date_relation(a: Mapping[str, Any], b: Mapping[str, Any]) -> str | None:
+    """``same`` (same day, or a coarse date containing the other's), ``near`` (overlap or a day apart), None."""
+    a_lo, a_hi = date_window(a["event_date"], a["date_precision"])
+    b_lo, b_hi = date_window(b["event_date"], b["date_precision"])
+    if (a_lo, a_hi) == (b_lo, b_hi) or (a_lo <= b_lo and b_hi <= a_hi) or (b_lo <= a_lo and a_hi <= b_hi):
+        return "same"
+    if a_lo <= b_hi + dt.timedelta(days=1) and b_lo <= a_hi + dt.timedelta(days=1):
+        return "near"
+    return None
+
+
+def compare(
+    a: Mapping[str, Any], b: Mapping[str, Any], dedup_km: float = DEDUP_KM, *, shared_url: bool = False
+) -> tuple[bool, float, list[str]]:
+    """Compare two reports: may they merge automatically, how alike are they, and why.
+
+    The **automatic merge rule** (all must hold; documented in ``docs/ingest.md``):
+
+    * *day*: the same day, or one date is coarser (week/month) and contains the other's;
+    * *place*: both points are site-precise (coordinates, ``exact``) and within ``dedup_km``,
+      whether or not they are linked to a facility; or, when at least one point is not
+      site-precise, both are linked to the same facility. Different facilities never merge;
+    * *what was hit*: attack types compatible (equal, one unknown, or combined with drone/missile),
+      facility types equal when both are stated, target categories equal when both are known,
+      and the texts do not name different kinds of site ("refinery" vs "oil depot").
 
     Parameters
     ----------
     a, b : mapping
-        Event values with at least ``event_date``, ``date_precision``, ``latitude``,
-        ``longitude``, ``geo_precision``, ``facility_id``, ``facility_type``, ``origin``,
-        ``external_id``.
+        Event values (``event_date``, ``date_precision``, ``latitude``, ``longitude``,
+        ``geo_precision``, ``geocoded_by``, ``facility_id``, ``facility_type``, ``attack_type``,
+        ``target_category``, ``facility_name_reported``, ``description``).
     dedup_km : float
-        Largest distance between two reports of one strike when no facility links them.
+    shared_url : bool
+        The two share a source URL (raises the candidate score).
 
     Returns
     -------
-    bool
+    (bool, float, list of str)
+        Whether the automatic rule holds, a 0-100 likeness score, and the reasons (what agrees
+        and what does not). A pair that does not merge is a duplicate candidate when its score
+        is at least :data:`MIN_CANDIDATE_SCORE`.
     """
-    if not dates_agree(a["event_date"], a["date_precision"], b["event_date"], b["date_precision"]):
-        return False
-    if a["origin"] == b["origin"] and a["external_id"] and b["external_id"] and a["external_id"] != b["external_id"]:
-        return False
-    if a["facility_type"] and b["facility_type"] and a["facility_type"] != b["facility_type"]:
-        return False
-    if a["facility_id"] is not None and b["facility_id"] is not None:
-        return a["facility_id"] == b["facility_id"]
-    if a["geo_precision"] == "region" or b["geo_precision"] == "region":
-        return False
+    reasons: list[str] = []
+    ok = True
+    score = 0.0
+    days = _date_relation(a, b)
+    if days == "same":
+        score += 35
+        reasons.append("same day" if a["date_precision"] == b["date_precision"] == "day" else "date contains the other")
+    elif days == "near":
+        ok = False
+        score += 15
+        reasons.append("dates a day apart or overlapping, not the same day")
+    else:
+        return False, 0.0, ["different dates"]
     distance = distance_km(a["latitude"], a["longitude"], b["latitude"], b["longitude"])
-    return distance is not None and distance <= dedup_km
-
-
-def match_rank(row: Mapping[str, Any], event: Mapping[str, Any]) -> tuple[int, int, float]:
-    """Order candidate events for a report: same facility first, then closest date, then closest point."""
-    same_facility = 0 if row["facility_id"] is not None and row["facility_id"] == event["facility_id"] else 1
-    days = abs((row["event_date"] - event["event_date"]).days)
-    distance = distance_km(row["latitude"], row["longitude"], event["latitude"], event["longitude"]) or 0.0
-    return same_facility, days, distance
-
-
-def choose_target(
-    row: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]], dedup_km: float = DEDUP_KM
-) -> Mapping[str, Any] | None:
-    """Pick the event a report merges into, or None.
-
-    Parameters
-    ----------
-    row : mapping
-        The new report's event values.
-    candidates : iterable of mapping
-        Events that might be the same strike (already loaded; filtered here with :func:`same_strike`).
-    dedup_km : float
-
-    Returns
-    -------
-    mapping or None
-        The best matching event; None when nothing matches, or when a coarse-dated report
-        matches several events.
-    """
-    matching = [c for c in candidates if same_strike(row, c, dedup_km)]
-    if not matching:
-        return None
-    if len(matching) > 1 and (is_coarse(row["date_precision"])):
-        return None
-    return min(matching, key=lambda c: match_rank(row, c))
+    same_facility = a["facility_id"] is not None and a["facility_id"] == b["facility_id"]
+    if not same_facility:
+        # Far apart, or placed only by region: nothing to review (one article may report two strikes).
+        if "region" in (a["geo_precision"], b["geo_precision"]):
+            return False, 0.0, [*reasons, "a region-precise point and no common facility"]
+        if distance is None or distance > CANDIDATE_KM:
+            return False, 0.0, [*reasons, f"{distance or 0:.0f} km apart, no common facility"]
+    if a["facility_id"] is not None and b["facility_id"] is not None and not same_facility:
+        ok = False
+        score -= 30
+        reasons.append("linked to different facilities")
+    if _site_precise(a) and _site_precise(b):
+        if distance is not None and distance <= dedup_km:
+            reasons.append(f"site-precise points {distance:.2f} km apart (limit {dedup_km:g} km)")
+            score += 35
+        else:
+            ok = False
+            reasons.append(f"site-precise points {distance or 0:.2f} km apart (more than {dedup_km:g} km)")
+            score += 35 * max(0.0, 1 - (distance or 0) / CANDIDATE_KM) * 0.6
+    elif same_facility:
+        reasons.append("same facility")
+        score += 30
+    else:
+        ok = False
+        reasons.append(f"points {distance or 0:.2f} km apart, not both site-precise and no common facility")
+        score += 25 * max(0.0, 1 - (distance or 0) / CANDIDATE_KM)
+    if same_facility and _site_precise(a) and _site_precise(b):
+        score += 5
+        reasons.append("same facility")
+    if shared_url:
+        score += 20
+        reasons.append("a source URL in common")
+    if not _attacks_agree(a.get("attack_type"), b.get("attack_type")):
+        ok = False
+        score -= 15
+        reasons.append(f"attack types differ ({a['attack_type']} vs {b['attack_type']})")
+    if a["facility_type"] and b["facility_type"] and a["facility_type"] != b["facility_type"]:
+        ok = False
+        score -= 20
+        reasons.append(f"facility types differ ({a['facility_type']} vs {b['facility_type']})")
+    ca, cb = a.get("target_category") or "unknown", b.get("target_category") or "unknown"
+    if "unknown" not in (ca, cb) and ca != cb:
+        ok = False
+        score -= 20
+        reasons.append(f"categories differ ({ca} vs {cb})")
+    ta, tb = _named_types(a), _named_types(b)
+    if ta and tb and not ta & tb:
+        ok = False
+        score -= 20
+        reasons.append(f"texts name different sites ({', '.join(sorted(ta))} vs {', '.join(sorted(tb))})")
+    elif ta & tb:
+        score += 10
+        reasons.append(f"texts name the same kind of site ({', '.join(sorted(ta & tb))})")
+    return ok, max(0.0, min(100.0, round(score, 1))), reasons
 
 
 def search_box(latitude: float, longitude: float, km: float) -> tuple[float, float, float, float]:
@@ -350,7 +411,13 @@ def merged_values(event: Mapping[str, Any], report: Mapping[str, Any]) -> dict[s
     if better_date(report["date_precision"], event["date_precision"]):
         new.update(event_date=report["event_date"], date_precision=report["date_precision"])
     if event["facility_id"] is None and report["facility_id"] is not None:
-        new.update({c: report[c] for c in ("facility_id", "facility_match", "facility_distance_km")})
+        link = ("facility_id", "facility_match", "facility_distance_km", "link_evidence")
+        new.update({c: report.get(c) for c in link})
+    if event.get("target_category", "unknown") in ("unknown", "other") and report.get("target_category") in (
+        "energy",
+        "rail",
+    ):
+        new.update(target_category=report["target_category"], target_basis=report.get("target_basis"))
     for column in FILL_COLUMNS:
         if event[column] in (None, "") and report[column] not in (None, ""):
             new[column] = report[column]
@@ -362,4 +429,4 @@ def merged_values(event: Mapping[str, Any], report: Mapping[str, Any]) -> dict[s
     reliability = best_reliability(event["source_reliability"], report["source_reliability"])
     if reliability != event["source_reliability"]:
         new["source_reliability"] = reliability
-    return {k: v for k, v in new.items() if event[k] != v}
+    return {k: v for k, v in new.items() if event.get(k) != v}

@@ -39,7 +39,7 @@ import math
 import re
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,14 +51,25 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, grading, health, rail, regions, runs
+from events import dedup, grading, health, identity, rail, regions, runs
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
 from events.evidence import decide_category
+from events.identity import id_column_warning, with_id_column
 from events.inputs import check_finite, check_regular_file
 from events.linking import decide_link, named_link_evidence, report_texts, type_from_name
-from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source, os_user, utcnow
+from events.models import (
+    DuplicateCandidate,
+    Event,
+    EventRevision,
+    EventSource,
+    IngestRun,
+    RejectedRow,
+    Source,
+    os_user,
+    utcnow,
+)
 from events.publishers import Registry, load_registry
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 from events.workers import can_fork, forked_iter
@@ -68,6 +79,7 @@ sources_t = Source.__table__
 links_t = EventSource.__table__
 revisions_t = EventRevision.__table__
 runs_t = IngestRun.__table__
+candidates_t = DuplicateCandidate.__table__
 rejected_t = RejectedRow.__table__
 
 FORMATS = ("csv", "acled", "ucdp", "geojson")
@@ -141,6 +153,16 @@ class IngestReport:
     problems: list[RowProblem] = field(default_factory=list)
     duration: float = 0.0
     checksum: str = ""
+    #: The column that identified the rows (None: the rows had no id column).
+    id_column: str | None = None
+    #: Set when most rows share one id: the id column looks wrong (see events.identity).
+    id_warning: str | None = None
+    #: Repeated ids quarantined in this run, by id.
+    duplicate_ids: Counter[str] = field(default_factory=Counter)
+    #: New duplicate candidates stored (pairs for review, see ``strikedb events duplicates``).
+    candidates: int = 0
+    #: Warnings about loaded rows (a named facility too far to link...), ``file:line: text``.
+    warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return the row counts as a dict (read, inserted, updated, merged, unchanged, rejected)."""
@@ -162,6 +184,12 @@ class Prepared:
     content_hash: str
     values: dict[str, Any]
     sources: list[SourceRecord]
+
+    def rekey(self, key: str) -> None:
+        """Give the report another key (and so another public id): see :func:`events.identity.distinct_key`."""
+        self.key = key
+        self.values["natural_key"] = key
+        self.values["public_id"] = public_id_for(key)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled once per row when a worker process prepares the batches (events.workers):
@@ -816,6 +844,7 @@ class BatchLoader:
         self.user = user
         self.report = report
         self.sqlite = conn.dialect.name == "sqlite"
+        self._run_files: dict[int, str | None] = {}
         #: PostgreSQL: rows in ``events`` when the planner's statistics were last refreshed, and
         #: this run's insert count then (None: not read yet).
         self._rows_at_analyze: float | None = None
@@ -842,8 +871,13 @@ class BatchLoader:
         self.new_coarse: list[_Ev] = []
         self._load_by_key([p.key for p in prepared])
         unresolved = [p for p in prepared if p.key not in self.by_key]
+        #: (id() of a report, event id) pairs that share a source URL.
+        self._shared_url: set[tuple[int, int]] = set()
+        #: Duplicate candidates found in this chunk: (event values, other values, score, reasons).
+        self.proposals: list[tuple[dict[str, Any], dict[str, Any], float, list[str]]] = []
         self._db_cands = self._db_candidates(unresolved)
         removed = self._removed_public_ids([p.values["public_id"] for p in unresolved])
+        self._distinct = self._distinct_pairs(unresolved)
         for item in prepared:
             self._decide(item, removed)
         self._flush()
@@ -935,6 +969,7 @@ class BatchLoader:
                 found[i].add(event_id)
             for i, event_id in self._url_candidates(chunk):
                 found[i].add(event_id)
+                self._shared_url.add((id(unresolved[i]), event_id))
         wanted = {eid for ids in found.values() for eid in ids} - set(self.cache)
         for chunk in _chunks(sorted(wanted), 1000):
             for row in self._light_rows(events_t.c.id.in_(chunk)):
@@ -977,25 +1012,31 @@ class BatchLoader:
             if v["geo_precision"] == "region":
                 continue
             lo, hi = self._windows(item)
-            a, b, c, d = dedup.search_box(v["latitude"], v["longitude"], self.dedup_km)
+            # Day-dated stored events are candidates (merge or review) within a day of the window.
+            dlo, dhi = dedup.date_window(v["event_date"], v["date_precision"])
+            dlo, dhi = dlo - dt.timedelta(days=1), dhi + dt.timedelta(days=1)
+            a, b, c, d = dedup.search_box(v["latitude"], v["longitude"], max(self.dedup_km, dedup.CANDIDATE_KM))
+            dates = (self._date_param(lo), self._date_param(hi), self._date_param(dlo), self._date_param(dhi))
             day = self._date_param(v["event_date"])
-            rows.append((i, self._date_param(lo), self._date_param(hi), a, b, c, d, v["latitude"], v["longitude"], day))
+            rows.append((i, *dates, a, b, c, d, v["latitude"], v["longitude"], day))
+        day_rule = "AND (e.date_precision <> 'day' OR e.event_date BETWEEN q.dlo AND q.dhi)"
         if self.sqlite:
             pairs = (
                 "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
                 "AS near, abs(julianday(e.event_date) - julianday(q.day)) AS apart "
                 "FROM q CROSS JOIN events_rtree AS r CROSS JOIN events AS e "
                 "WHERE r.min_lat <= q.b AND r.max_lat >= q.a AND r.min_lon <= q.d AND r.max_lon >= q.c "
-                "AND e.id = r.id AND e.event_date BETWEEN q.lo AND q.hi"
+                f"AND e.id = r.id AND e.event_date BETWEEN q.lo AND q.hi {day_rule}"
             )
         else:
             pairs = (
                 "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
                 "AS near, abs(e.event_date - q.day) AS apart FROM q JOIN events AS e "
-                "ON e.geom && ST_MakeEnvelope(q.c, q.a, q.d, q.b, 4326) AND e.event_date BETWEEN q.lo AND q.hi"
+                "ON e.geom && ST_MakeEnvelope(q.c, q.a, q.d, q.b, 4326) AND e.event_date BETWEEN q.lo AND q.hi "
+                + day_rule
             )
-        sql = "WITH q(i, lo, hi, a, b, c, d, y, x, day) AS (VALUES {values}) " + _capped(pairs, "apart, near")
-        casts = ("integer", "date", "date", "float8", "float8", "float8", "float8", "float8", "float8", "date")
+        sql = "WITH q(i, lo, hi, dlo, dhi, a, b, c, d, y, x, day) AS (VALUES {values}) " + _capped(pairs, "apart, near")
+        casts = ("integer", "date", "date", "date", "date", *["float8"] * 6, "date")
         return self._values_query(sql, rows, casts)
 
     def _facility_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
@@ -1063,23 +1104,85 @@ class BatchLoader:
         if item.values["public_id"] in removed:
             report.unchanged += 1
             return
-        target = dedup.choose_target(item.values, [c.values for c in candidates], self.dedup_km)
-        if target is not None:
-            ev = next(c for c in candidates if c.values is target)
-            self._merge(ev, item, action="merge")
+        agree, alike = self._compare_all(item, candidates)
+        if len(agree) == 1:
+            ev, _score, reasons = agree[0]
+            self._merge(ev, item, action="merge", rule=reasons)
             report.merged += 1
             return
-        self._insert(item)
+        ev = self._insert(item)
         report.inserted += 1
+        # Several events agree with the report: it joins none of them (the order of the reports must
+        # not decide), and each pair goes to review.
+        ambiguous = ["agrees with more than one event: not merged automatically"] if agree else []
+        for other, score, reasons in [*agree, *alike]:
+            self.proposals.append((ev.values, other.values, score, [*reasons, *ambiguous]))
+
+    def _compare_all(
+        self, item: Prepared, candidates: list[_Ev]
+    ) -> tuple[list[tuple[_Ev, float, list[str]]], list[tuple[_Ev, float, list[str]]]]:
+        """Split the candidate events into those the strict rule merges with and those to review."""
+        agree, alike = [], []
+        urls = {s.url for s in item.sources if s.url}
+        for cand in candidates:
+            if self._same_dataset_distinct(item.values, cand.values):
+                continue
+            if frozenset((item.values["public_id"], cand.values["public_id"])) in self._distinct:
+                continue
+            if cand.is_new:
+                shared = bool(urls & {s.url for s in cand.new_sources if s.url})
+            else:
+                shared = (id(item), cand.values["id"]) in self._shared_url
+            ok, score, reasons = dedup.compare(item.values, cand.values, self.dedup_km, shared_url=shared)
+            if ok:
+                agree.append((cand, score, reasons))
+            elif score >= dedup.MIN_CANDIDATE_SCORE:
+                alike.append((cand, score, reasons))
+        return agree, alike
+
+    def _same_dataset_distinct(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
+        """Two records of one dataset (ACLED, UCDP, or one CSV file) with different ids: never one event."""
+        if a["origin"] != b["origin"] or not a["external_id"] or not b["external_id"]:
+            return False
+        if a["external_id"] == b["external_id"]:
+            return False
+        if a["origin"] != "csv":
+            return True
+        # A report being loaded belongs to this run (its values get the run id only when inserted).
+        a_run, b_run = a.get("ingest_run_id") or self.run_id, b.get("ingest_run_id") or self.run_id
+        return self._run_file(a_run) == self._run_file(b_run)
+
+    def _run_file(self, run_id: int | None) -> str | None:
+        """The file name (without folders) an ingest run read; a CSV file is one dataset."""
+        if run_id is None:
+            return None
+        if run_id not in self._run_files:
+            row = self.conn.execute(select(runs_t.c.file_path).where(runs_t.c.id == run_id)).first()
+            self._run_files[run_id] = Path(row[0]).name if row else None
+        return self._run_files[run_id]
+
+    def _distinct_pairs(self, unresolved: list[Prepared]) -> set[frozenset[str]]:
+        """Pairs an analyst declared distinct (``strikedb events distinct``), among this chunk's reports."""
+        ids = [p.values["public_id"] for p in unresolved]
+        sql = (
+            "SELECT event_public_id, other_public_id FROM duplicate_candidates WHERE status = 'distinct' "
+            "AND (event_public_id IN ({0}) OR other_public_id IN ({0}))"
+        )
+        pairs = set()
+        marker = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        for part in _chunks(ids, 400):
+            statement = sql.format(", ".join([marker] * len(part)))
+            for a, b in self.conn.exec_driver_sql(statement, (*part, *part)):
+                pairs.add(frozenset((a, b)))
+        return pairs
 
     def _candidates_for(self, item: Prepared) -> list[_Ev]:
         found = list(self._db_cands.get(id(item), ()))
         day = item.values["event_date"]
-        if dedup.is_coarse(item.values["date_precision"]):
-            lo, hi = dedup.date_window(day, item.values["date_precision"])
-            days = [lo + dt.timedelta(days=n) for n in range((hi - lo).days + 1)]
-        else:
-            days = [day]
+        lo, hi = dedup.date_window(day, item.values["date_precision"])
+        # A day either side: reports of a night strike are often dated on both days (candidates).
+        lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
+        days = [lo + dt.timedelta(days=n) for n in range((hi - lo).days + 1)]
         for d in days:
             found.extend(self._nearby_new(item.values, d))
         found.extend(self.new_coarse)
@@ -1089,15 +1192,15 @@ class BatchLoader:
         return list(unique.values())
 
     def _cell(self, latitude: float, longitude: float) -> tuple[int, int]:
-        """Grid cell of a point; cells are at least ``dedup_km`` wide in both directions."""
-        size = max(self.dedup_km, 0.1) / 111.0
+        """Grid cell of a point; cells are at least the candidate radius wide in both directions."""
+        size = max(self.dedup_km, dedup.CANDIDATE_KM, 0.1) / 111.0
         return math.floor(latitude / size), math.floor(longitude / size)
 
     def _nearby_new(self, values: dict[str, Any], day: dt.date) -> list[_Ev]:
         """New events of this batch on ``day`` that can be the same strike as ``values``.
 
-        The same-strike rule (:func:`events.dedup.same_strike`) needs the same facility or a
-        point within ``dedup_km``: so only the report's facility and the grid cells its search
+        A merge or a duplicate candidate (:func:`events.dedup.compare`) needs the same facility or a
+        point within :data:`events.dedup.CANDIDATE_KM`: so only the report's facility and the grid cells its search
         box touches are looked at, each capped at the :data:`MAX_CANDIDATES_PER_REPORT` most
         recent, as the look-up of stored events is. Comparing every new event of a day with
         every other one cost O(n^2): 8,000 reports at one point took minutes.
@@ -1106,7 +1209,8 @@ class BatchLoader:
         if values["facility_id"] is not None:
             found.extend(self.new_by_facility.get((day, values["facility_id"]), ())[-MAX_CANDIDATES_PER_REPORT:])
         if values["geo_precision"] != "region":
-            a, b, c, d = dedup.search_box(values["latitude"], values["longitude"], self.dedup_km)
+            km = max(self.dedup_km, dedup.CANDIDATE_KM)
+            a, b, c, d = dedup.search_box(values["latitude"], values["longitude"], km)
             (y0, x0), (y1, x1) = self._cell(a, c), self._cell(b, d)
             if (y1 - y0 + 1) * (x1 - x0 + 1) <= 64:  # near the poles the box spans many cells
                 for y in range(y0, y1 + 1):
@@ -1118,7 +1222,7 @@ class BatchLoader:
                         found.extend(evs[-MAX_CANDIDATES_PER_REPORT:])
         return found
 
-    def _insert(self, item: Prepared) -> None:
+    def _insert(self, item: Prepared) -> _Ev:
         values = dict(item.values)
         values["content_hash"] = item.content_hash
         values["ingest_run_id"] = self.run_id
@@ -1135,6 +1239,9 @@ class BatchLoader:
                 self.new_by_cell[(day, *self._cell(values["latitude"], values["longitude"]))].append(ev)
             if values["facility_id"] is not None:
                 self.new_by_facility[(day, values["facility_id"])].append(ev)
+        if values["link_evidence"] and values["link_evidence"].get("warning"):
+            self.report.warnings.append(f"{item.where}: {values['link_evidence']['warning']}")
+        return ev
 
     def _publishers(self, ev: _Ev) -> list[tuple[str | None, str | None, str]]:
         if ev.publishers is None:
@@ -1192,7 +1299,7 @@ class BatchLoader:
         regrade(ev.values, self._publishers(ev), self.registry)
         self._revise(ev, before, "update", f"re-import of {item.where}")
 
-    def _merge(self, ev: _Ev, item: Prepared, *, action: str) -> None:
+    def _merge(self, ev: _Ev, item: Prepared, *, action: str, rule: list[str] | None = None) -> None:
         self._complete(ev)
         before = copy.deepcopy(ev.values)
         changes = dedup.merged_values(ev.values, item.values)
@@ -1206,11 +1313,22 @@ class BatchLoader:
             "credibility": item.values["info_credibility"],
             "public_id": item.values["public_id"],
             grading.STATED_KEY: peek_meta(item.values).get(grading.STATED_KEY, {}),
+            "where": item.where,
         }
+        if rule is not None:
+            meta["reports"][item.key]["rule"] = rule
         added = self._add_sources(ev, item.sources)
         regrade(ev.values, self._publishers(ev), self.registry)
+        if ev.is_new and action == "merge":
+            # Two reports of one import: the event is written once, with both; the reasons are kept
+            # in its bookkeeping (``strikedb events show``). A first import writes no revision.
+            return
         where = item.where
-        reason = f"report {where} merged (same strike)" if action == "merge" else f"re-import of merged report {where}"
+        reason = (
+            f"report {where} merged (same strike: {'; '.join(rule or [])})"
+            if action == "merge"
+            else f"re-import of merged report {where}"
+        )
         self._revise(ev, before, action, reason, extra_changes={"sources_added": added} if added else None)
 
     def _revise(
@@ -1250,6 +1368,31 @@ class BatchLoader:
                 revisions.append(row)
         if revisions:
             self.conn.execute(insert(revisions_t), revisions)
+        self._write_candidates()
+
+    def _write_candidates(self) -> None:
+        """Store this chunk's duplicate candidates, each pair once (ordered by public id), never again."""
+        if not self.proposals:
+            return
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for a, b, score, reasons in self.proposals:
+            first, second = sorted((a["public_id"], b["public_id"]))
+            if (first, second) not in rows or rows[(first, second)]["score"] < score:
+                rows[(first, second)] = {
+                    "event_public_id": first,
+                    "other_public_id": second,
+                    "score": score,
+                    "reasons": reasons,
+                    "status": "open",
+                    "ingest_run_id": self.run_id,
+                    "created_at": utcnow(),
+                }
+        sql = "SELECT event_public_id, other_public_id FROM duplicate_candidates WHERE event_public_id IN ({})"
+        for pair in _in_query(self.conn, sql, sorted({first for first, _ in rows})):
+            rows.pop((pair[0], pair[1]), None)
+        if rows:
+            self.conn.execute(insert(candidates_t), list(rows.values()))
+            self.report.candidates += len(rows)
 
     def _insert_new(self) -> None:
         if not self.new:
@@ -1342,6 +1485,8 @@ class BatchLoader:
         for rec in rejected:
             self.report.rejected += 1
             for problem in rec.problems:
+                if problem.reason.startswith(identity.DUPLICATE_ID) and problem.value is not None:
+                    self.report.duplicate_ids[problem.value] += 1
                 if len(self.report.problems) < MAX_PROBLEMS_KEPT:
                     self.report.problems.append(problem)
             if self.run_id is None:
@@ -1573,8 +1718,10 @@ def _prepared_batches(
     """
 
     def produce() -> Iterator[PreparedBatch]:
+        # One identity tracker per pass over the file (strict mode reads it twice).
+        checked = identity.guard(enrich)
         for batch in _chunks_of_batches(open_records(), batch_size):
-            prepared, rejected = _split(batch, enrich)
+            prepared, rejected = _split(batch, checked)
             yield len(batch), prepared, rejected
 
     return forked_iter(produce) if parallel else produce()
@@ -1594,6 +1741,7 @@ def ingest_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     column_map: dict[str, str] | None = None,
+    id_column: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -1617,6 +1765,9 @@ def ingest_file(
         Override detection.
     column_map : dict, optional
         Input column -> canonical field.
+    id_column : str, optional
+        The column whose value identifies each row (default: recognised from the header, see
+        :mod:`events.identity`).
     strict : bool
         Validate (and geocode) the whole file first; if any row is rejected, store the run as
         ``failed`` with its rejected rows and load no event.
@@ -1659,14 +1810,20 @@ def ingest_file(
     check_finite(radius_km, "--radius-km")
     check_finite(dedup_km, "--dedup-km")
 
+    if id_column and fmt in ("csv", "geojson"):
+        column_map = {**(column_map or {}), id_column: "event_id"}
+    used_id_column = _id_column_used(path, fmt, encoding, delimiter, column_map, id_column)
+
     def open_records() -> Iterator[EventRecord | RejectedRecord]:
-        return read_events(path, fmt=fmt, encoding=encoding, delimiter=delimiter, column_map=column_map)
+        records = read_events(path, fmt=fmt, encoding=encoding, delimiter=delimiter, column_map=column_map)
+        return with_id_column(records, id_column) if id_column and fmt in ("acled", "ucdp") else records
 
     options = {
         "format": fmt,
         "encoding": encoding,
         "delimiter": delimiter,
         "column_map": column_map,
+        "id_column": used_id_column,
         "strict": strict,
         "batch_size": batch_size,
         "radius_km": radius_km,
@@ -1686,7 +1843,34 @@ def ingest_file(
         user=user if user is not None else os_user(),
         progress=progress,
         parallel=_use_worker(parallel, path),
+        id_column=used_id_column,
     )
+
+
+def _id_column_used(
+    path: Path,
+    fmt: str,
+    encoding: str | None,
+    delimiter: str | None,
+    column_map: dict[str, str] | None,
+    id_column: str | None,
+) -> str | None:
+    """The column that identifies the rows of a file (for the summary), None when there is none."""
+    if id_column:
+        return id_column
+    if fmt == "acled":
+        return "event_id_cnty"
+    if fmt == "ucdp":
+        return "relid"
+    if fmt != "csv":
+        return None
+    from events.parse import id_column_of, open_csv, plan_columns
+
+    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    try:
+        return id_column_of(plan_columns(path, source.header, column_map))
+    finally:
+        source.records.close()
 
 
 def ingest_records(
@@ -1740,11 +1924,12 @@ def _run(
     user: str | None,
     progress: ProgressCallback | None,
     parallel: bool,
+    id_column: str | None = None,
 ) -> IngestReport:
     from events.geocode import Geocoder
 
     started = time.perf_counter()
-    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "")
+    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "", id_column=id_column)
     committed = report.counts()
     with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
         health.refuse_damaged(conn)  # writing into a damaged file spreads the damage
@@ -1778,6 +1963,7 @@ def _run(
             _finish_run(conn, run_id, report)
             rail.link_rail_events(conn, run_id=run_id)  # strikes on rail lines (events/rail.py)
             conn.commit()
+    report.id_warning = id_column_warning(id_column, report.read, report.duplicate_ids)
     report.duration = time.perf_counter() - started
     return report
 

@@ -91,7 +91,12 @@ DELIMITERS = (",", ";", "\t", "|")
 
 # Header spellings accepted for each canonical column, after normalisation (see _norm_header).
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "event_id": ("id", "external_id", "ref", "reference", "uid", "event_ref"),
+    # Id columns of published event logs and datasets (see docs/ingest.md, "Identity").
+    "event_id": (
+        "id", "external_id", "ref", "reference", "uid", "event_ref", "entry", "entry_id", "entry_no", "eventid",
+        "event_no", "event_number", "event_id_cnty", "relid", "record_id", "incident_id", "incident_no", "uuid",
+        "guid", "row_id", "report_id",
+    ),
     "date": ("event_date", "data", "day", "date_reported", "incident_date", "дата"),
     "time": ("event_time", "time_utc", "ora", "время", "час"),
     "location": ("location_text", "place", "place_name", "luogo", "locality", "city", "town", "where", "место"),
@@ -628,6 +633,7 @@ def plan_columns(
         or ``date`` or every location column (coordinates, location, facility) is missing.
     """
     overrides = _resolve_overrides(path, header, column_map or {})
+    explicit = {field_name for field_name, _group in overrides.values()}
     fields: dict[str, int] = {}
     sources: dict[int, dict[str, int]] = {}
     extra: list[tuple[int, str]] = []
@@ -641,6 +647,11 @@ def plan_columns(
             continue
         field_name, group = target
         slot = sources.setdefault(group, {}) if field_name in SOURCE_FIELDS else fields
+        if field_name == "event_id" and index not in overrides and (field_name in slot or "event_id" in explicit):
+            # Several id-like columns ("id" and "entry"): the first one (or the one chosen with
+            # --id-column / --map) identifies the rows, the others are kept as extra data.
+            extra.append((index, _extra_name(name, index, extra_names)))
+            continue
         if field_name in slot:
             raise InputError(
                 f"{path}: columns {header[slot[field_name]]!r} and {name!r} both map to {field_name!r}",
@@ -650,6 +661,12 @@ def plan_columns(
     plan = ColumnPlan(fields, dict(sorted(sources.items())), extra, list(header))
     _check_required(path, plan, located=located)
     return plan
+
+
+def id_column_of(plan: ColumnPlan) -> str | None:
+    """Return the header name of the column that identifies the rows (mapped to ``event_id``), or None."""
+    index = plan.fields.get("event_id")
+    return None if index is None else plan.names[index]
 
 
 def _resolve_overrides(path: Path | str, header: list[str], column_map: dict[str, str]) -> dict[int, tuple[str, int]]:

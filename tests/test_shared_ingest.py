@@ -6,11 +6,13 @@ must add nothing. Skips when the shared data folder is absent.
 
 from __future__ import annotations
 
+import csv
+
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from events.ingest import ingest_file
-from events.models import Event, RejectedRow
+from events.models import DuplicateCandidate, Event, RejectedRow
 from tests.conftest import shared_data
 from tests.ingest_fixtures import add_bundled_facilities, counts
 
@@ -23,14 +25,67 @@ def _rejected_rows(engine: Engine, run_id: int) -> int:
         return conn.execute(stmt).scalar_one()
 
 
+def _candidates(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(DuplicateCandidate)).scalar_one()
+
+
 def _reimport_adds_nothing(engine: Engine, path, fmt: str) -> None:
-    before = counts(engine)
+    before = counts(engine) | {"duplicate_candidates": _candidates(engine)}
     again = ingest_file(engine, path, fmt=fmt)
-    assert again.inserted == again.updated == again.merged == 0
+    assert again.inserted == again.updated == again.merged == again.candidates == 0
     assert again.unchanged + again.rejected == again.read
-    after = counts(engine)
-    for table in ("events", "sources", "event_sources", "event_revisions"):
+    after = counts(engine) | {"duplicate_candidates": _candidates(engine)}
+    for table in ("events", "sources", "event_sources", "event_revisions", "duplicate_candidates"):
         assert after[table] == before[table], table
+
+
+def _tracker_refinery_rows_per_month(path) -> dict[str, int]:
+    """The tracker's own count: rows whose title names a refinery (Italian titles, or the plant's name)."""
+    per_month: dict[str, int] = {}
+    with open(path, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            title = row["title"].strip()
+            if title.startswith(("Raffineria", "Bashneft", "Lukoil")):
+                _day, month, year = row["date"].split("/")
+                key = f"{2000 + int(year) if len(year) == 2 else int(year)}-{int(month):02d}"
+                per_month[key] = per_month.get(key, 0) + 1
+    return per_month
+
+
+def test_osint_tracker_refinery_strikes_per_month_match_its_rows(engine: Engine) -> None:
+    path = shared_data("osint-tracker-refinery-strikes", "events_timeline.csv")
+    add_bundled_facilities(engine)
+    ingest_file(engine, path)
+    expected = _tracker_refinery_rows_per_month(path)
+    assert expected == {"2025-08": 13, "2025-09": 11, "2025-10": 14, "2025-11": 6}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT month, SUM(strikes) FROM strikes_monthly WHERE facility_type = 'refinery' GROUP BY month")
+        ).all()
+        # Every event of the tracker concerns energy infrastructure, and none was merged into another.
+        categories = set(conn.execute(select(Event.target_category).distinct()).scalars())
+    assert {month: int(n) for month, n in rows} == expected
+    assert categories == {"energy"}
+    _reimport_adds_nothing(engine, path, "csv")
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "fmt"),
+    [
+        ("osint-tracker-refinery-strikes", "events_timeline.csv", "csv"),
+        ("osint-tracker-refinery-strikes", "events.geojson", "geojson"),
+        ("acled-export-benin-sample", "acled.csv", "acled"),
+        ("ucdp-ged-231-sample", "ucdpged.csv", "ucdp"),
+        ("ucdp-ged-231-sample", "ucdpged_ukraine.csv", "ucdp"),
+    ],
+)
+def test_every_shared_event_file_reingested_writes_nothing(engine: Engine, folder: str, name: str, fmt: str) -> None:
+    path = shared_data(folder, name)
+    add_bundled_facilities(engine)
+    first = ingest_file(engine, path, fmt=fmt)
+    assert first.accounted == first.read
+    _reimport_adds_nothing(engine, path, fmt)
 
 
 def test_osint_tracker_all_48_rows_accounted_for(engine: Engine) -> None:
