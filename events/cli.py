@@ -77,14 +77,6 @@ def db_upgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument(help=
     )
 
 
-@db_app.command("downgrade")
-def db_downgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
-    """Migrate the schema down to REVISION (may drop data kept only by newer revisions)."""
-    engine = make_engine(state(ctx).url)
-    migrate.downgrade(engine, revision)
-    console.print(f"database at {', '.join(migrate.current(engine)) or 'base'}")
-
-
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the revision the database is at and the code's head."""
@@ -201,6 +193,7 @@ def db_restore(
 # Command groups defined in their own modules. Each adds its commands to `app`.
 # --- command groups: begin ---
 from events.cli_sql import register as _register_sql; _register_sql(app)  # noqa: E402, E702, I001
+from events.cli_db import register as _register_db; _register_db(db_app)  # noqa: E402, E702, I001
 from events.cli_ingest import register as _register_ingest; _register_ingest(app)  # noqa: E402, E702, I001
 from events.cli_map import register as _register_map; _register_map(app)  # noqa: E402, E702, I001
 from events.cli_facilities import register as _register_facilities; _register_facilities(app)  # noqa: E402, E702, I001
