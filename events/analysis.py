@@ -248,7 +248,7 @@ def _pg_cursor(dbapi: Any, statement: Statement, params: dict[str, Any]) -> Any:
         raise QueryError(
             f"A value is required for bind parameter {missing[0]!r}", hint=f"add --param {missing[0]}=VALUE"
         )
-    values = {name: params[name] for name in statement.params} if statement.params else None
+    values = {name: _plain_text(params[name]) for name in statement.params} if statement.params else None
     if statement.cursor_ok:
         # DECLARE ... CURSOR is sent with the extended protocol (one statement only) and rows come
         # FETCH by FETCH, so neither the server's answer nor ours is held in memory at once.
@@ -260,6 +260,11 @@ def _pg_cursor(dbapi: Any, statement: Statement, params: dict[str, Any]) -> Any:
     cursor = dbapi.cursor()
     rows = cursor.stream(statement.driver_sql, values)
     return _StreamCursor(cursor, rows)
+
+
+def _plain_text(value: Any) -> Any:
+    """psycopg sends plain ``str`` untyped, so the server infers the type from the context."""
+    return str(value) if isinstance(value, TextParam) else value
 
 
 class _StreamCursor:
@@ -287,11 +292,35 @@ class _StreamCursor:
         return out
 
 
+class TextParam(str):
+    """A ``--param name=value`` given without a type: text that may be read as a number.
+
+    PostgreSQL infers the type of such a parameter from where it is used (``distance_km(...,
+    :lat, ...)``, ``x < :km``). SQLite has no such inference and compares a number with text
+    as "less", so there a value that is exactly a number's spelling (``59.45``, ``10``, not
+    ``007`` or ``1e3``) is bound as that number; anything else stays text.
+    """
+
+
+def _sqlite_value(value: Any) -> Any:
+    if not isinstance(value, TextParam):
+        return value
+    text_value = str(value)
+    for convert in (int, float):
+        try:
+            number = convert(text_value)
+        except ValueError:
+            continue
+        if repr(number) == text_value:
+            return number
+    return text_value
+
+
 def _sqlite_cursor(dbapi: sqlite3.Connection, statement: Statement, params: dict[str, Any]) -> sqlite3.Cursor:
     # The driver binds :name itself (SQLite's tokenizer: never inside a literal) and refuses a
     # second statement before running anything.
     cursor = dbapi.cursor()
-    cursor.execute(statement.driver_sql, params)
+    cursor.execute(statement.driver_sql, {name: _sqlite_value(value) for name, value in params.items()})
     return cursor
 
 
@@ -447,6 +476,7 @@ def run_query(
 
 _TYPED_PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?::(?P<type>str|int|float|date))?=(?P<value>.*)$", re.DOTALL)
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "": TextParam,
     "str": str,
     "int": int,
     "float": float,
@@ -455,10 +485,11 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
 
 
 def parse_params(items: Sequence[str]) -> dict[str, Any]:
-    """Parse ``name=value`` (text) or ``name:int=5`` / ``:float`` / ``:date`` (typed) parameters.
+    """Parse ``name=value`` (untyped) or ``name:str=x`` / ``:int`` / ``:float`` / ``:date`` (typed) parameters.
 
-    Text values suit both backends: SQLite compares them by column affinity and PostgreSQL
-    infers their type from the context. Use a type for ``LIMIT`` on SQLite or for arithmetic.
+    Untyped values (:class:`TextParam`) suit both backends: PostgreSQL infers their type from
+    the context, and on SQLite one spelled exactly like a number is bound as that number.
+    ``:str`` keeps a value text everywhere (e.g. ``--param code:str=10``).
 
     Parameters
     ----------
@@ -479,11 +510,11 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
         match = _TYPED_PARAM.match(item)
         if not match:
             raise QueryError(f"bad parameter {item!r}", hint="write --param name=value or --param name:int=5")
-        kind = match["type"] or "str"
+        kind = match["type"] or ""
         try:
             params[match["name"]] = _CONVERTERS[kind](match["value"])
         except ValueError as exc:
-            raise QueryError(f"parameter {match['name']}: {match['value']!r} is not a {kind}") from exc
+            raise QueryError(f"parameter {match['name']}: {match['value']!r} is not a {kind or 'text'}") from exc
     return params
 
 

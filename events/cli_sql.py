@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 
 from events import analysis, export, vocab
 from events.cli_common import console, err_console, is_interactive, state
@@ -140,15 +141,23 @@ def sql_command(
         raise InputError("--limit must be 0 (all rows) or more")
     engine = state(ctx).engine(read_only=True)
     try:
-        with analysis.open_query(engine, sql, params, timeout=timeout or None) as result:
-            for note in result.notes:
-                err_console.print(f"[yellow]Note:[/] {note}", highlight=False)
-            if fmt == "table":
-                _print_streamed_table(result.columns, result.rows, limit)
-                return
-            written = export.write_result(result.columns, result.rows, fmt, out)
+        _run_sql(engine, sql, params, fmt, out, timeout, limit)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]Interrupted[/]: the query was stopped; nothing was changed.")
+        raise typer.Exit(130) from None
     finally:
         engine.dispose()
+
+
+def _run_sql(engine: Engine, sql: str, params: dict[str, Any], fmt: str, out: Path | None, timeout: float,
+             limit: int) -> None:
+    with analysis.open_query(engine, sql, params, timeout=timeout or None) as result:
+        for note in result.notes:
+            err_console.print(f"[yellow]Note:[/] {note}", highlight=False)
+        if fmt == "table":
+            _print_streamed_table(result.columns, result.rows, limit)
+            return
+        written = export.write_result(result.columns, result.rows, fmt, out)
     if out is not None:
         err_console.print(f"wrote {written} row{'s' if written != 1 else ''} to {out}", highlight=False)
 

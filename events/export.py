@@ -274,7 +274,7 @@ def write_geojson(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream:
 
 
 #: Rows per Parquet row group when writing a streamed result.
-PARQUET_BATCH = 50_000
+PARQUET_BATCH = 10_000
 
 
 def write_parquet(columns: Sequence[str], rows: Iterable[Sequence[Any]], path: Path) -> None:
