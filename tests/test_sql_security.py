@@ -246,9 +246,13 @@ def test_hostile_statement_changes_nothing(hostile: Hostile, statement: str, may
     _victim_ok(hostile)
 
 
-def test_the_corpus_is_big_enough() -> None:
+def test_the_corpus_is_big_enough_and_documented() -> None:
     assert len(HOSTILE) >= 60
     assert len({s for s, _ in HOSTILE}) == len(HOSTILE)
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    assert f"{len(HOSTILE)} hostile statements" in (docs / "security.md").read_text(encoding="utf-8")
+    assert f"{len(HOSTILE)} hostile statements" in (docs / "reliability.md").read_text(encoding="utf-8")
+    assert f"{EXAMPLES} examples per backend" in (docs / "security.md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- property-based
@@ -266,7 +270,10 @@ _WRITES = [
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = 150
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     before=st.lists(st.sampled_from(_FRAGMENTS), max_size=6),
     write=st.sampled_from(_WRITES),
