@@ -303,3 +303,35 @@ def test_sync_restores_the_bundled_rows_and_keeps_analyst_ones(engine: Engine) -
     with engine.connect() as conn:
         grades = dict(conn.execute(select(table.c.key, table.c.reliability)).all())
     assert (grades["tass.ru"], grades["t.me/rybar"], grades["reuters.com"]) == ("C", "D", "B")
+
+
+def test_map_popup_in_a_browser_names_the_publisher_and_its_grade(sqlite_url: str, tmp_path: Path) -> None:
+    from events.db import make_engine
+    from events.mapping import make_map, save_map
+    from events.selection import EventFilter
+    from tests.conftest import need_chromium, need_playwright
+    from tests.test_maps_browser import FLAGS, LoadedPage
+
+    chromium, sync_api = need_chromium(), need_playwright()
+    engine = make_engine(sqlite_url)
+    row = dict(BELGOROD_SUBSTATION, source_url="https://t.me/vvgladkov/11234", description="Substation on fire")
+    ingest_file(engine, write_csv(tmp_path / "log.csv", [row]))
+    out = tmp_path / "map.html"
+    save_map(make_map(engine, EventFilter(), offline=True, title="Grades"), out)
+    engine.dispose()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS, timeout=30_000)
+        try:
+            loaded = LoadedPage(browser, out.as_uri())
+            loaded.page.locator(".sdb-search").fill("Substation")
+            loaded.page.wait_for_function("StrikeDB.current.state.q === 'Substation'")
+            loaded.settle()
+            loaded.page.locator(".sdb-list-items li").first.click()
+            popup = loaded.page.locator(".leaflet-popup-content")
+            popup.wait_for()
+            text = popup.inner_text()
+            assert "Belgorod oblast governor (V. Gladkov)" in text
+            assert "[official, reliability C]" in text
+            assert loaded.errors == []
+        finally:
+            browser.close()
