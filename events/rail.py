@@ -148,6 +148,7 @@ def link_rail_events(
     query = select(
         Event.id, Event.public_id, Event.latitude, Event.longitude, Event.facility_type, Event.facility_name_reported,
         Event.location_text, Event.description, Event.facility_id, Event.facility_match, Event.facility_distance_km,
+        Event.link_evidence,
     ).order_by(Event.id)  # fmt: skip
     if run_id is not None:
         query = query.where(Event.ingest_run_id == run_id)
@@ -170,10 +171,14 @@ def link_rail_events(
             "method": method, "created_at": utcnow(),
         })  # fmt: skip
         report.linked += 1
-        new = {"facility_id": line.id, "facility_match": "rail", "facility_distance_km": round(where.distance_km, 3)}
+        new = {
+            "facility_id": line.id, "facility_match": "rail", "facility_distance_km": round(where.distance_km, 3),
+            "link_evidence": _rail_evidence(event, where, max_km),
+        }  # fmt: skip
         if event["facility_id"] == line.id:
             new["facility_match"] = event["facility_match"]
-        old = {k: event[k] for k in ("facility_id", "facility_match", "facility_distance_km")}
+            new["link_evidence"] = event["link_evidence"]  # the link by name and its evidence stay
+        old = {k: event[k] for k in _LINK_COLUMNS}
         settable = (event["facility_match"] in REPLACEABLE_MATCHES and event["facility_id"] not in junctions) or event[
             "facility_id"
         ] == line.id
@@ -189,8 +194,26 @@ def link_rail_events(
     return report
 
 
+#: The event columns a rail link writes (the link and its evidence, as events.linking records them).
+_LINK_COLUMNS = ("facility_id", "facility_match", "facility_distance_km", "link_evidence")
+
+
+def _rail_evidence(event: Any, where: lines.LinePosition, max_km: float) -> dict[str, Any]:
+    """Why the event is linked to the line, in the shape of events.linking's ``link_evidence``."""
+    said = evidence.site_types_in_text(event["description"], event["facility_name_reported"], event["location_text"])
+    words = [w for ftype in RAIL_TYPES for w in said.get(ftype, [])]
+    found: dict[str, Any] = {
+        "method": "rail",
+        "rule": f"the text says rail and the point is within {max_km:g} km of the line",
+        "distance_km": round(where.distance_km, 3),
+    }
+    if words:
+        found["words"] = list(dict.fromkeys(words))[:10]
+    return found
+
+
 def _unset(event: Any, facility_updates: list[dict], revisions: list[dict], reason: str) -> None:
-    new = {"facility_id": None, "facility_match": None, "facility_distance_km": None}
+    new = {"facility_id": None, "facility_match": None, "facility_distance_km": None, "link_evidence": None}
     old = {k: event[k] for k in new}
     facility_updates.append({"b_id": event["id"], **new, "updated_at": utcnow()})
     revisions.append({
@@ -244,6 +267,7 @@ def _write(
                 facility_id=bindparam("facility_id"),
                 facility_match=bindparam("facility_match"),
                 facility_distance_km=bindparam("facility_distance_km"),
+                link_evidence=bindparam("link_evidence"),
                 updated_at=bindparam("updated_at"),
             )
         )

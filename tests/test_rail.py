@@ -132,6 +132,9 @@ def test_rail_strikes_are_linked_to_their_line_by_the_ingest(engine: Engine, tmp
     slug, distance, *_, match = links["Поезд с цистернами з"]
     assert slug == "rail-voronezh-rostov" and distance <= RAIL_LINK_MAX_KM
     assert match == "rail"  # no junction nearby: the event's facility is the line itself
+    with engine.connect() as conn:
+        evidence = conn.execute(select(Event.link_evidence).where(Event.description.like("Поезд%"))).scalar_one()
+    assert evidence["method"] == "rail" and evidence["distance_km"] == distance and evidence["words"]
     assert links["Обстріл залізничної "][0] == "rail-kharkiv-lozova-kostiantynivka"
     with engine.connect() as conn:
         junction = conn.execute(
