@@ -4,6 +4,9 @@ Run by hand (not in the test suite)::
 
     python bench/maps.py            # 10k, 50k, 100k events; baselines on 2k
     python bench/maps.py --browser  # also load the 100k offline maps in headless Chromium
+    python bench/maps.py --skip-sizes --interaction 100000,1000000
+        # page open, time-window changes and zoom steps in Chromium, against folium's own
+        # MarkerCluster and FastMarkerCluster maps of the same points (baselines up to 100k)
 
 Prints a Markdown table for ``docs/benchmarks.md`` (section ``## Maps``). Numbers are per
 10,000 events so sizes of different N compare directly; the baselines (folium ``Marker`` and
@@ -31,6 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from events import vocab
+from maps.offline import inline_header
 from maps.render import build_map, render_html
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -137,11 +141,164 @@ def browser_load(html: str, n: int) -> float:
     return elapsed
 
 
+class _OfflineFoliumMap(folium.Map):
+    """folium's own map with every asset inlined (offline, like ours, so both open with no network)."""
+
+    def render(self, **kwargs):
+        super().render(**kwargs)
+        inline_header(self.get_root())
+
+
+def folium_cluster_html(events: gpd.GeoDataFrame, kind: str) -> tuple[float, str]:
+    """folium's ``MarkerCluster`` (one ``Marker`` + popup each) or ``FastMarkerCluster`` map of the points."""
+    from folium.plugins import FastMarkerCluster, MarkerCluster
+
+    started = time.perf_counter()
+    fmap = _OfflineFoliumMap(location=(50, 37), zoom_start=5, tiles=None)
+    fmap.options["max_zoom"] = 17
+    if kind == "MarkerCluster":
+        cluster = MarkerCluster(name="events").add_to(fmap)
+        for _, row in events.iterrows():
+            popup = folium.Popup(_baseline_popup(row), max_width=350)
+            folium.Marker((row["latitude"], row["longitude"]), popup=popup).add_to(cluster)
+    else:
+        FastMarkerCluster(list(zip(events["latitude"], events["longitude"], strict=True)), name="events").add_to(fmap)
+    html = fmap.get_root().render()
+    return time.perf_counter() - started, html
+
+
+#: Window changes measured on our map (days relative to the first event's date).
+WINDOW_CASES = [
+    ("90-day window from all dates", (0, 89)),
+    ("slide 7 days (a play step)", (7, 96)),
+    ("slide 7 days again", (14, 103)),
+    ("jump to one month a year later", (365, 394)),
+    ("widen to a year", (365, 729)),
+    ("back to all dates", (None, None)),
+]
+
+_MEASURE_OURS = """async ([cases, heat]) => {
+    const ctx = StrikeDB.current, ix = ctx.index, out = [];
+    if (heat) { ctx.map.addLayer(ctx.layers.heat); await StrikeDB.whenDrawn(ctx); }
+    for (const [label, span] of cases) {
+        const from = span[0] === null ? null : ix.minDay + span[0];
+        const to = span[1] === null ? null : ix.minDay + span[1];
+        const t = performance.now();
+        await StrikeDB.setWindow(ctx, from, to);
+        out.push([label, performance.now() - t, ctx.drawnEvents()]);
+    }
+    if (heat) ctx.map.removeLayer(ctx.layers.heat);
+    return out;
+}"""
+
+_MEASURE_ZOOM = """async ([mapVar]) => {
+    const map = mapVar ? window[mapVar] : StrikeDB.current.map, out = [];
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    map.setView([50, 40], 5, {animate: false});
+    await frame();
+    for (const z of [6, 7, 8, 9, 8, 7, 6, 5]) {
+        const t = performance.now();
+        map.setZoom(z, {animate: false});
+        await frame();
+        out.push([z, performance.now() - t]);
+    }
+    return out;
+}"""
+
+
+def browser_interaction(html: str, n: int, *, ours: bool, timeout_s: float = 600) -> dict:
+    """Open ``html`` in Chromium (network refused): seconds to all drawn, window changes, zoom steps (ms)."""
+    from playwright.sync_api import sync_playwright
+
+    result: dict = {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        path = Path(tmp) / "map.html"
+        path.write_text(html, encoding="utf-8")
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        started = time.perf_counter()
+        try:
+            page.goto(path.as_uri(), wait_until="load", timeout=timeout_s * 1000)
+            if ours:
+                done = f"window.StrikeDB && StrikeDB.current && StrikeDB.current.isReady && StrikeDB.current.drawnEvents() === {n}"
+            else:
+                done = (
+                    "(() => { const id = document.querySelector('.folium-map').id, map = window[id]; if (!map) return false;"
+                    " const c = Object.values(map._layers).find((l) => l instanceof L.MarkerClusterGroup);"
+                    f" return c && c.getLayers().length === {n}; }})()"
+                )
+            page.wait_for_function(done, timeout=timeout_s * 1000, polling=50)
+            page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            result["open_s"] = time.perf_counter() - started
+            map_var = None if ours else page.evaluate("document.querySelector('.folium-map').id")
+            if ours:
+                result["window"] = page.evaluate(_MEASURE_OURS, [WINDOW_CASES, False])
+                result["window_heat"] = page.evaluate(_MEASURE_OURS, [WINDOW_CASES, True])
+            result["zoom"] = page.evaluate(_MEASURE_ZOOM, [map_var])
+            result["heap_mb"] = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize / 1e6 : null")
+        except Exception as exc:  # a timeout or a crash is a result too at this scale
+            result["failed"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            result["open_s"] = time.perf_counter() - started
+        result["errors"] = errors[:3]
+        browser.close()
+    return result
+
+
+def interaction_report(sizes: list[int], baseline_max: int) -> None:
+    """Print the interaction table (Markdown) for ``docs/benchmarks.md``."""
+    from events import geocode
+
+    regions = geocode.admin1_regions()
+    regions = regions[regions["country"].isin(["RU", "UA"])].reset_index(drop=True)
+    print("| map | events | build s | HTML MB | Chromium open to all drawn s | window changes ms | zoom steps ms |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    for n in sizes:
+        events = synthetic_events(n)
+        started = time.perf_counter()
+        html = render_html(build_map(events, regions=regions))
+        build_s = time.perf_counter() - started
+        maps = [("strikedb (offline, packed, regions)", build_s, html, True)]
+        del html
+        if n <= baseline_max:
+            for kind in ("FastMarkerCluster", "MarkerCluster"):
+                seconds, baseline_html = folium_cluster_html(events, kind)
+                maps.append((f"folium {kind} (offline)", seconds, baseline_html, False))
+        for name, seconds, page_html, ours_flag in maps:
+            measured = browser_interaction(page_html, n, ours=ours_flag)
+            size = len(page_html.encode()) / 1e6
+            window = "; ".join(f"{label}: {ms:.0f}" for label, ms, _ in measured.get("window", []))
+            if measured.get("window_heat"):
+                window += " | with heat on: " + "; ".join(f"{ms:.0f}" for _, ms, _ in measured["window_heat"])
+            zoom = ", ".join(f"{z}: {ms:.0f}" for z, ms in measured.get("zoom", []))
+            status = measured.get("failed", "")
+            print(
+                f"| {name} | {n:,} | {seconds:.1f} | {size:.1f} | {measured['open_s']:.1f}{' ' + status if status else ''}"
+                f" | {window or '-'} | {zoom or '-'} |",
+                flush=True,
+            )
+            if measured.get("heap_mb"):
+                print(
+                    f"<!-- {name} {n}: JS heap {measured['heap_mb']:.0f} MB; errors {measured['errors']} -->",
+                    flush=True,
+                )
+        del maps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--baseline-n", type=int, default=2000)
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--skip-sizes", action="store_true", help="skip the size table")
+    parser.add_argument(
+        "--interaction",
+        default="",
+        help="comma-separated event counts: open/window/zoom timings in Chromium against folium's clusters",
+    )
+    parser.add_argument("--baseline-max", type=int, default=100_000, help="largest N for the folium cluster maps")
     parser.add_argument(
         "--notes",
         type=Path,
@@ -149,6 +306,10 @@ def main() -> None:
         "free text as descriptions, which compresses less than the templated sentence",
     )
     args = parser.parse_args()
+    if args.interaction:
+        interaction_report([int(v) for v in args.interaction.split(",")], args.baseline_max)
+    if args.skip_sizes:
+        return
 
     rows = []
     small = synthetic_events(args.baseline_n)
