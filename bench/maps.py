@@ -223,10 +223,14 @@ def browser_interaction(html: str, n: int, *, ours: bool, timeout_s: float = 600
         try:
             page.goto(path.as_uri(), wait_until="load", timeout=timeout_s * 1000)
             if ours:
-                done = f"window.StrikeDB && StrikeDB.current && StrikeDB.current.isReady && StrikeDB.current.drawnEvents() === {n}"
+                done = (
+                    "window.StrikeDB && StrikeDB.current && StrikeDB.current.isReady"
+                    f" && StrikeDB.current.drawnEvents() === {n}"
+                )
             else:
                 done = (
-                    "(() => { const id = document.querySelector('.folium-map').id, map = window[id]; if (!map) return false;"
+                    "(() => { const id = document.querySelector('.folium-map').id, map = window[id];"
+                    " if (!map) return false;"
                     " const c = Object.values(map._layers).find((l) => l instanceof L.MarkerClusterGroup);"
                     f" return c && c.getLayers().length === {n}; }})()"
                 )
@@ -273,10 +277,9 @@ def interaction_report(sizes: list[int], baseline_max: int) -> None:
             if measured.get("window_heat"):
                 window += " | with heat on: " + "; ".join(f"{ms:.0f}" for _, ms, _ in measured["window_heat"])
             zoom = ", ".join(f"{z}: {ms:.0f}" for z, ms in measured.get("zoom", []))
-            status = measured.get("failed", "")
+            opened = f"{measured['open_s']:.1f}" + (f" ({measured['failed']})" if "failed" in measured else "")
             print(
-                f"| {name} | {n:,} | {seconds:.1f} | {size:.1f} | {measured['open_s']:.1f}{' ' + status if status else ''}"
-                f" | {window or '-'} | {zoom or '-'} |",
+                f"| {name} | {n:,} | {seconds:.1f} | {size:.1f} | {opened} | {window or '-'} | {zoom or '-'} |",
                 flush=True,
             )
             if measured.get("heap_mb"):
