@@ -125,7 +125,10 @@ def test_runtime_escapes_every_data_field_before_html():
     js = asset_text("strikedb.js")
     assert "</script" not in js.lower()
     # Every g(...)/data value placed in popup HTML goes through esc (e) or a label() then esc.
-    popup = js[js.index("SDB.eventPopup") : js.index("function openPopup")]
+    assert "</script" not in asset_text("guard.js").lower()
+    # The popup and its rows (SDB.popupRows, which other modules extend) are one section.
+    popup = js[js.index("SDB.popupRows = [") : js.index("function openPopup")]
+    assert "SDB.eventPopup" in popup
     for match in re.finditer(r"\+\s*g\(\"(\w+)\"\)", popup):
         pytest.fail(f"unescaped field {match.group(1)} in popup")
     assert "SDB.safeUrl(src[0])" in js and "SDB.safeUrl(src[4])" in js

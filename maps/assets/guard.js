@@ -21,7 +21,7 @@
     box.style.cssText =
       "position:fixed;top:20%;left:50%;transform:translateX(-50%);max-width:560px;z-index:10000;" +
       "background:#fff3cd;color:#222;border:2px solid #c77c02;border-radius:6px;padding:14px 18px;" +
-      "font:15px/1.45 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.3)";
+      "font:15px/1.45 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.3);overflow-wrap:anywhere";
     var what = failed.length
       ? "its scripts could not be loaded from the network (" + failed.join(", ") + ")."
       : "its scripts failed to run.";
