@@ -113,6 +113,13 @@ class LoadedPage:
     def count(self, selector: str) -> int:
         return self.page.evaluate("(s) => document.querySelectorAll(s).length", selector)
 
+    def visible(self, selector: str) -> int:
+        """Elements matching ``selector`` that are displayed (filtered-out markers are hidden, not removed)."""
+        return self.page.evaluate(
+            "(s) => Array.from(document.querySelectorAll(s)).filter((e) => e.style.display !== 'none').length",
+            selector,
+        )
+
     def js(self, expression: str):
         """Evaluate ``expression`` with ``ctx`` bound to the map's runtime context."""
         return self.page.evaluate(f"(ctx => ({expression}))(StrikeDB.current)")
@@ -136,6 +143,10 @@ class LoadedPage:
                     .map(li => li.dataset.value + ' ' + li.querySelector('.sdb-count').textContent),
                 list: document.querySelector('.sdb-list-head').textContent,
                 time: document.querySelector('.sdb-time-label').textContent,
+                screen: Array.from(document.querySelectorAll('path.sdb-event'))
+                    .filter((e) => e.style.display !== 'none').length
+                    + Array.from(document.querySelectorAll('.sdb-cluster'))
+                    .reduce((sum, c) => sum + Number(c.textContent.replace(/,/g, '')), 0),
             }"""
         )
 
@@ -208,10 +219,10 @@ def test_layer_toggles_and_legend_toggles_drive_every_layer(loaded):
     loaded.settle()
     after = loaded.counts()
     per_level = N_EVENTS // 4
-    assert after["drawn"] == after["heat"] == after["regions"] == N_EVENTS - per_level
+    assert after["drawn"] == after["heat"] == after["regions"] == after["screen"] == N_EVENTS - per_level
     assert after["title"].startswith(f"Showing {N_EVENTS - per_level} of {N_EVENTS} events")
     assert "confirmed 0 of 6" in after["legend"]
-    assert loaded.count("path.sdb-conf-confirmed") == 0
+    assert loaded.visible("path.sdb-conf-confirmed") == 0
     loaded.legend_class("refinery").click()  # and refineries: confirmed events are the refinery ones
     loaded.settle()
     assert loaded.counts()["drawn"] == N_EVENTS - per_level  # (i % 4 == 0 is both)
@@ -230,6 +241,7 @@ def test_a_time_window_changes_every_layers_count(loaded):
     loaded.set_window("2024-01-29", "2024-02-25")
     counts = loaded.counts()
     assert counts["drawn"] == counts["heat"] == counts["regions"] == 4
+    assert counts["screen"] == 4  # markers and cluster numbers on screen add up to the window
     assert counts["title"] == f"Showing 4 of {N_EVENTS} events, 2024-01-29 to 2024-02-25"
     assert counts["time"] == "4 shown"
     assert sorted(counts["legend"])[:2] == ["confirmed 1 of 6", "likely 1 of 6"]

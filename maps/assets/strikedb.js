@@ -240,10 +240,10 @@
       ctx.order.push(key);
       return layer;
     };
-    /** Events in the (shown) cluster layer, clustered or not: what is on the map now. */
+    /** Events shown on the map now (in clusters or alone), once the cluster layer is built. */
     ctx.drawnEvents = function () {
       var layer = ctx.layers.events;
-      return layer && map.hasLayer(layer) ? layer.getLayers().length : 0;
+      return layer && map.hasLayer(layer) && ctx.index ? layer.sdbShownCount() : 0;
     };
     ctx.ready = new Promise(function (resolve, reject) {
       ctx.resolveReady = resolve;
@@ -700,6 +700,14 @@
   }
 
   // ------------------------------------------------------------------ event markers, clustered
+  /*
+   * The cluster tree is built ONCE, with every event: building it is the costly part (markercluster
+   * inserts each marker on every zoom level), so filters never add or remove markers. A filtered-out
+   * marker is hidden (invisible, not clickable) and every cluster shows the count and the best
+   * confidence of the events shown now inside it (clusterStats, cached per filter generation);
+   * clusters with nothing shown are hidden. A window change therefore costs one pass over the events
+   * plus the restyling of the markers that changed and of the clusters on screen.
+   */
   function markerStyle(ctx, i) {
     var ix = ctx.index,
       st = ctx.style;
@@ -707,18 +715,38 @@
       ctx.state.colorBy === "ft"
         ? st.typeColors[st.facilityTypes[ix.type[i]]]
         : st.confidenceColors[st.confidenceLevels[ix.conf[i]]];
-    var geo = ix.geo[i];
+    var geo = ix.geo[i],
+      shown = !!ix.shown[i];
     // Uncertain geocodes: dashed outline, paler fill, a larger hollow ring for a whole region.
     return {
       radius: st.eventRadius + (geo === 2 ? 3 : 0),
       color: geo ? "#111" : "#222",
       weight: geo ? 1.8 : 1,
       dashArray: geo ? "3 2" : null,
-      opacity: 0.95,
+      opacity: shown ? 0.95 : 0,
       fillColor: color,
-      fillOpacity: geo === 2 ? 0.35 : geo === 1 ? 0.6 : 0.9,
+      fillOpacity: shown ? (geo === 2 ? 0.35 : geo === 1 ? 0.6 : 0.9) : 0,
     };
   }
+
+  /** A circle marker that can be hidden: invisible, and neither clickable nor in the DOM's way. */
+  var EventMarker = L.CircleMarker.extend({
+    onAdd: function (map) {
+      L.CircleMarker.prototype.onAdd.call(this, map);
+      this._sdbApplyShown();
+    },
+    sdbSetShown: function (ctx, i) {
+      var shown = !!ctx.index.shown[i];
+      this.options.sdbShown = shown;
+      // The canvas renderer skips non-interactive layers when hit-testing clicks and hovers.
+      this.options.interactive = shown;
+      this.setStyle(markerStyle(ctx, i));
+      this._sdbApplyShown();
+    },
+    _sdbApplyShown: function () {
+      if (this._path && this._path.style) this._path.style.display = this.options.sdbShown ? "" : "none";
+    },
+  });
 
   function makeMarkers(ctx) {
     var ix = ctx.index,
@@ -726,46 +754,53 @@
     var lat = data.cols.lat,
       lon = data.cols.lon;
     for (var i = 0; i < ix.n; i++) {
+      ix.shown[i] = ix.mask[i];
       var options = markerStyle(ctx, i);
       options.renderer = ctx.renderer;
       options.pane = "sdbEvents";
       options.className = "sdb-event sdb-conf-" + ctx.style.confidenceLevels[ix.conf[i]];
       options.sdbIndex = i;
       options.sdbRank = ix.conf[i];
+      options.sdbShown = !!ix.mask[i];
+      options.interactive = !!ix.mask[i];
       // A click on a marker is not also a click on the map (which would fold a fanned-out spot).
       options.bubblingMouseEvents = false;
-      ix.markers[i] = L.circleMarker([SDB.value(lat, i), SDB.value(lon, i)], options);
+      ix.markers[i] = new EventMarker([SDB.value(lat, i), SDB.value(lon, i)], options);
     }
   }
 
-  /** Best (lowest) confidence rank inside a cluster, stopping at the first "confirmed". */
-  function bestRank(cluster) {
-    var best = 99,
+  /** [events shown inside, best (lowest) confidence rank among them], cached per filter generation. */
+  function clusterStats(ctx, cluster) {
+    if (cluster._sdbGen === ctx.gen) return cluster._sdbStats;
+    var count = 0,
+      best = 99,
       markers = cluster._markers,
       children = cluster._childClusters,
-      r,
       k;
     for (k = 0; k < markers.length; k++) {
-      r = markers[k].options.sdbRank;
-      if (r < best) {
-        best = r;
-        if (!best) return 0;
+      var o = markers[k].options;
+      if (o.sdbShown) {
+        count++;
+        if (o.sdbRank < best) best = o.sdbRank;
       }
     }
     for (k = 0; k < children.length; k++) {
-      r = bestRank(children[k]);
-      if (r < best) {
-        best = r;
-        if (!best) return 0;
-      }
+      var sub = clusterStats(ctx, children[k]);
+      count += sub[0];
+      if (sub[1] < best) best = sub[1];
     }
-    return best;
+    cluster._sdbGen = ctx.gen;
+    cluster._sdbStats = [count, best];
+    return cluster._sdbStats;
   }
-  SDB.bestRank = bestRank;
+  SDB.clusterStats = clusterStats;
 
   function clusterIcon(ctx, cluster) {
-    var n = cluster.getChildCount(),
-      rank = bestRank(cluster);
+    var stats = clusterStats(ctx, cluster),
+      n = stats[0],
+      rank = stats[1];
+    cluster._sdbIconKey = n + ":" + rank + ":" + ctx.state.colorBy;
+    if (!n) return L.divIcon({ html: "", className: "sdb-cluster-empty", iconSize: L.point(0, 0) });
     var level = ctx.style.confidenceLevels[rank] || "unverified";
     var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
     var dark = rank <= 1;
@@ -783,12 +818,18 @@
     });
   }
 
+  function shownChildren(cluster) {
+    return cluster.getAllChildMarkers().filter(function (m) {
+      return m.options.sdbShown;
+    });
+  }
+
   /** Tooltip of a cluster: its strongest and newest events, so a hover shows what is stacked. */
   function clusterTooltip(ctx, cluster) {
     var ix = ctx.index,
       data = ctx.events,
       e = SDB.esc;
-    var markers = cluster.getAllChildMarkers().slice();
+    var markers = shownChildren(cluster);
     markers.sort(function (a, b) {
       var i = a.options.sdbIndex,
         j = b.options.sdbIndex;
@@ -810,15 +851,20 @@
   }
 
   if (L.MarkerCluster) {
-    // Fan out the strongest confidence first (then the newest), so the first leg is the best.
+    // Fan out only the events shown now, the strongest confidence first (then the table order).
     var spiderfy = L.MarkerCluster.prototype.spiderfy;
     L.MarkerCluster.prototype.spiderfy = function () {
       var self = this,
         all = this.getAllChildMarkers;
       this.getAllChildMarkers = function () {
-        return all.apply(self, arguments).sort(function (a, b) {
-          return a.options.sdbRank - b.options.sdbRank || a.options.sdbIndex - b.options.sdbIndex;
-        });
+        return all
+          .apply(self, arguments)
+          .filter(function (m) {
+            return m.options.sdbShown !== false;
+          })
+          .sort(function (a, b) {
+            return a.options.sdbRank - b.options.sdbRank || a.options.sdbIndex - b.options.sdbIndex;
+          });
       };
       try {
         spiderfy.call(this);
@@ -828,45 +874,25 @@
     };
   }
 
-  /**
-   * markercluster's clearLayers without unhooking each marker's listeners (1 s for 100,000): the
-   * markers come back to this same group, whose listeners Leaflet does not register twice.
-   */
-  function clearQuickly(group, removed) {
-    if (!group._map) return group.clearLayers();
-    if (group._noanimationUnspiderfy) group._noanimationUnspiderfy();
-    group._featureGroup.clearLayers();
-    group._nonPointGroup.clearLayers();
-    var shown = ctxOf(group).index;
-    for (var i = 0; i < shown.n; i++) shown.markers[i].__parent = null;
-    group._generateInitialClusters();
-  }
-  function ctxOf(group) {
-    return group._sdbCtx;
-  }
-
-  /** markercluster's removeLayers without its final refresh (done by the addLayers that follows). */
-  function removeQuietly(group, markers) {
-    if (group._unspiderfy) group._unspiderfy();
-    var fg = group._featureGroup;
-    for (var i = 0; i < markers.length; i++) {
-      var m = markers[i];
-      if (!m.__parent) continue;
-      group._removeLayer(m, true, true);
-      if (fg.hasLayer(m)) fg.removeLayer(m);
-    }
+  /** Re-create the icons of the clusters on screen whose shown count or best confidence changed. */
+  function refreshClusterIcons(ctx, group) {
+    group._featureGroup.eachLayer(function (layer) {
+      if (!(layer instanceof L.MarkerCluster)) return;
+      var stats = clusterStats(ctx, layer);
+      if (layer._sdbIconKey !== stats[0] + ":" + stats[1] + ":" + ctx.state.colorBy) layer._updateIcon();
+    });
   }
 
   /**
    * All events, one circle marker each, in a Leaflet.markercluster group: numbered clusters
-   * coloured by their best confidence; events at one spot fan out on click. Markers are made
-   * once; a filter change adds and removes only the difference.
+   * coloured by the best confidence shown inside; events at one spot fan out on click.
    */
   SDB.EventLayer = function (ctx, data, opts) {
     ctx.events = data;
+    ctx.gen = 0;
     var group = L.markerClusterGroup({
       chunkedLoading: true,
-      chunkInterval: 120,
+      chunkInterval: 150,
       chunkDelay: 1,
       animate: false,
       showCoverageOnHover: false,
@@ -879,61 +905,52 @@
         return clusterIcon(ctx, cluster);
       },
       chunkProgress: function (done, total) {
-        if (done >= total && group._sdbPending) {
-          group._sdbPending--;
+        if (done >= total && group._sdbBuilding) {
+          group._sdbBuilding = false;
           setTimeout(function () {
+            group._sdbBuilt = true;
             ctx.drawing--;
-            if (group._sdbDirty && !group._sdbPending) {
-              group._sdbDirty = false;
-              group.sdbUpdate(ctx);
-            }
             settle(ctx);
           }, 0);
         }
       },
     });
-    group._sdbCtx = ctx;
+    group.sdbShownCount = function () {
+      return group._sdbBuilt || !group._map ? ctx.index.shownCount : 0;
+    };
     group.sdbUpdate = function (ctx) {
       var ix = ctx.index;
       if (!ix) return;
-      if (group._sdbPending) {
-        group._sdbDirty = true; // a large add is still running in chunks: apply the rest after it
+      ctx.gen++;
+      if (ix.n && !ix.markers[0]) {
+        makeMarkers(ctx);
+        if (group._map) {
+          group._sdbBuilding = true;
+          ctx.drawing++;
+        } else {
+          group._sdbBuilt = true;
+        }
+        group.addLayers(ix.markers, true);
         return;
       }
-      if (!ix.markers.length || (ix.n && !ix.markers[0])) makeMarkers(ctx);
       var mask = ix.mask,
         shown = ix.shown,
-        add = [],
-        remove = [],
-        total = 0;
+        changed = false;
       for (var i = 0; i < ix.n; i++) {
-        if (mask[i]) total++;
-        if (mask[i] !== shown[i]) (mask[i] ? add : remove).push(ix.markers[i]);
-        shown[i] = mask[i];
-      }
-      if (remove.length > total) {
-        // Removing most markers one by one costs more than starting again with the rest.
-        clearQuickly(group, remove);
-        add = [];
-        for (var k = 0; k < ix.n; k++) if (mask[k]) add.push(ix.markers[k]);
-      } else if (remove.length && (!group._map || !add.length)) {
-        group.removeLayers(remove);
-      } else if (remove.length) {
-        // Take the markers out of the cluster tree only: the addLayers call below refreshes
-        // bounds, icons and what is on the map once for both (removeLayers would do it again).
-        removeQuietly(group, remove);
-      }
-      if (add.length) {
-        if (group._map) {
-          group._sdbPending = (group._sdbPending || 0) + 1;
-          ctx.drawing++;
+        if (mask[i] !== shown[i]) {
+          shown[i] = mask[i];
+          ix.markers[i].sdbSetShown(ctx, i);
+          changed = true;
         }
-        group.addLayers(add, true);
       }
+      if (changed && group._spiderfied) group._unspiderfy();
+      if (group._map && group._featureGroup) refreshClusterIcons(ctx, group);
     };
     group.sdbRestyle = function (ctx) {
       var ix = ctx.index;
+      ctx.gen++;
       for (var i = 0; i < ix.n; i++) if (ix.markers[i]) ix.markers[i].setStyle(markerStyle(ctx, i));
+      if (group._map && group._featureGroup) refreshClusterIcons(ctx, group);
     };
     group.on("click", function (ev) {
       openEventPopup(ctx, ev.layer.options.sdbIndex, ev.layer.getLatLng());
