@@ -2,8 +2,8 @@
 
 Every event is embedded once, column by column, with repeated strings (dates, confidence
 levels, facility names, publishers...) stored once in a dictionary and referenced by index.
-All layers (by confidence, by facility type, heat, time) are built in the browser from that one
-payload, so 100,000 events cost one copy of the data, not one per layer.
+All layers (clustered events, heat, regions, legend counts, the time histogram) are built in
+the browser from that one payload, so 100,000 events cost one copy of the data, not one per layer.
 
 Large payloads are embedded gzip-compressed and base64-encoded (see :func:`pack_payload`): the
 JSON of 100,000 events is ~40 MB, its gzip ~4.4 MB. The browser inflates it with

@@ -158,8 +158,9 @@
   function label(value) {
     return value === null || value === undefined ? "" : String(value).replace(/_/g, " ");
   }
+  /** 12345 -> "12,345" (toLocaleString is slow enough to show up in a profile at 100,000 events). */
   function fmt(n) {
-    return Number(n).toLocaleString("en");
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   }
   SDB.isoDay = isoDay;
   SDB.dayNumber = dayNumber;
@@ -769,29 +770,43 @@
     }
   }
 
-  /** [events shown inside, best (lowest) confidence rank among them], cached per filter generation. */
-  function clusterStats(ctx, cluster) {
-    if (cluster._sdbGen === ctx.gen) return cluster._sdbStats;
-    var count = 0,
-      best = 99,
+  /*
+   * Every cluster keeps how many events of each confidence rank it holds that are shown now
+   * (_sdbRanks), counted once when the tree is built and then kept up to date by walking up from
+   * each marker whose visibility changed: a window slide touches a few levels per changed marker,
+   * not the whole tree.
+   */
+  function countRanks(cluster, levels) {
+    var ranks = new Int32Array(levels),
       markers = cluster._markers,
       children = cluster._childClusters,
-      k;
-    for (k = 0; k < markers.length; k++) {
-      var o = markers[k].options;
-      if (o.sdbShown) {
-        count++;
-        if (o.sdbRank < best) best = o.sdbRank;
+      k,
+      r;
+    for (k = 0; k < markers.length; k++) if (markers[k].options.sdbShown) ranks[markers[k].options.sdbRank]++;
+    for (k = 0; k < children.length; k++) {
+      var sub = countRanks(children[k], levels);
+      for (r = 0; r < levels; r++) ranks[r] += sub[r];
+    }
+    cluster._sdbRanks = ranks;
+    return ranks;
+  }
+  function shiftRanks(marker, delta) {
+    var rank = marker.options.sdbRank;
+    for (var c = marker.__parent; c; c = c.__parent) if (c._sdbRanks) c._sdbRanks[rank] += delta;
+  }
+
+  /** [events shown inside, best (lowest) confidence rank among them]. */
+  function clusterStats(ctx, cluster) {
+    var ranks = cluster._sdbRanks || countRanks(cluster, ctx.style.confidenceLevels.length);
+    var count = 0,
+      best = 99;
+    for (var r = 0; r < ranks.length; r++) {
+      if (ranks[r]) {
+        count += ranks[r];
+        if (best === 99) best = r;
       }
     }
-    for (k = 0; k < children.length; k++) {
-      var sub = clusterStats(ctx, children[k]);
-      count += sub[0];
-      if (sub[1] < best) best = sub[1];
-    }
-    cluster._sdbGen = ctx.gen;
-    cluster._sdbStats = [count, best];
-    return cluster._sdbStats;
+    return [count, best];
   }
   SDB.clusterStats = clusterStats;
 
@@ -889,7 +904,6 @@
    */
   SDB.EventLayer = function (ctx, data, opts) {
     ctx.events = data;
-    ctx.gen = 0;
     var group = L.markerClusterGroup({
       chunkedLoading: true,
       chunkInterval: 150,
@@ -908,7 +922,11 @@
         if (done >= total && group._sdbBuilding) {
           group._sdbBuilding = false;
           setTimeout(function () {
+            // Count what is shown per cluster now that the tree is complete (filters may have
+            // changed while it was being built), and redo the icons from those counts.
+            countRanks(group._topClusterLevel, ctx.style.confidenceLevels.length);
             group._sdbBuilt = true;
+            refreshClusterIcons(ctx, group);
             ctx.drawing--;
             settle(ctx);
           }, 0);
@@ -921,7 +939,6 @@
     group.sdbUpdate = function (ctx) {
       var ix = ctx.index;
       if (!ix) return;
-      ctx.gen++;
       if (ix.n && !ix.markers[0]) {
         makeMarkers(ctx);
         if (group._map) {
@@ -936,10 +953,12 @@
       var mask = ix.mask,
         shown = ix.shown,
         changed = false;
+      var counted = group._sdbBuilt && group._topClusterLevel && group._topClusterLevel._sdbRanks;
       for (var i = 0; i < ix.n; i++) {
         if (mask[i] !== shown[i]) {
           shown[i] = mask[i];
           ix.markers[i].sdbSetShown(ctx, i);
+          if (counted) shiftRanks(ix.markers[i], mask[i] ? 1 : -1);
           changed = true;
         }
       }
@@ -948,7 +967,6 @@
     };
     group.sdbRestyle = function (ctx) {
       var ix = ctx.index;
-      ctx.gen++;
       for (var i = 0; i < ix.n; i++) if (ix.markers[i]) ix.markers[i].setStyle(markerStyle(ctx, i));
       if (group._map && group._featureGroup) refreshClusterIcons(ctx, group);
     };
@@ -1121,7 +1139,13 @@
         return regionStyle(feature.properties.n);
       },
       onEachFeature: function (feature, l) {
-        l.bindTooltip(tooltip(feature, feature.properties.n), { sticky: true });
+        // Content made when the tooltip opens, from the counts of that moment.
+        l.bindTooltip(
+          function () {
+            return tooltip(feature, counts ? counts[feature.properties.i] || 0 : feature.properties.n);
+          },
+          { sticky: true }
+        );
       },
     });
     function regionStyle(n) {
@@ -1152,8 +1176,13 @@
       layer.eachLayer(function (l) {
         var n = counts[l.feature.properties.i] || 0;
         layer.sdbTotal += n;
-        l.setStyle(regionStyle(n));
-        l.setTooltipContent(tooltip(l.feature, n));
+        // Restyle only regions whose class changed: every style change repaints big polygons.
+        var key = n ? classOf(n, layer.sdbBreaks) : -1;
+        if (key !== l._sdbClass) {
+          l._sdbClass = key;
+          l.setStyle(regionStyle(n));
+        }
+        if (l.isTooltipOpen()) l.setTooltipContent(tooltip(l.feature, n));
       });
     };
     layer.sdbLegend = function (ctx) {
@@ -1515,9 +1544,12 @@
       for (b = 0; b < this._bars.length; b++) {
         var h = bins[b] ? Math.max(4, (100 * bins[b]) / max) : 0;
         var rect = this._bars[b];
+        var inside = ix.binStart[b + 1] - 1 >= w[0] && ix.binStart[b] <= w[1];
+        var key = h + (inside ? "+" : "-");
+        if (rect._sdbKey === key) continue; // unchanged: no DOM work
+        rect._sdbKey = key;
         rect.setAttribute("y", 100 - h);
         rect.setAttribute("height", h);
-        var inside = ix.binStart[b + 1] - 1 >= w[0] && ix.binStart[b] <= w[1];
         rect.setAttribute("class", inside ? "sdb-bar sdb-bar-in" : "sdb-bar");
         rect.firstChild.textContent = isoDay(ix.binStart[b]) + ": " + fmt(bins[b]) + " events";
       }
