@@ -73,7 +73,7 @@ def map_command(
     no_facilities: Annotated[bool, typer.Option("--no-facilities", help="Leave out the facilities layer.")] = False,
     no_regions: Annotated[bool, typer.Option("--no-regions", help="Leave out the strikes-per-region layer.")] = False,
 ) -> None:
-    """Write an HTML map of the selected events (layers by confidence, type, heat, regions, time)."""
+    """Write an HTML map of the selected events: clustered, with a time window, toggles, search and heat/regions."""
     # Imported here: events.selection needs geopandas, which `strikedb --help` should not load.
     from events.selection import EventFilter, parse_bbox
 
