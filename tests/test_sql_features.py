@@ -335,3 +335,24 @@ def test_map_where_uses_the_postgresql_allow_list(sample_url: str) -> None:  # n
             select_events(engine, EventFilter(where="length(pg_read_file('/etc/passwd')) > 0"))
     finally:
         engine.dispose()
+
+
+def test_postgresql_runs_in_a_read_only_transaction_with_local_timeouts(sample_url: str, capsys) -> None:  # noqa: F811
+    _pg_only(sample_url)
+    settings = {}
+    for name in ("transaction_read_only", "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
+        assert _run(sample_url, "sql", "-F", "csv", "--timeout", "7", f"SHOW {name}") == 0
+        settings[name] = capsys.readouterr().out.splitlines()[1]
+    assert settings == {"transaction_read_only": "on", "statement_timeout": "7s", "lock_timeout": "7s",
+                        "idle_in_transaction_session_timeout": "5min"}
+    # SET LOCAL: the next transaction on the same server starts from the defaults again.
+    engine = make_engine(sample_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
+    engine.dispose()
+
+
+def test_explain_runs_on_both_backends(sample_url: str, capsys) -> None:  # noqa: F811
+    assert _run(sample_url, "sql", "-F", "csv", "EXPLAIN SELECT count(*) FROM events WHERE country = :c",
+                "-p", "c=RU") == 0
+    assert len(capsys.readouterr().out.splitlines()) >= 2
