@@ -104,16 +104,29 @@ def publishers_set(
 @publishers_app.command("sync")
 def publishers_sync(
     ctx: typer.Context,
+    legacy: Annotated[
+        bool,
+        typer.Option("--legacy", help="Also grade from evidence the events stored before evidence grading existed."),
+    ] = False,
     user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
 ) -> None:
     """Update the database from the bundled registry file (analysts' regrades stay) and regrade."""
-    result = publisher_ops.sync_bundled(state(ctx).engine(), user=user or os_user())
+    engine = state(ctx).engine()
+    result = publisher_ops.sync_bundled(engine, user=user or os_user())
     console.print(
         f"{len(result['added'])} publisher(s) added, {len(result['updated'])} updated from the bundled registry; "
         f"{result['events']} event(s) regraded, {len(result['levels'])} changed confidence level",
         highlight=False,
         soft_wrap=True,
     )
+    if legacy:
+        done = publisher_ops.regrade_legacy(engine, user=user or os_user())
+        console.print(
+            f"{done['events']} event(s) stored before evidence grading graded from evidence: "
+            f"{done['changed']} changed, {len(done['levels'])} changed confidence level",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -350,6 +350,53 @@ def sync_bundled(engine: Engine, *, user: str | None = None) -> dict[str, Any]:
         return {"added": added, "updated": updated, "events": 0, "changed": 0, "levels": {}, **outcome}
 
 
+#: Origins whose readers always write the claim status ``reported`` (the datasets state none).
+_DATASET_ORIGINS = frozenset({"acled", "ucdp"})
+
+
+def legacy_stated(event: dict[str, Any]) -> dict[str, Any]:
+    """Guess which grades of an event stored before evidence grading its file stated.
+
+    ACLED and UCDP readers never state a claim status; other files stated one unless it is the
+    default ``reported``. Admiralty grades are stated whenever present (no reader invents them).
+    """
+    meta = (event.get("extra") or {}).get("_strikedb") or {}
+    claim = event["claim_status"]
+    if event["origin"] in _DATASET_ORIGINS or claim == "reported":
+        claim = None
+    credibility = meta.get("base_credibility", event["info_credibility"])
+    return grading.record_stated(claim, event["source_reliability"], credibility)
+
+
+def regrade_legacy(engine: Engine, *, user: str | None = None) -> dict[str, Any]:
+    """Grade from evidence the events stored before evidence grading existed (with revisions).
+
+    Their stated grades are taken from :func:`legacy_stated`; the rest is derived as at ingest.
+    Events already graded from evidence are left alone.
+
+    Returns
+    -------
+    dict
+        ``events`` (legacy events found), ``changed``, ``levels`` as for :func:`set_publisher`.
+    """
+    with engine.begin() as conn:
+        registry = load_registry(conn)
+        ids = []
+        for row in conn.execute(select(events_t.c.id, events_t.c.extra)).mappings():
+            meta = (row["extra"] or {}).get("_strikedb") if isinstance(row["extra"], dict) else None
+            if not isinstance(meta, dict) or grading.STATED_KEY not in meta:
+                ids.append(row["id"])
+        for event_id in ids:
+            event = dict(conn.execute(select(events_t).where(events_t.c.id == event_id)).mappings().one())
+            extra = copy.deepcopy(event["extra"]) if isinstance(event["extra"], dict) else {}
+            extra.setdefault("_strikedb", {})[grading.STATED_KEY] = legacy_stated(event)
+            extra["_strikedb"].pop("base_credibility", None)
+            conn.execute(update(events_t).where(events_t.c.id == event_id).values(extra=extra))
+        reason = "graded from evidence (event stored before evidence grading)"
+        outcome = _regrade_events(conn, ids, registry, user, reason)
+        return outcome
+
+
 def explain_event(engine: Engine, public_id: str) -> dict[str, Any]:
     """Tell how an event's confidence level was reached, from its stored sources and grades.
 

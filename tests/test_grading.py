@@ -335,3 +335,23 @@ def test_map_popup_in_a_browser_names_the_publisher_and_its_grade(sqlite_url: st
             assert loaded.errors == []
         finally:
             browser.close()
+
+
+def test_events_stored_before_evidence_grading_keep_their_grades_until_regraded(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from events.models import Event
+
+    row = dict(RYAZAN, source_url="https://www.reuters.com/x", source_url_2="https://kyivindependent.com/ryazan/")
+    event = _only(engine, [row], tmp_path)
+    legacy = {"claim_status": "reported", "source_reliability": None, "info_credibility": 3, "confidence": "likely"}
+    with engine.begin() as conn:  # what the loader stored before: no "stated" bookkeeping
+        conn.execute(update(Event.__table__).values(extra=None, **legacy))
+    publisher_ops.set_publisher(engine, "kyivindependent.com", {"reliability": "C"})
+    (kept,) = events_by(engine).values()
+    assert kept["source_reliability"] is None and kept["claim_status"] == "reported"
+    done = publisher_ops.regrade_legacy(engine, user="ana")
+    assert done["levels"] == {event["public_id"]: ("likely", "confirmed")}
+    (graded,) = events_by(engine).values()
+    assert _grades(graded) == ("reported", "B", 1, "confirmed")
+    assert publisher_ops.regrade_legacy(engine)["events"] == 0
