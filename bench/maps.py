@@ -269,6 +269,12 @@ def interaction_report(sizes: list[int], baseline_max: int) -> None:
         build_s = time.perf_counter() - started
         maps = [("strikedb (offline, packed, regions)", build_s, html, True)]
         del html
+        started = time.perf_counter()
+        html = render_html(build_map(events))
+        maps.append(
+            ("strikedb (offline, packed, events only, like the baselines)", time.perf_counter() - started, html, True)
+        )
+        del html
         if n <= baseline_max:
             for kind in ("FastMarkerCluster", "MarkerCluster"):
                 seconds, baseline_html = folium_cluster_html(events, kind)
