@@ -274,8 +274,8 @@ def dataset_credibility(values: Mapping[str, Any]) -> tuple[int | None, str | No
       ``New media`` alone → 4.
     * Then one step less credible (at most 5) when the dataset places the event only roughly
       (UCDP ``where_prec`` 6-7, ACLED ``geo_precision`` 3) or dates it only to a month or worse
-      (UCDP ``date_prec`` 4-5, ACLED ``time_precision`` 3); without the raw codes, when a UCDP or
-      ACLED event is stored with region precision *and* a month date.
+      (UCDP ``date_prec`` 4-5, ACLED ``time_precision`` 3); without the raw codes, from the stored
+      precisions they map to (ACLED region or month; UCDP month).
     """
     extra = values.get("extra") or {}
     if not isinstance(extra, Mapping):
@@ -323,12 +323,12 @@ def _vague_precision(values: Mapping[str, Any], extra: Mapping[str, Any], origin
         if geo == 3 or time == 3:
             return f"ACLED geo_precision {geo}, time_precision {time}: one step less credible"
         return None
-    if (
-        origin in ("ucdp", "acled")
-        and values.get("geo_precision") == "region"
-        and values.get("date_precision") == "month"
-    ):
-        return "placed only to a region and dated only to a month: one step less credible"
+    # Without the raw codes, the stored precisions tell as much: ACLED geo 3 is "region" and time
+    # 3 is "month"; UCDP date_prec 4-5 is "month" (where_prec 6-7 cannot be told from 4-5).
+    if origin == "acled" and (values.get("geo_precision") == "region" or values.get("date_precision") == "month"):
+        return "ACLED event placed only to a region or dated only to a month: one step less credible"
+    if origin == "ucdp" and values.get("date_precision") == "month":
+        return "UCDP event dated only to a month or worse: one step less credible"
     return None
 
 
