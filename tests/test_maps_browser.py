@@ -146,7 +146,8 @@ class LoadedPage:
                 screen: Array.from(document.querySelectorAll('path.sdb-event'))
                     .filter((e) => e.style.display !== 'none').length
                     + Array.from(document.querySelectorAll('.sdb-cluster'))
-                    .reduce((sum, c) => sum + Number(c.textContent.replace(/,/g, '')), 0),
+                    .reduce((sum, c) => sum + Number(c.textContent.replace(/,/g, '')), 0)
+                    + document.querySelectorAll('.sdb-cluster-one').length,
             }"""
         )
 
@@ -383,6 +384,27 @@ def test_stacked_events_are_one_click_away_strongest_first(browser, stacked_map)
         loaded.page.wait_for_timeout(300)  # popup fade-in
         loaded.screenshot("stacked-fanned-out")
         assert loaded.errors == [] and loaded.network == []
+    finally:
+        loaded.page.close()
+
+
+def test_a_spot_with_one_event_left_after_filtering_looks_and_clicks_like_one_marker(browser, stacked_map):
+    loaded = LoadedPage(browser, stacked_map.as_uri())
+    try:
+        loaded.js("ctx.map.setView([59.45, 32.02], 9, {animate: false})")
+        loaded.legend_class("likely").click()
+        loaded.legend_class("possible").click()
+        loaded.settle()
+        assert loaded.count(".sdb-cluster") == 0
+        one = loaded.page.locator(".sdb-cluster-one")
+        assert one.count() == 1  # the stack of three, with only the confirmed event shown
+        assert loaded.drawn() == 2  # confirmed at Kirishi + the unverified event, out of view
+        assert loaded.counts()["screen"] == 1
+        one.click()
+        popup = loaded.page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert "confirmed" in popup.inner_text() and popup.locator(".sdb-sources li").count() == 3
+        assert loaded.errors == []
     finally:
         loaded.page.close()
 

@@ -819,6 +819,15 @@
     cluster._sdbIconKey = n + ":" + rank + ":" + ctx.state.colorBy;
     if (!n) return L.divIcon({ html: "", className: "sdb-cluster-empty", iconSize: L.point(0, 0) });
     var level = ctx.style.confidenceLevels[rank] || "unverified";
+    if (n === 1) {
+      // One event shown among hidden ones: drawn like a marker (a click opens it, see below).
+      var d = 2 * ctx.style.eventRadius + 2;
+      return L.divIcon({
+        html: '<div style="background:' + SDB.esc(ctx.style.confidenceColors[level]) + '"></div>',
+        className: "sdb-cluster-one",
+        iconSize: L.point(d, d),
+      });
+    }
     var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
     var dark = rank <= 1;
     return L.divIcon({
@@ -988,6 +997,14 @@
         .setLatLng(ev.layer.getLatLng())
         .setContent(clusterTooltip(ctx, ev.layer))
         .openOn(ctx.map);
+    });
+    group.on("clusterclick", function (ev) {
+      if (clusterStats(ctx, ev.layer)[0] !== 1) return;
+      var only = shownChildren(ev.layer)[0];
+      // After markercluster's own zoom to the cluster: bring the one event out and open it.
+      setTimeout(function () {
+        SDB.openEvent(ctx, only.options.sdbIndex);
+      }, 0);
     });
     group.on("clustermouseout clusterclick animationend spiderfied", function () {
       if (ctx.clusterTip) ctx.map.closeTooltip(ctx.clusterTip);
