@@ -588,6 +588,8 @@ class Geocoder:
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._by_alias: dict[str, list[int]] = defaultdict(list)
         self._grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        #: Name and alias keys of each facility (fuzzy matching among nearby facilities only).
+        self._keys_of: dict[int, set[str]] = defaultdict(set)
         self._load(connection)
         self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
         self._coarse = self._coarse_cells()
@@ -607,6 +609,7 @@ class Geocoder:
             facility = _FacilityRow(*row)
             self._facilities[facility.id] = facility
             for key in {fold(facility.name), name_key(facility.name)}:
+                self._keys_of[facility.id].add(key)
                 self._by_name[key].append(facility.id)
             # A line's point is only a label (its middle station): distance to a line is measured on its
             # geometry by events.rail, never to that point.
@@ -619,6 +622,7 @@ class Geocoder:
         aliases = select(FacilityAlias.facility_id, FacilityAlias.alias).order_by(FacilityAlias.id)
         for facility_id, alias in connection.execute(aliases):
             for key in {fold(alias), name_key(alias)}:
+                self._keys_of[facility_id].add(key)
                 if facility_id not in self._by_alias[key]:
                     self._by_alias[key].append(facility_id)
 
@@ -651,7 +655,12 @@ class Geocoder:
         return rows
 
     def match_facility_name(
-        self, name: str, *, country: str | None = None, facility_type: str | None = None
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        facility_type: str | None = None,
+        near: tuple[float, float, float] | None = None,
     ) -> FacilityMatch | None:
         """Find a facility by its name: exact, then an alternative name, then fuzzy.
 
@@ -663,6 +672,9 @@ class Geocoder:
             ISO alpha-2; facilities of other countries are not considered.
         facility_type : str, optional
             Only facilities of this type are considered.
+        near : (latitude, longitude, km), optional
+            Fuzzy matching considers only the facilities within ``km`` of the point (exact names and
+            aliases are found anywhere): the look-up of a name near its point, and much cheaper.
 
         Returns
         -------
@@ -681,10 +693,18 @@ class Geocoder:
             rows = self._filtered(self._by_alias.get(key, ()), country, types)
             if rows:
                 return rows[0].match("alias", 100.0)
+        keys = None
+        if near is not None:
+            nearby = self.facilities_within(*near)
+            if not nearby:
+                return None
+            keys = sorted({k for facility_id in nearby for k in self._keys_of[facility_id]})
         key, spelling = _without_generic_words(fold(name))
-        return self._fuzzy(key, spelling, country, types)
+        return self._fuzzy(key, spelling, country, types, keys)
 
-    def _fuzzy(self, key: str, spelling: float, country: str | None, types: frozenset[str]) -> FacilityMatch | None:
+    def _fuzzy(
+        self, key: str, spelling: float, country: str | None, types: frozenset[str], keys: list[str] | None = None
+    ) -> FacilityMatch | None:
         """Best fuzzy match of a name key; the score says how close it is (100 only for equal keys).
 
         ``token_set_ratio`` alone scores 100 whenever one name's words are a subset of the other's
@@ -697,7 +717,11 @@ class Geocoder:
             return None
         best: tuple[float, _FacilityRow] | None = None
         for candidate, _, _ in process.extract(
-            key, self._fuzzy_keys, scorer=fuzz.token_set_ratio, score_cutoff=self.fuzzy_threshold, limit=10
+            key,
+            self._fuzzy_keys if keys is None else keys,
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=self.fuzzy_threshold,
+            limit=10,
         ):
             if digits_differ(key, candidate):
                 continue
@@ -710,8 +734,24 @@ class Geocoder:
                 best = (score, rows[0])
         return best[1].match("fuzzy", best[0]) if best else None
 
+    def facilities_within(self, latitude: float, longitude: float, km: float) -> list[int]:
+        """Ids of the facilities (with a point) within ``km`` of a point."""
+        lat_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG))
+        cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
+        lon_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
+        row, col = self._cell(latitude, longitude)
+        found = []
+        for dr in range(-lat_span, lat_span + 1):
+            for dc in range(-lon_span, lon_span + 1):
+                for facility_id in self._grid.get((row + dr, col + dc), ()):
+                    facility = self._facilities[facility_id]
+                    distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+                    if distance is not None and distance <= km:
+                        found.append(facility_id)
+        return found
+
     def nearest_facility(
-        self, latitude: float, longitude: float, *, facility_type: str | None = None
+        self, latitude: float, longitude: float, *, facility_type: str | None = None, radius_km: float | None = None
     ) -> FacilityMatch | None:
         """Return the nearest facility within ``radius_km`` of a point.
 
@@ -721,6 +761,8 @@ class Geocoder:
             The event's point.
         facility_type : str, optional
             Only facilities of this type are considered.
+        radius_km : float, optional
+            Another radius than the geocoder's.
 
         Returns
         -------
@@ -729,9 +771,10 @@ class Geocoder:
         """
         if not self._grid:
             return None
-        lat_span = math.ceil(self.radius_km / (KM_PER_DEG_LAT * GRID_DEG))
+        radius = self.radius_km if radius_km is None else radius_km
+        lat_span = math.ceil(radius / (KM_PER_DEG_LAT * GRID_DEG))
         cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
-        lon_span = math.ceil(self.radius_km / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
+        lon_span = math.ceil(radius / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
         row, col = self._cell(latitude, longitude)
         best: tuple[float, _FacilityRow] | None = None
         for dr in range(-lat_span, lat_span + 1):
@@ -741,12 +784,12 @@ class Geocoder:
                     if facility_type and facility.facility_type != facility_type:
                         continue
                     distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
-                    if distance is not None and distance <= self.radius_km and (best is None or distance < best[0]):
+                    if distance is not None and distance <= radius and (best is None or distance < best[0]):
                         best = (distance, facility)
         if best is None:
             return None
         distance, facility = best
-        score = 100.0 * (1 - distance / self.radius_km) if self.radius_km > 0 else 100.0
+        score = 100.0 * (1 - distance / radius) if radius > 0 else 100.0
         return facility.match("nearest", score, distance)
 
     def place(self, text: str, *, country: str | None = None) -> PlaceMatch | None:

@@ -120,7 +120,9 @@ def decide_link(
         ``facility`` None when nothing is linked (``evidence`` may still hold a warning).
     """
     if facility_name and geocoder.any_facility_near(latitude, longitude):
-        match = geocoder.match_facility_name(facility_name, country=country, facility_type=facility_type)
+        match = geocoder.match_facility_name(
+            facility_name, country=country, facility_type=facility_type, near=(latitude, longitude, NAME_RADIUS_KM)
+        )
         if match is not None and match.latitude is not None and match.longitude is not None:
             distance = distance_km(latitude, longitude, match.latitude, match.longitude) or 0.0
             if distance <= NAME_RADIUS_KM:
