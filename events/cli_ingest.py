@@ -40,7 +40,9 @@ def _count_lines(path: Path) -> int | None:
 def ingest(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(help="Event files to load.", show_default=False)] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Input format: {', '.join(FORMATS)}.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"Input format: {', '.join(FORMATS)} (auto: from the content).")
+    ] = "auto",
     encoding: Annotated[
         str | None, typer.Option("--encoding", callback=text_encoding, help="Text encoding (default: UTF-8).")
     ] = None,
@@ -52,6 +54,13 @@ def ingest(
     id_column: Annotated[
         str | None,
         typer.Option("--id-column", help="Column holding each row's unique id (default: recognised from the header)."),
+    ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option("--date-order", help="dmy or mdy: order of slash dates (default: decided from the file)."),
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option("--date-format", help="strptime pattern of the dates, e.g. '%d/%m/%Y %H:%M'.")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Load nothing if any row is rejected.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Run, report, roll back.")] = False,
@@ -94,6 +103,8 @@ def ingest(
             delimiter=delimiter,
             column_map=column_map,
             id_column=id_column,
+            date_order=date_order,
+            date_format=date_format,
             strict=strict,
             dry_run=dry_run,
             batch_size=batch_size,
@@ -111,7 +122,7 @@ def ingest(
 def _ingest_one(engine: Any, path: Path, **options: Any) -> IngestReport:
     if not is_interactive():
         return ingest_file(engine, path, **options)
-    total = _count_lines(path) if options["fmt"] != "geojson" else None
+    total = _count_lines(path) if options["fmt"] in ("csv", "acled", "ucdp") else None
     columns = [
         SpinnerColumn(),
         TextColumn(f"[bold]{path.name}"),
@@ -131,16 +142,13 @@ def _ingest_one(engine: Any, path: Path, **options: Any) -> IngestReport:
 
 def _print_summary(report: IngestReport) -> None:
     title = f"{report.file}: {report.status}" + (" (dry run: nothing kept)" if report.status == "dry_run" else "")
-    table = Table("read", "inserted", "updated", "merged", "unchanged", "rejected", "seconds", title=title)
-    table.add_row(
-        str(report.read),
-        str(report.inserted),
-        str(report.updated),
-        str(report.merged),
-        str(report.unchanged),
-        str(report.rejected),
-        f"{report.duration:.2f}",
-    )
+    columns = ["read", "inserted", "updated", "merged", "unchanged", "rejected"]
+    values = [report.read, report.inserted, report.updated, report.merged, report.unchanged, report.rejected]
+    if report.held_back:
+        columns.append("held back (--strict)")
+        values.append(report.held_back)
+    table = Table(*columns, "seconds", title=title)
+    table.add_row(*(str(value) for value in values), f"{report.duration:.2f}")
     console.print(table)
     identity = f"rows identified by column {report.id_column!r}" if report.id_column else "no id column"
     console.print(
@@ -154,8 +162,22 @@ def _print_summary(report: IngestReport) -> None:
         err_console.print(f"warning: {warning}", highlight=False, markup=False)
     if len(report.warnings) > PROBLEMS_SHOWN:
         err_console.print(f"... and {len(report.warnings) - PROBLEMS_SHOWN} more warnings", highlight=False)
+    if report.layout:
+        console.print(f"{report.file}: {report.layout}", highlight=False, markup=False)
     if report.status == "failed":
-        err_console.print("[bold red]--strict:[/] rows were rejected, so no event of this file was loaded.")
+        err_console.print(
+            f"[bold red]--strict:[/] {report.rejected} row(s) rejected, so none of the {report.held_back} valid "
+            "row(s) of this file was loaded."
+        )
+    if report.source_problems:
+        err_console.print(
+            f"{report.source_problems} source cell(s) could not be used as links; their events were kept "
+            "(rejected_rows with kind 'source'):",
+            highlight=False,
+            markup=False,
+        )
+        for problem in report.source_warnings[:PROBLEMS_SHOWN]:
+            err_console.print(f"  warning: {problem}", highlight=False, markup=False)
 
 
 def _print_problems(report: IngestReport) -> None:

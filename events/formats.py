@@ -30,8 +30,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from events import dates as d
 from events import validate as v
 from events.errors import InputError
+from events.layouts import ACLED_COLUMNS as ACLED_COLUMNS
+from events.layouts import ACLED_FIELD_COLUMNS, DATASET_COLUMNS, UCDP_FIELD_COLUMNS
 from events.parse import (
     CHUNK_BYTES,
     FIELD_LIMIT,
@@ -46,39 +49,6 @@ from events.parse import (
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 
 ACLED_REQUIRED: tuple[str, ...] = ("event_id_cnty", "event_date", "latitude", "longitude")
-ACLED_COLUMNS: tuple[str, ...] = (
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "disorder_type",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "inter1",
-    "actor2",
-    "assoc_actor_2",
-    "inter2",
-    "interaction",
-    "civilian_targeting",
-    "iso",
-    "region",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "source",
-    "source_scale",
-    "notes",
-    "fatalities",
-    "tags",
-    "timestamp",
-)
 # Columns with a home in EventRecord; everything else non-empty goes to ``extra``.
 _ACLED_MAPPED = frozenset(
     {
@@ -136,38 +106,225 @@ MAX_SOURCES_PER_ROW = 50
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_dataset_csv(
+Converter = Callable[[str, int, str, dict[str, str], "d.DateRules | None"], EventRecord | RejectedRecord]
+
+
+def _read_dataset(
     path: str | Path,
     *,
     encoding: str | None,
     delimiter: str | None,
     required: tuple[str, ...],
     name: str,
-    convert: Callable[[str, CsvRow, list[str]], EventRecord | RejectedRecord],
+    convert: Converter,
+    fields: dict[str, str],
+    column_map: dict[str, str] | None,
+    dates: d.DateRules | None,
 ) -> Iterator[EventRecord | RejectedRecord]:
+    """Read a dataset from its CSV export or, when the file is JSON, its GeoJSON features."""
+    if looks_like_json(Path(path)):
+        return _dataset_features(str(path), required, name, convert, fields, column_map, dates)
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
-    header = [h.replace("\ufeff", "").strip().lower() for h in source.header]
+    try:
+        header = dataset_header(path, source.header, column_map, fields, name)
+        _check_dataset_columns(path, header, required, name)
+    except BaseException:
+        source.records.close()  # type: ignore[attr-defined]
+        raise
+    return _convert_rows(str(path), source.records, header, convert, dates)
+
+
+def _check_dataset_columns(path: str | Path, header: list[str], required: tuple[str, ...], name: str) -> None:
     missing = [column for column in required if column not in header]
     if missing:
-        source.records.close()  # type: ignore[attr-defined]
         raise InputError(
             f"{path}: not a {name} file: columns {', '.join(missing)} are missing",
-            hint=f"a {name} file has the columns {', '.join(required)}; for other CSVs use --format csv",
+            hint=f"a {name} file has the columns {', '.join(required)}; map yours with --map 'COLUMN={missing[0]}', "
+            "or leave --format out to detect the layout",
         )
-    return _convert_rows(str(path), source.records, header, convert)
+
+
+def dataset_header(
+    path: str | Path, header: list[str], column_map: dict[str, str] | None, fields: dict[str, str], name: str
+) -> list[str]:
+    """Return a dataset file's column names, lower-cased, with ``--map`` applied.
+
+    Parameters
+    ----------
+    path : str or Path
+        For messages.
+    header : list of str
+        Column (or property) names as written.
+    column_map : dict, optional
+        Input column -> canonical field (translated to the dataset's column, e.g. ``date`` ->
+        ``event_date`` for ACLED), a dataset column name, ``extra`` or ``ignore``.
+    fields : dict
+        Canonical field -> the dataset's column.
+    name : str
+        The dataset's name, for messages.
+
+    Returns
+    -------
+    list of str
+        One name per column; ignored columns are ``""``.
+
+    Raises
+    ------
+    InputError
+        For a mapped column not in the header, a field the dataset has no column for, or two
+        columns mapped to one.
+    """
+    lowered = [h.replace("\ufeff", "").strip().lower() for h in header]
+    if not column_map:
+        return lowered
+    result = list(lowered)
+    by_name = {" ".join(h.replace("_", " ").split()): i for i, h in enumerate(lowered)}
+    for column, target in column_map.items():
+        index = by_name.get(" ".join(column.strip().lower().replace("_", " ").split()))
+        if index is None:
+            raise InputError(
+                f"{path}: --map names column {column!r}, which is not in the header",
+                hint=f"the header is: {', '.join(repr(h) for h in header)}",
+            )
+        if target == "ignore":
+            result[index] = ""
+        elif target == "extra":
+            interpreted = lowered[index] in DATASET_COLUMNS
+            result[index] = f"{header[index].strip()} (kept as extra)" if interpreted else header[index].strip()
+        elif target in fields or target in DATASET_COLUMNS:
+            result[index] = fields.get(target, target)
+        else:
+            raise InputError(
+                f"--map {column}={target}: a {name} file has no column for {target!r}",
+                hint=f"map to one of {', '.join(sorted(fields))}, a {name} column name, extra or ignore",
+            )
+    named = [n for n in result if n]
+    doubled = sorted({n for n in named if named.count(n) > 1})
+    if doubled:
+        raise InputError(
+            f"{path}: after --map, several columns are called {', '.join(map(repr, doubled))}",
+            hint="map the other column to ignore or extra",
+        )
+    return result
 
 
 def _convert_rows(
     path: str,
     records: Iterator[CsvRow | RejectedRecord],
     header: list[str],
-    convert: Callable[[str, CsvRow, list[str]], EventRecord | RejectedRecord],
+    convert: Converter,
+    dates: d.DateRules | None,
 ) -> Iterator[EventRecord | RejectedRecord]:
     try:
         for item in records:
-            yield item if isinstance(item, RejectedRecord) else convert(path, item, header)
+            if isinstance(item, RejectedRecord):
+                yield item
+            else:
+                cells = dict(zip(header, item.cells, strict=True))
+                yield convert(path, item.line, item.raw, cells, dates)
     finally:
         records.close()  # type: ignore[attr-defined]
+
+
+def _dataset_features(
+    path: str,
+    required: tuple[str, ...],
+    name: str,
+    convert: Converter,
+    fields: dict[str, str],
+    column_map: dict[str, str] | None,
+    dates: d.DateRules | None,
+) -> Iterator[EventRecord | RejectedRecord]:
+    features = _stream_features(Path(path))
+    try:
+        first = next(features, None)
+    except BaseException:
+        features.close()  # type: ignore[attr-defined]
+        raise
+    if first is not None and isinstance(first, dict):
+        names = list((first.get("properties") or {}).keys())
+        header = dataset_header(path, names, column_map, fields, name)
+        located = [c for c in required if c not in ("latitude", "longitude")]
+        try:
+            _check_dataset_columns(path, header, tuple(located), name)
+        except BaseException:
+            features.close()  # type: ignore[attr-defined]
+            raise
+    return _dataset_feature_records(path, first, features, convert, fields, column_map, dates, name)
+
+
+def _dataset_feature_records(
+    path: str,
+    first: Any,
+    features: Iterator[Any],
+    convert: Converter,
+    fields: dict[str, str],
+    column_map: dict[str, str] | None,
+    dates: d.DateRules | None,
+    name: str,
+) -> Iterator[EventRecord | RejectedRecord]:
+    headers: dict[tuple[str, ...], list[str]] = {}
+    try:
+        index = 0
+        for feature in _chain_first(first, features):
+            index += 1
+            raw = _feature_raw(feature)
+            if not isinstance(feature, dict) or feature.get("type") != "Feature":
+                yield _rejected(path, index, raw, None, "not a GeoJSON Feature object")
+                continue
+            properties = feature.get("properties") or {}
+            if not isinstance(properties, dict):
+                yield _rejected(path, index, raw, "properties", "properties must be an object")
+                continue
+            point, problem = _point_of(feature.get("geometry"))
+            if problem:
+                yield _rejected(path, index, raw, "geometry", problem)
+                continue
+            names = tuple(str(key) for key in properties)
+            if names not in headers:
+                headers[names] = dataset_header(path, list(names), column_map, fields, name)
+            cells = {
+                column: _property_text(value)
+                for column, value in zip(headers[names], properties.values(), strict=True)
+                if column
+            }
+            if point is not None and not (_cell(cells.get("latitude")) and _cell(cells.get("longitude"))):
+                cells["latitude"], cells["longitude"] = repr(point[0]), repr(point[1])
+            yield convert(path, index, raw, cells, dates)
+    finally:
+        features.close()  # type: ignore[attr-defined]
+
+
+def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    if first is None:
+        return
+    yield first
+    yield from rest
+
+
+def looks_like_json(path: Path) -> bool:
+    """Tell whether a file starts with a JSON object (GeoJSON) rather than CSV text."""
+    with _open_binary(path) as stream:
+        head = stream.read(4096)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith(b"{")
+
+
+def feature_properties(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(feature number, properties)`` of a GeoJSON file, streaming (used to scan dates).
+
+    Raises
+    ------
+    InputError
+        When the file is not a GeoJSON FeatureCollection or Feature.
+    """
+    features = _stream_features(Path(path))
+    try:
+        for index, feature in enumerate(features, start=1):
+            properties = feature.get("properties") if isinstance(feature, dict) else None
+            yield index, properties if isinstance(properties, dict) else {}
+    finally:
+        features.close()  # type: ignore[attr-defined]
 
 
 def _int_cell(row: _Row, column: str, text: str | None, *, minimum: int | None = 0) -> int | None:
@@ -215,16 +372,26 @@ def _finish(row: _Row, record: EventRecord, raw: str) -> EventRecord | RejectedR
 
 
 def read_acled(
-    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    dates: d.DateRules | None = None,
 ) -> Iterator[EventRecord | RejectedRecord]:
     """Stream an ACLED export as event records.
 
     Parameters
     ----------
     path : str or Path
-        The export (CSV from the ACLED Data Export Tool or API).
+        The export: CSV from the ACLED Data Export Tool or API, or GeoJSON features with the
+        same properties.
     encoding, delimiter : str, optional
         As for :func:`events.parse.read_events`.
+    column_map : dict, optional
+        ``--map``: input column -> canonical field, ACLED column, ``extra`` or ``ignore``.
+    dates : DateRules, optional
+        The file's date rules (:mod:`events.dates`); None reads slash dates day first.
 
     Returns
     -------
@@ -236,18 +403,34 @@ def read_acled(
     InputError
         When the file cannot be read or lacks the ACLED core columns.
     """
-    return _read_dataset_csv(
-        path, encoding=encoding, delimiter=delimiter, required=ACLED_REQUIRED, name="ACLED", convert=_acled_row
+    return _read_dataset(
+        path,
+        encoding=encoding,
+        delimiter=delimiter,
+        required=ACLED_REQUIRED,
+        name="ACLED",
+        convert=_acled_row,
+        fields=ACLED_FIELD_COLUMNS,
+        column_map=column_map,
+        dates=dates,
     )
 
 
 def _dataset_record(
-    path: str, item: CsvRow, header: list[str], *, origin: str, id_column: str, id_label: str, date_column: str
-) -> tuple[dict[str, str], _Row, EventRecord]:
-    """Start the record of one dataset row: its cells, its problem collector, its id and date."""
-    cells = dict(zip(header, item.cells, strict=True))
-    row = _Row(path, item.line)
-    record = EventRecord(file=path, line_number=item.line, raw=item.raw, event_date=None, origin=origin)  # type: ignore[arg-type]
+    path: str,
+    line: int,
+    raw: str,
+    cells: dict[str, str],
+    dates: d.DateRules | None,
+    *,
+    origin: str,
+    id_column: str,
+    id_label: str,
+    date_column: str,
+) -> tuple[_Row, EventRecord]:
+    """Start the record of one dataset row: its problem collector, its id, date and time."""
+    row = _Row(path, line)
+    record = EventRecord(file=path, line_number=line, raw=raw, event_date=None, origin=origin)  # type: ignore[arg-type]
     record.external_id = _cell(cells.get(id_column))
     if record.external_id is None:
         row.problem(id_column, None, f"{id_label} is missing")
@@ -255,17 +438,19 @@ def _dataset_record(
     if date_text is None:
         row.problem(date_column, None, "date is missing")
     else:
-        parsed = row.check(date_column, date_text, v.parse_date)
+        parsed = row.check(date_column, date_text, d.parse_datetime, dates)
         if parsed:
-            record.event_date = parsed[0]
-    return cells, row, record
+            record.event_date, _, record.event_time_utc = parsed
+    return row, record
 
 
-def _acled_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | RejectedRecord:
-    cells, row, record = _dataset_record(
+def _acled_row(path: str, line: int, raw: str, cells: dict[str, str], dates: d.DateRules | None):
+    row, record = _dataset_record(
         path,
-        item,
-        header,
+        line,
+        raw,
+        cells,
+        dates,
         origin="acled",
         id_column="event_id_cnty",
         id_label="ACLED event id",
@@ -285,7 +470,7 @@ def _acled_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | Reje
     record.claim_status = "reported"
     record.sources = _acled_sources(cells.get("source"))
     record.extra = _extra(cells, _ACLED_MAPPED)
-    return _finish(row, record, item.raw)
+    return _finish(row, record, raw)
 
 
 def _acled_country(cells: dict[str, str]) -> str | None:
@@ -319,16 +504,26 @@ def _acled_sources(text: str | None) -> list[SourceRecord]:
 
 
 def read_ucdp(
-    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    dates: d.DateRules | None = None,
 ) -> Iterator[EventRecord | RejectedRecord]:
     """Stream a UCDP GED CSV as event records.
 
     Parameters
     ----------
     path : str or Path
-        A GED CSV (the 49-column layout).
+        A GED CSV (the 49-column layout), or GED GeoJSON features with the same properties
+        (positions from the geometry when the properties have none).
     encoding, delimiter : str, optional
         As for :func:`events.parse.read_events`.
+    column_map : dict, optional
+        ``--map``: input column -> canonical field, GED column, ``extra`` or ``ignore``.
+    dates : DateRules, optional
+        The file's date rules (:mod:`events.dates`); None reads slash dates day first.
 
     Returns
     -------
@@ -340,14 +535,22 @@ def read_ucdp(
     InputError
         When the file cannot be read or lacks the GED core columns.
     """
-    return _read_dataset_csv(
-        path, encoding=encoding, delimiter=delimiter, required=UCDP_REQUIRED, name="UCDP GED", convert=_ucdp_row
+    return _read_dataset(
+        path,
+        encoding=encoding,
+        delimiter=delimiter,
+        required=UCDP_REQUIRED,
+        name="UCDP GED",
+        convert=_ucdp_row,
+        fields=UCDP_FIELD_COLUMNS,
+        column_map=column_map,
+        dates=dates,
     )
 
 
-def _ucdp_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | RejectedRecord:
-    cells, row, record = _dataset_record(
-        path, item, header, origin="ucdp", id_column="relid", id_label="UCDP relid", date_column="date_start"
+def _ucdp_row(path: str, line: int, raw: str, cells: dict[str, str], dates: d.DateRules | None):
+    row, record = _dataset_record(
+        path, line, raw, cells, dates, origin="ucdp", id_column="relid", id_label="UCDP relid", date_column="date_start"
     )
     record.date_precision = _precision(row, "date_prec", cells.get("date_prec"), UCDP_DATE_PRECISION) or "day"
     record.latitude, record.longitude = _coordinates(row, cells)
@@ -366,7 +569,7 @@ def _ucdp_row(path: str, item: CsvRow, header: list[str]) -> EventRecord | Rejec
     record.claim_status = "reported"
     record.sources = _ucdp_sources(cells)
     record.extra = _extra(cells, _UCDP_MAPPED - {"country"} if record.country is None else _UCDP_MAPPED)
-    return _finish(row, record, item.raw)
+    return _finish(row, record, raw)
 
 
 def _ucdp_sources(cells: dict[str, str]) -> list[SourceRecord]:
@@ -402,7 +605,7 @@ def _optional_date(text: str):
 
 
 def read_geojson(
-    path: str | Path, *, column_map: dict[str, str] | None = None
+    path: str | Path, *, column_map: dict[str, str] | None = None, dates: d.DateRules | None = None
 ) -> Iterator[EventRecord | RejectedRecord]:
     """Stream the Point features of a GeoJSON file as event records.
 
@@ -412,6 +615,8 @@ def read_geojson(
         A GeoJSON FeatureCollection (or a single Feature), UTF-8.
     column_map : dict, optional
         Property name → canonical field, as for CSV columns.
+    dates : DateRules, optional
+        The file's date rules (:mod:`events.dates`); None reads slash dates day first.
 
     Returns
     -------
@@ -425,16 +630,16 @@ def read_geojson(
         fields (checked on the first feature, like a CSV header).
     """
     features = _stream_features(Path(path))
-    return _geojson_records(str(path), features, column_map)
+    return _geojson_records(str(path), features, column_map, dates)
 
 
 def _geojson_records(
-    path: str, features: Iterator[Any], column_map: dict[str, str] | None
+    path: str, features: Iterator[Any], column_map: dict[str, str] | None, dates: d.DateRules | None
 ) -> Iterator[EventRecord | RejectedRecord]:
     plans: dict[tuple[str, ...], Any] = {}
     try:
         for index, feature in enumerate(features):
-            yield _feature_record(path, index + 1, feature, plans, column_map)
+            yield _feature_record(path, index + 1, feature, plans, column_map, dates)
     finally:
         features.close()  # type: ignore[attr-defined]
 
@@ -461,7 +666,12 @@ def _property_text(value: Any) -> str:
 
 
 def _feature_record(
-    path: str, line: int, feature: Any, plans: dict[tuple[str, ...], Any], column_map: dict[str, str] | None
+    path: str,
+    line: int,
+    feature: Any,
+    plans: dict[tuple[str, ...], Any],
+    column_map: dict[str, str] | None,
+    dates: d.DateRules | None = None,
 ) -> EventRecord | RejectedRecord:
     raw = _feature_raw(feature)
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -489,7 +699,9 @@ def _feature_record(
     sources = {g: {n: texts[i] for n, i in slots.items()} for g, slots in plan.sources.items()}
     extra = {name: properties[names[index]] for index, name in plan.extra if texts[index].strip()}
     columns = {name: plan.names[index] for name, index in plan.fields.items()}
-    return build_event(path, line, raw, values, sources, extra, origin="geojson", columns=columns, point=point)
+    return build_event(
+        path, line, raw, values, sources, extra, origin="geojson", columns=columns, point=point, dates=dates
+    )
 
 
 def _rejected(path: str, line: int, raw: str, column: str | None, reason: str) -> RejectedRecord:

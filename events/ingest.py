@@ -51,13 +51,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, grading, health, identity, rail, regions, runs
+from events import dedup, grading, health, identity, rail, regions, runs, sea
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
 from events.evidence import decide_category
 from events.identity import id_column_warning, with_id_column
 from events.inputs import check_finite, check_regular_file
+from events.layouts import INPUT_FORMATS
 from events.linking import decide_link, named_link_evidence, report_texts, type_from_name
 from events.models import (
     DuplicateCandidate,
@@ -71,7 +72,7 @@ from events.models import (
     utcnow,
 )
 from events.publishers import Registry, load_registry
-from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
+from events.records import EventRecord, RejectedRecord, RowProblem, SourceProblems, SourceRecord
 from events.workers import can_fork, forked_iter
 
 events_t = Event.__table__
@@ -82,7 +83,7 @@ runs_t = IngestRun.__table__
 candidates_t = DuplicateCandidate.__table__
 rejected_t = RejectedRow.__table__
 
-FORMATS = ("csv", "acled", "ucdp", "geojson")
+FORMATS = INPUT_FORMATS
 #: Problems kept on the report for display; all of them are stored in ``rejected_rows``.
 MAX_PROBLEMS_KEPT = 100
 #: Key in ``events.extra`` under which the loader keeps its bookkeeping.
@@ -133,6 +134,13 @@ class IngestReport:
         Rows read (valid and rejected).
     inserted, updated, merged, unchanged, rejected : int
         What happened to them; they add up to ``read``.
+    held_back : int
+        Valid rows not loaded because ``--strict`` found rejected rows (they count towards ``read``).
+    source_problems : int
+        Source cells dropped from loaded events (placeholders, local paths...), each stored in the
+        quarantine with kind ``source``.
+    layout : str
+        How the file was read: its layout and date order (see :meth:`events.readers.ReadPlan.describe`).
     problems : list of RowProblem
         The first problems found (at most :data:`MAX_PROBLEMS_KEPT`).
     duration : float
@@ -150,7 +158,12 @@ class IngestReport:
     merged: int = 0
     unchanged: int = 0
     rejected: int = 0
+    held_back: int = 0
+    source_problems: int = 0
+    layout: str = ""
     problems: list[RowProblem] = field(default_factory=list)
+    #: The first source problems (at most :data:`MAX_PROBLEMS_KEPT`); all are in ``rejected_rows``.
+    source_warnings: list[RowProblem] = field(default_factory=list)
     duration: float = 0.0
     checksum: str = ""
     #: The column that identified the rows (None: the rows had no id column).
@@ -171,7 +184,7 @@ class IngestReport:
     @property
     def accounted(self) -> int:
         """Rows with a known outcome; equals :attr:`read` after a complete run."""
-        return self.inserted + self.updated + self.merged + self.unchanged + self.rejected
+        return self.inserted + self.updated + self.merged + self.unchanged + self.rejected + self.held_back
 
 
 @dataclass
@@ -305,7 +318,9 @@ def report_key(record: EventRecord) -> str:
     return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_NOT_CONTENT = frozenset({"file", "line_number", "raw", "sources", "extra", "claim_status_stated"})
+_NOT_CONTENT = frozenset(
+    {"file", "line_number", "raw", "sources", "extra", "claim_status_stated", "warnings", "at_sea"}
+)
 #: Source fields the loader fills in (from the publisher registry), not part of what a file states.
 _DERIVED_SOURCE_FIELDS = frozenset({"publisher_key", "publisher_kind"})
 
@@ -403,6 +418,7 @@ class Enricher:
             "geo_precision": record.geo_precision or "exact",
             "geocoded_by": "coordinates",
             "geocode_score": None,
+            "at_sea": not sea.on_land(lat, lon) or sea.names_a_sea(record.location_text),
         }
         location.update(self._facility_near(record, location))
         return location
@@ -423,10 +439,12 @@ class Enricher:
             swapped = self._swapped_from_names(record, lat, lon)
         elif record.origin not in HISTORICAL_COUNTRY_ORIGINS:
             outside = self._km_outside(lat, lon, record.country)
-            if outside is not None and outside >= OUTSIDE_COUNTRY_KM:
+            far = outside is not None and outside >= OUTSIDE_COUNTRY_KM
+            if far and not self._off_its_coast(record, lat, lon, outside):
                 return (
                     f"({lat}, {lon}) lies {outside:,.0f} km outside {record.country}, the country the row "
-                    "states; correct the coordinates or the country"
+                    f"states, and is neither at sea within {sea.SEA_BUFFER_KM:.0f} km of its coast nor at a sea "
+                    "the location names; correct the coordinates or the country"
                 )
         if swapped:
             return (
@@ -434,6 +452,12 @@ class Enricher:
                 "(strikedb never swaps silently)"
             )
         return None
+
+    def _off_its_coast(self, record: EventRecord, lat: float, lon: float, outside: float) -> bool:
+        """A point at sea within the documented buffer of the country, or at a sea the row names."""
+        if sea.on_land(lat, lon):
+            return False  # on land: another country's
+        return outside <= sea.SEA_BUFFER_KM or sea.names_a_sea(record.location_text)
 
     def _swapped_from_names(self, record: EventRecord, lat: float, lon: float) -> str | None:
         """Without a stated country, check the point against the facility or town the row names.
@@ -599,7 +623,7 @@ def _event_values(record: EventRecord, location: dict[str, Any], key: str) -> di
         "admin1": record.admin1 or location.get("admin1") or location.get("_facility_admin1"),
         "admin1_code": None,
         "admin1_reported": record.admin1,
-        "at_sea": False,
+        "at_sea": bool(location.get("at_sea")),
         "claim_status": record.claim_status,
         "source_reliability": record.source_reliability,
         "info_credibility": record.info_credibility,
@@ -1483,12 +1507,16 @@ class BatchLoader:
             return
         rows = []
         for rec in rejected:
-            self.report.rejected += 1
+            if rec.kind == "source":
+                self.report.source_problems += 1
+            else:
+                self.report.rejected += 1
+            kept = self.report.source_warnings if rec.kind == "source" else self.report.problems
             for problem in rec.problems:
                 if problem.reason.startswith(identity.DUPLICATE_ID) and problem.value is not None:
                     self.report.duplicate_ids[problem.value] += 1
-                if len(self.report.problems) < MAX_PROBLEMS_KEPT:
-                    self.report.problems.append(problem)
+                if len(kept) < MAX_PROBLEMS_KEPT:
+                    kept.append(problem)
             if self.run_id is None:
                 continue
             reasons = [
@@ -1501,6 +1529,7 @@ class BatchLoader:
                     "line_number": rec.line_number,
                     "raw_row": _db_text(rec.raw),
                     "reasons": reasons,
+                    "kind": rec.kind,
                 }
             )
         rows = self._not_yet_quarantined(rows)
@@ -1694,6 +1723,12 @@ def _split(
     for record in batch:
         result = enrich(record) if isinstance(record, EventRecord) else record
         (prepared if isinstance(result, Prepared) else rejected).append(result)  # type: ignore[arg-type]
+        if isinstance(record, EventRecord) and record.warnings:
+            # Dropped source cells of a loaded event go to the quarantine as source problems.
+            if isinstance(result, Prepared):
+                rejected.append(SourceProblems(record.file, record.line_number, record.raw, list(record.warnings)))
+            else:
+                result.problems.extend(record.warnings)
     return prepared, rejected
 
 
@@ -1737,11 +1772,13 @@ def ingest_file(
     engine: Engine,
     path: str | Path,
     *,
-    fmt: str = "csv",
+    fmt: str = "auto",
     encoding: str | None = None,
     delimiter: str | None = None,
     column_map: dict[str, str] | None = None,
     id_column: str | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -1760,7 +1797,8 @@ def ingest_file(
     path : str or Path
         The input file.
     fmt : str
-        ``csv`` (the canonical format, or any CSV with ``column_map``), ``acled``, ``ucdp`` or ``geojson``.
+        ``auto`` (recognise the layout from the content), ``csv`` (the canonical format, or any CSV
+        with ``column_map``), ``acled``, ``ucdp`` (CSV or GeoJSON) or ``geojson``.
     encoding, delimiter : str, optional
         Override detection.
     column_map : dict, optional
@@ -1768,6 +1806,9 @@ def ingest_file(
     id_column : str, optional
         The column whose value identifies each row (default: recognised from the header, see
         :mod:`events.identity`).
+    date_order, date_format : str, optional
+        ``dmy``/``mdy`` or a ``strptime`` pattern; by default the day/month order is decided from
+        the file's dates (see :mod:`events.dates`).
     strict : bool
         Validate (and geocode) the whole file first; if any row is rejected, store the run as
         ``failed`` with its rejected rows and load no event.
@@ -1799,7 +1840,7 @@ def ingest_file(
     InputError
         When the file cannot be read at all (missing, undecodable, no header...).
     """
-    from events.parse import read_events
+    from events import readers
 
     path = Path(path)
     if fmt not in FORMATS:
@@ -1809,17 +1850,29 @@ def ingest_file(
         raise InputError(f"batch size must be at least 1, not {batch_size}")
     check_finite(radius_km, "--radius-km")
     check_finite(dedup_km, "--dedup-km")
-
+    plan = readers.plan_file(
+        path,
+        fmt=fmt,
+        encoding=encoding,
+        delimiter=delimiter,
+        column_map=column_map,
+        date_order=date_order,
+        date_format=date_format,
+    )
+    fmt = plan.fmt  # the layout recognised from the content when fmt was "auto"
     if id_column and fmt in ("csv", "geojson"):
         column_map = {**(column_map or {}), id_column: "event_id"}
     used_id_column = _id_column_used(path, fmt, encoding, delimiter, column_map, id_column)
 
     def open_records() -> Iterator[EventRecord | RejectedRecord]:
-        records = read_events(path, fmt=fmt, encoding=encoding, delimiter=delimiter, column_map=column_map)
+        records = readers.read_events(path, encoding=encoding, delimiter=delimiter, column_map=column_map, plan=plan)
         return with_id_column(records, id_column) if id_column and fmt in ("acled", "ucdp") else records
 
     options = {
-        "format": fmt,
+        "format": plan.fmt,
+        "layout": plan.describe(),
+        "date_order": plan.dates.order,
+        "date_format": plan.dates.pattern,
         "encoding": encoding,
         "delimiter": delimiter,
         "column_map": column_map,
@@ -1844,6 +1897,7 @@ def ingest_file(
         progress=progress,
         parallel=_use_worker(parallel, path),
         id_column=used_id_column,
+        layout=plan.describe(),
     )
 
 
@@ -1925,11 +1979,14 @@ def _run(
     progress: ProgressCallback | None,
     parallel: bool,
     id_column: str | None = None,
+    layout: str = "",
 ) -> IngestReport:
     from events.geocode import Geocoder
 
     started = time.perf_counter()
-    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "", id_column=id_column)
+    report = IngestReport(
+        run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout
+    )
     committed = report.counts()
     with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
         health.refuse_damaged(conn)  # writing into a damaged file spreads the damage
@@ -2059,14 +2116,21 @@ def _strict_precheck(
 ) -> bool:
     """Validate and geocode the whole file; quarantine rejected rows. True when any was rejected."""
     read = 0
+    valid = 0
+    source_problems: list[RejectedRecord] = []
     with batches as prepared_batches:
-        for batch_read, _prepared, rejected in prepared_batches:
+        for batch_read, prepared, rejected in prepared_batches:
             read += batch_read
-            loader._quarantine(rejected)
+            valid += len(prepared)
+            loader._quarantine([r for r in rejected if r.kind != "source"])
+            source_problems += [r for r in rejected if r.kind == "source"]
     if report.rejected:
+        # Every row is accounted for: rejected, or valid but held back by --strict.
         report.read = read
+        report.held_back = valid
+        loader._quarantine(source_problems)
         return True
-    return False
+    return False  # the source problems are stored when the rows are loaded
 
 
 def _end_failed_run(

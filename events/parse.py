@@ -32,12 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from events import dates as d
 from events import validate as v
 from events.errors import InputError
 from events.inputs import check_text_encoding
+from events.layouts import DATASET_COLUMNS, INPUT_FORMATS
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 
-FORMATS: tuple[str, ...] = ("csv", "acled", "ucdp", "geojson")
+FORMATS: tuple[str, ...] = INPUT_FORMATS
 
 #: Columns of the canonical CSV format, in template order (``strikedb ingest --template``).
 CANONICAL_COLUMNS: tuple[str, ...] = (
@@ -168,6 +170,8 @@ def _norm_header(name: str) -> str:
 
 def _is_map_target(target: str) -> bool:
     if target in CANONICAL_COLUMNS or target in MAP_KEYWORDS or target == "coordinates":
+        return True
+    if target in DATASET_COLUMNS:  # ACLED / UCDP column names, for --map with those formats
         return True
     m = _NUMBERED.match(target)
     return bool(m and m["base"] in SOURCE_FIELDS)
@@ -593,6 +597,8 @@ class ColumnPlan:
     sources: dict[int, dict[str, int]]
     extra: list[tuple[int, str]]
     names: list[str]
+    #: How the file's dates are read (day/month order decided once per file), set by the reader.
+    dates: d.DateRules | None = None
 
 
 def _target_of(normalised: str) -> tuple[str, int] | None:
@@ -725,9 +731,14 @@ class _Row:
         self.path = path
         self.line = line
         self.problems: list[RowProblem] = []
+        self.warnings: list[RowProblem] = []
 
     def problem(self, column: str | None, value: str | None, reason: str) -> None:
         self.problems.append(RowProblem(self.path, self.line, column, v.shown(value), reason))
+
+    def warn(self, column: str | None, value: str | None, reason: str) -> None:
+        """Note a source problem that does not reject the row (see :func:`events.validate.source_links`)."""
+        self.warnings.append(RowProblem(self.path, self.line, column, v.shown(value), reason))
 
     def check(self, column: str, text: str, parser, *args, **kwargs):
         """Run ``parser(text, *args, **kwargs)``; on FieldError record a problem and return None."""
@@ -754,6 +765,7 @@ def build_event(
     origin: str = "csv",
     columns: dict[str, str] | None = None,
     point: tuple[float, float] | None = None,
+    dates: d.DateRules | None = None,
 ) -> EventRecord | RejectedRecord:
     """Validate the canonical fields of one row and build its record.
 
@@ -773,6 +785,8 @@ def build_event(
         Field → column name as written, used in problem messages.
     point : tuple of float, optional
         (latitude, longitude) already known (a GeoJSON geometry); wins over coordinate cells.
+    dates : DateRules, optional
+        The file's date rules (see :mod:`events.dates`); None reads slash dates day first.
 
     Returns
     -------
@@ -786,17 +800,18 @@ def build_event(
         return names.get(name, name)
 
     record = EventRecord(file=path, line_number=line, raw=raw, event_date=None, origin=origin)  # type: ignore[arg-type]
-    _fill_date_time(row, record, values, col)
+    _fill_date_time(row, record, values, col, dates)
     _fill_coordinates(row, record, values, col, point)
     _fill_text_fields(row, record, values, col)
     _fill_vocab_fields(row, record, values, col)
     _fill_grades(row, record, values, col)
-    record.sources = _build_sources(row, sources, col)
+    record.sources = _build_sources(row, sources, col, dates)
     record.extra = extra
     if record.latitude is None and not (record.location_text or record.facility_name) and not _has_coords(values):
         row.problem(None, None, "row has no coordinates, location or facility: nothing to place it on a map")
     if row.problems:
-        return RejectedRecord(path, line, raw, row.problems)
+        return RejectedRecord(path, line, raw, row.problems + row.warnings)
+    record.warnings = row.warnings
     return record
 
 
@@ -804,17 +819,18 @@ def _has_coords(values: dict[str, str]) -> bool:
     return any(_cell(values.get(name)) for name in ("latitude", "longitude", "coordinates"))
 
 
-def _fill_date_time(row: _Row, record: EventRecord, values: dict[str, str], col) -> None:
+def _fill_date_time(row: _Row, record: EventRecord, values: dict[str, str], col, dates: d.DateRules | None) -> None:
     date_text = _cell(values.get("date"))
     if date_text is None:
         row.problem(col("date"), values.get("date"), "date is missing; every event needs a date")
     else:
-        parsed = row.check(col("date"), date_text, v.parse_date)
+        parsed = row.check(col("date"), date_text, d.parse_datetime, dates)
         if parsed:
-            record.event_date, record.date_precision = parsed
+            record.event_date, record.date_precision, record.event_time_utc = parsed
     time_text = _cell(values.get("time"))
     if time_text is not None:
-        record.event_time_utc = row.check(col("time"), time_text, v.parse_time)
+        # A time column wins over a time inside the date cell.
+        record.event_time_utc = row.check(col("time"), time_text, d.parse_time_cell)
 
 
 def _split_pair(text: str) -> tuple[str, str] | None:
@@ -918,27 +934,33 @@ def _fill_grades(row: _Row, record: EventRecord, values: dict[str, str], col) ->
             record.info_credibility = combined_credibility
 
 
-def _build_sources(row: _Row, groups: dict[int, dict[str, str]], col) -> list[SourceRecord]:
+def _build_sources(row: _Row, groups: dict[int, dict[str, str]], col, dates: d.DateRules | None) -> list[SourceRecord]:
     result: list[SourceRecord] = []
     for group, cells in sorted(groups.items()):
-        result.extend(_group_sources(row, group, cells, col))
+        result.extend(_group_sources(row, group, cells, col, dates))
     return result
 
 
-def _group_sources(row: _Row, group: int, cells: dict[str, str], col) -> list[SourceRecord]:
+def _group_sources(row: _Row, group: int, cells: dict[str, str], col, dates: d.DateRules | None) -> list[SourceRecord]:
     def name(field_name: str) -> str:
         return col(field_name if group == 0 else f"{field_name}_{group}")
 
     url_text = _cell(cells.get("source_url"))
     urls: list[str] = []
-    for piece in v.split_urls(url_text) if url_text else []:
-        checked = row.check(name("source_url"), piece, v.parse_url)
-        if checked:
-            urls.append(checked)
+    if url_text:
+        # A cell that is not a usable link drops that source only, with one warning per cell.
+        urls, warning = v.source_links(url_text)
+        if warning:
+            row.warn(name("source_url"), url_text, warning)
     archived = None
     archived_text = _cell(cells.get("archived_url"))
     if archived_text:
-        archived = row.check(name("archived_url"), archived_text, v.parse_url)
+        links, warning = v.source_links(archived_text)
+        archived = links[0] if len(links) == 1 else None
+        if len(links) > 1:
+            warning = "several links in one archive cell: none is kept as the archived copy"
+        if warning:
+            row.warn(name("archived_url"), archived_text, warning)
     publisher = _cell(cells.get("publisher"))
     if publisher and len(publisher) > _LENGTH_LIMITS["publisher"]:
         row.problem(name("publisher"), publisher, f"longer than {_LENGTH_LIMITS['publisher']} characters")
@@ -947,7 +969,7 @@ def _group_sources(row: _Row, group: int, cells: dict[str, str], col) -> list[So
     published = None
     date_text = _cell(cells.get("source_date"))
     if date_text:
-        parsed = row.check(name("source_date"), date_text, v.parse_date)
+        parsed = row.check(name("source_date"), date_text, d.parse_datetime, dates)
         published = parsed[0] if parsed else None
     geolocations = _geolocation_sources(row, cells, name("geolocation_url"))
     if not (urls or archived or publisher or title):
@@ -996,7 +1018,7 @@ def row_from_plan(path: str, row: CsvRow, plan: ColumnPlan) -> EventRecord | Rej
     for group, slots in plan.sources.items():
         for name, index in slots.items():
             columns[name if group == 0 else f"{name}_{group}"] = plan.names[index]
-    return build_event(path, row.line, row.raw, values, sources, extra, origin="csv", columns=columns)
+    return build_event(path, row.line, row.raw, values, sources, extra, origin="csv", columns=columns, dates=plan.dates)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1011,13 +1033,29 @@ def read_csv(
     delimiter: str | None = None,
     column_map: dict[str, str] | None = None,
 ) -> Iterator[EventRecord | RejectedRecord]:
-    """Read a canonical-format CSV (see ``docs/csv-format.md``); same contract as :func:`read_events`."""
+    """Read a canonical-format CSV (see ``docs/csv-format.md``); same contract as :func:`read_events`.
+
+    Slash dates are read day first here; :func:`read_events` decides the order from the file.
+    """
+    return read_csv_with_plan(path, encoding=encoding, delimiter=delimiter, column_map=column_map, dates=None)
+
+
+def read_csv_with_plan(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    dates: d.DateRules | None = None,
+) -> Iterator[EventRecord | RejectedRecord]:
+    """Read a canonical-format CSV with the file's date rules (see :mod:`events.readers`)."""
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
     try:
         plan = plan_columns(path, source.header, column_map)
     except BaseException:
         source.records.close()
         raise
+    plan.dates = dates
     return _convert(str(path), source, plan)
 
 
@@ -1043,10 +1081,12 @@ class _closing:
 def read_events(
     path: str | Path,
     *,
-    fmt: str = "csv",
+    fmt: str = "auto",
     encoding: str | None = None,
     delimiter: str | None = None,
     column_map: dict[str, str] | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> Iterator[EventRecord | RejectedRecord]:
     """Stream the events of a file, one record per data row, in file order.
 
@@ -1054,38 +1094,44 @@ def read_events(
     ----------
     path : str or Path
         The input file.
-    fmt : {"csv", "acled", "ucdp", "geojson"}
-        Input format: the canonical CSV (default), an ACLED export, a UCDP GED CSV, or a GeoJSON
-        FeatureCollection of Point features.
+    fmt : {"auto", "csv", "acled", "ucdp", "geojson"}
+        Input format: ``auto`` (default) recognises the layout from the header or the GeoJSON
+        properties; otherwise the canonical CSV, an ACLED export, UCDP GED (CSV or GeoJSON), or
+        a GeoJSON FeatureCollection of Point features.
     encoding : str, optional
         Text encoding (default UTF-8, BOM optional). Not used for GeoJSON (always UTF-8).
     delimiter : str, optional
         CSV delimiter; sniffed when omitted (``,`` ``;`` tab ``|``).
     column_map : dict, optional
-        Input column → canonical field (see :func:`parse_column_map`); csv and geojson only.
+        Input column → canonical field (see :func:`parse_column_map`); for ACLED and UCDP also a
+        column name of the dataset.
+    date_order : {"dmy", "mdy"}, optional
+        Order of slash dates; decided from the file's values when omitted.
+    date_format : str, optional
+        A ``strptime`` pattern for the dates.
 
     Returns
     -------
     Iterator of EventRecord or RejectedRecord
-        Lazily produced. The file's header is checked before the first record is returned, so
-        whole-file problems raise here; decode errors later in a file raise while iterating.
+        Lazily produced. The file's header and date order are checked before the first record
+        is returned, so whole-file problems raise here; decode errors later in a file raise while
+        iterating.
 
     Raises
     ------
     InputError
         For whole-file problems: missing file, unknown format or encoding, binary content,
-        decode errors, no header, required columns missing, a bad ``column_map``.
+        decode errors, no header, required columns missing, a bad ``column_map``, dates whose
+        day/month order nothing in the file settles.
     """
-    if fmt == "csv":
-        return read_csv(path, encoding=encoding, delimiter=delimiter, column_map=column_map)
-    if fmt not in FORMATS:
-        raise InputError(f"unknown input format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
-    from events import formats  # imported here: formats builds on this module
+    from events import readers  # imported here: readers builds on this module
 
-    if fmt == "geojson":
-        return formats.read_geojson(path, column_map=column_map)
-    if column_map:
-        raise InputError(f"--map applies to csv and geojson input, not to {fmt}")
-    if fmt == "acled":
-        return formats.read_acled(path, encoding=encoding, delimiter=delimiter)
-    return formats.read_ucdp(path, encoding=encoding, delimiter=delimiter)
+    return readers.read_events(
+        path,
+        fmt=fmt,
+        encoding=encoding,
+        delimiter=delimiter,
+        column_map=column_map,
+        date_order=date_order,
+        date_format=date_format,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,11 @@ class EventRecord:
     sources: list[SourceRecord] = field(default_factory=list)
     #: Columns of the input that have no home in the schema.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: True when the point lies in the sea off the stated country (set by the loader).
+    at_sea: bool = False
+    #: Source cells that were dropped or completed (the event itself is valid): stored in the
+    #: quarantine as source problems (``rejected_rows.kind = 'source'``).
+    warnings: list[RowProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +125,18 @@ class RejectedRecord:
     line_number: int
     raw: str
     problems: list[RowProblem]
+    #: What the quarantine row stands for (``rejected_rows.kind``): the row was not loaded.
+    kind: ClassVar[str] = "row"
+
+
+@dataclass
+class SourceProblems(RejectedRecord):
+    """Source cells dropped from (or completed in) an event that *was* loaded.
+
+    Stored in the quarantine with ``kind = 'source'``; not counted as a rejected row.
+    """
+
+    kind: ClassVar[str] = "source"
 
 
 ParsedRow = EventRecord | RejectedRecord

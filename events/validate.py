@@ -122,16 +122,32 @@ def _month_number(name: str) -> int:
     return month
 
 
-def _build_date(year: int, month: int, day: int, text: str) -> dt.date:
+def _build_date(year: int, month: int, day: int, text: str, layout: str = "year-month-day") -> dt.date:
     if not 1 <= month <= 12:
-        raise FieldError(
-            f"{month} is not a month; dates with slashes, dots or dashes are read day-first (DD/MM/YYYY)"
-            f" and month-first dates are never guessed: write {text!r} as ISO YYYY-MM-DD"
-        )
+        hint = ""
+        if layout == "day/month/year":
+            hint = "; if the file writes the month first, pass --date-order mdy"
+        raise FieldError(f"{text!r} read as {layout}: {month} is not a month (1-12){hint}")
     try:
         return dt.date(year, month, day)
-    except ValueError as exc:
-        raise FieldError(f"not a real date ({exc}); expected e.g. 2025-09-14 or 14/09/2025") from None
+    except ValueError:
+        raise FieldError(f"{text!r} read as {layout}: {year}-{month:02d} has no day {day}") from None
+
+
+def two_digit_year(yy: int) -> int:
+    """Expand a two-digit year with the POSIX rule (69-99 -> 19xx, 00-68 -> 20xx)."""
+    return _two_digit_year(yy)
+
+
+def check_date_range(value: dt.date, today: dt.date | None = None) -> dt.date:
+    """Reject dates before :data:`MIN_YEAR` or after tomorrow; return the date otherwise.
+
+    Raises
+    ------
+    FieldError
+        With the date and the limit it breaks.
+    """
+    return _check_range(value, today)
 
 
 def _check_range(value: dt.date, today: dt.date | None) -> dt.date:
@@ -195,11 +211,11 @@ def _parse_date_forms(text: str) -> tuple[dt.date, str]:
         return _build_date(int(m[1]), int(m[2]), int(m[3]), text), "day"
     if m := _DAY_FIRST.match(text):
         year = int(m[4]) if len(m[4]) == 4 else _two_digit_year(int(m[4]))
-        return _build_date(year, int(m[3]), int(m[1]), text), "day"
+        return _build_date(year, int(m[3]), int(m[1]), text, "day/month/year"), "day"
     if m := _YEAR_MONTH.match(text):
-        return _build_date(int(m[1]), int(m[2]), 1, text), "month"
+        return _build_date(int(m[1]), int(m[2]), 1, text, "year-month"), "month"
     if m := _MONTH_YEAR_NUMERIC.match(text):
-        return _build_date(int(m[2]), int(m[1]), 1, text), "month"
+        return _build_date(int(m[2]), int(m[1]), 1, text, "month/year"), "month"
     if m := _DAY_MONTHNAME_YEAR.match(text):
         return _build_date(int(m[3]), _month_number(m[2]), int(m[1]), text), "day"
     if m := _MONTHNAME_DAY_YEAR.match(text):
@@ -867,6 +883,89 @@ def split_urls(text: str) -> list[str]:
         The non-empty pieces, not yet validated (see :func:`parse_url`).
     """
     return [piece for piece in _URL_SPLIT.split(text.strip()) if piece]
+
+
+_LOCAL_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|/|~[/\\]|\.{1,2}[/\\]|file:)", re.IGNORECASE)
+# A host name with a real-looking top-level domain, optionally a path: "t.me/channel/123".
+_BARE_HOST = re.compile(
+    r"^(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}(?::\d{1,5})?(?:[/?#]\S*)?$",
+    re.IGNORECASE,
+)
+
+
+def complete_url(text: str) -> str | None:
+    """Add ``https://`` to a link written without a scheme, when that is unambiguous.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``t.me/RVvoenkor/12877`` or ``www.reuters.com/world``.
+
+    Returns
+    -------
+    str or None
+        ``https://t.me/RVvoenkor/12877``; None when the text is not a bare host name with a
+        top-level domain (an e-mail address, a word, a path).
+    """
+    piece = text.strip()
+    if "@" in piece.split("/")[0] or not _BARE_HOST.match(piece):
+        return None
+    try:
+        return parse_url("https://" + piece)
+    except FieldError:
+        return None
+
+
+def source_links(text: str) -> tuple[list[str], str | None]:
+    """Read one source cell: the usable URLs, and one warning about the rest (None when all is usable).
+
+    A cell that is not a usable link drops only its source, never the event: a placeholder
+    sentence ("Access can be requested, hidden for privacy reasons"), a local file path, or a
+    link of another scheme. A link without a scheme (``t.me/...``) is completed with
+    ``https://`` and said so.
+
+    Parameters
+    ----------
+    text : str
+        The cell.
+
+    Returns
+    -------
+    tuple
+        ``(urls, warning)``.
+    """
+    pieces = split_urls(text)
+    urls: list[str] = []
+    completed: list[str] = []
+    dropped: list[str] = []
+    for piece in pieces:
+        try:
+            urls.append(parse_url(piece))
+            continue
+        except FieldError as exc:
+            reason = exc.reason
+        fixed = None if "://" in piece else complete_url(piece)
+        if fixed:
+            urls.append(fixed)
+            completed.append(f"{piece!r} has no scheme: stored as {fixed!r}")
+        elif _LOCAL_PATH.match(piece):
+            dropped.append(f"{piece!r} is a local file path, not a public link")
+        elif "://" in piece or ":" in piece.split("/")[0]:
+            dropped.append(f"{piece!r}: {reason}")
+        else:
+            dropped.append(piece)
+    if not (completed or dropped):
+        return urls, None
+    notes = list(completed)
+    words = [p for p in dropped if not p.startswith("'")]
+    if words:
+        # Words that are not links: one note for the whole cell, not one per word.
+        sentence = " ".join(words)
+        notes.append(f"{shown(sentence)!r} is not a link (a note or placeholder, not a URL)")
+    notes += [p for p in dropped if p.startswith("'")]
+    if dropped:
+        notes.append("that source is dropped, the event is kept" if not urls else "the other links are kept")
+    return urls, "; ".join(notes)
 
 
 def parse_int(text: str, what: str = "value", *, minimum: int | None = 0) -> int:

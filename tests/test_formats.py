@@ -105,7 +105,8 @@ def test_acled_requires_its_columns(tmp_path: Path) -> None:
     path = write(tmp_path, "date,location\n2025-01-01,Kyiv\n", "not_acled.csv")
     with pytest.raises(InputError, match="not a ACLED file: columns event_id_cnty"):
         list(read_events(path, fmt="acled"))
-    with pytest.raises(InputError, match="--map applies"):
+    # --map works with every format: a canonical field becomes the dataset's column (date -> event_date).
+    with pytest.raises(InputError, match="columns event_id_cnty, latitude, longitude are missing"):
         read_events(path, fmt="acled", column_map={"date": "date"})
 
 
@@ -210,7 +211,11 @@ def test_geojson_points_properties_and_rejections(tmp_path: Path) -> None:
         ],
     }
     path = write(tmp_path, json.dumps(collection, indent=2), "strikes.geojson")
-    records = list(read_events(path, fmt="geojson"))
+    # Every date here reads both ways ("02/11/25"): the file alone cannot settle the order.
+    with pytest.raises(InputError, match="day/month order of its dates cannot be told") as refused:
+        read_events(path, fmt="geojson")
+    assert "--date-order" in refused.value.hint
+    records = list(read_events(path, fmt="geojson", date_order="dmy"))
     assert [r.line_number for r in records] == [1, 2, 3, 4, 5, 6]
     first = records[0]
     assert isinstance(first, EventRecord) and first.origin == "geojson"

@@ -50,8 +50,8 @@ def test_parse_date_accepts_documented_forms(text: str, expected: tuple[dt.date,
     ("text", "reason_part"),
     [
         ("", "missing"),
-        ("09/14/2025", "day-first"),  # month-first is never guessed
-        ("31/02/2025", "not a real date"),
+        ("09/14/2025", "day/month/year: 14 is not a month"),  # month-first is never guessed
+        ("31/02/2025", "has no day 31"),
         ("1899-12-31", "before 1900"),
         ("2027-01-01", "future"),
         ("yesterday", "not a recognised date"),
