@@ -752,8 +752,11 @@ EXPORT_COLUMNS = (
     "geocoded_by", "location_text", "country", "admin1", "facility_slug", "facility_name", "facility_type",
     "facility_operator", "capacity_mtpa", "capacity_kbd", "capacity_mw", "attack_type", "effect", "damage_level",
     "description", "claim_status", "admiralty_grade", "confidence", "source_count", "best_source_url",
-    "best_source_publisher", "origin", "external_id", "created_at", "updated_at",
+    "best_source_publisher", "origin", "external_id", "created_at", "updated_at", "admin1_code", "admin1_reported",
+    "at_sea",
 )
+#: Key of the loader's bookkeeping inside ``events.extra`` (events.ingest.META_KEY): not exported.
+_BOOKKEEPING_KEY = "_strikedb"
 
 
 def _iso(value: Any) -> Any:
@@ -777,7 +780,9 @@ def event_table(engine: Engine, options: ReportOptions | None = None) -> tuple[l
     Returns
     -------
     columns : list of str
-        :data:`EXPORT_COLUMNS` plus ``source_urls`` and ``source_publishers`` (joined by ``" | "``).
+        :data:`EXPORT_COLUMNS` plus ``source_urls`` and ``source_publishers`` (joined by ``" | "``)
+        and ``extra``: the columns of the input that have no home in the schema, as JSON text
+        (the dataset's own categories: UCDP conflict and side names, ACLED actors...).
     rows : list of tuple
         Dates and times as ISO text.
     """
@@ -787,12 +792,36 @@ def event_table(engine: Engine, options: ReportOptions | None = None) -> tuple[l
     )
     _, rows = _run_report(engine, select, params, _date_types())
     sources = _sources_by_event(engine, [row[0] for row in rows])
-    columns = [*EXPORT_COLUMNS, "source_urls", "source_publishers"]
+    extras = _extra_by_event(engine, [row[0] for row in rows])
+    columns = [*EXPORT_COLUMNS, "source_urls", "source_publishers", "extra"]
+    at_sea = EXPORT_COLUMNS.index("at_sea")
     out = []
     for row in rows:
         urls, publishers = sources.get(row[0], ([], []))
-        out.append((*row[1:], " | ".join(urls) or None, " | ".join(publishers) or None))
+        values = list(row[1:])
+        values[at_sea] = None if values[at_sea] is None else bool(values[at_sea])  # 0/1 on SQLite
+        out.append((*values, " | ".join(urls) or None, " | ".join(publishers) or None, extras.get(row[0])))
     return columns, out
+
+
+def _extra_by_event(engine: Engine, event_ids: list[int]) -> dict[int, str]:
+    """The ``extra`` of each event as JSON text (sorted keys; the loader's bookkeeping left out)."""
+    import json
+
+    wanted = set(event_ids)
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    with engine.connect() as conn:
+        for event_id, extra in conn.execute(text("SELECT id, extra FROM events WHERE extra IS NOT NULL")):
+            if event_id not in wanted:
+                continue
+            value = json.loads(extra) if isinstance(extra, str) else extra
+            if isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k != _BOOKKEEPING_KEY}
+            if value:
+                found[event_id] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return found
 
 
 def _sources_by_event(engine: Engine, event_ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:

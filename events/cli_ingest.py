@@ -145,7 +145,7 @@ def _print_summary(report: IngestReport) -> None:
     columns = ["read", "inserted", "updated", "merged", "unchanged", "rejected"]
     values = [report.read, report.inserted, report.updated, report.merged, report.unchanged, report.rejected]
     if report.held_back:
-        columns.append("held back (--strict)")
+        columns.append("held back")
         values.append(report.held_back)
     table = Table(*columns, "seconds", title=title)
     table.add_row(*(str(value) for value in values), f"{report.duration:.2f}")

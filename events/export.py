@@ -404,6 +404,8 @@ def export_events(gdf: Any, fmt: str, out: Path | None = None, *, layer: str = "
         raise InputError(f"unknown export format {fmt!r}", hint=f"formats: {', '.join(EXPORT_FORMATS)}")
     if fmt in BINARY_FORMATS and out is None:
         raise InputError(f"{fmt} export needs a file", hint=f"add --out events.{fmt}")
+    if fmt in ("geojson", "gpkg"):
+        gdf = extra_as_properties(gdf)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     if fmt == "csv":
         rows = gdf[columns].astype(object).where(gdf[columns].notna(), None).itertuples(index=False, name=None)
@@ -420,6 +422,38 @@ def export_events(gdf: Any, fmt: str, out: Path | None = None, *, layer: str = "
             frame.to_file(tmp, driver="GeoJSON", engine="pyogrio")
         else:
             frame.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
+
+
+def extra_as_properties(gdf: Any) -> Any:
+    """Spread the JSON ``extra`` column into one ``extra.KEY`` property per key (GeoJSON, GeoPackage).
+
+    Values are written as text (a GeoPackage column has one type; the input's values came from
+    text cells or mixed GeoJSON properties). Without an ``extra`` column the frame is returned as is.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    if "extra" not in gdf.columns:
+        return gdf
+    parsed = [json.loads(value) if isinstance(value, str) and value else {} for value in gdf["extra"]]
+    keys = sorted({key for item in parsed if isinstance(item, dict) for key in item})
+    frame = gdf.drop(columns=["extra"])
+    for key in keys:
+        frame[f"extra.{key}"] = [_as_text(item.get(key)) if isinstance(item, dict) else None for item in parsed]
+    return frame
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _with_text_for_empty_columns(gdf: Any, columns: Sequence[str]) -> Any:

@@ -290,7 +290,12 @@ def _dataset_feature_records(
             }
             if point is not None and not (_cell(cells.get("latitude")) and _cell(cells.get("longitude"))):
                 cells["latitude"], cells["longitude"] = repr(point[0]), repr(point[1])
-            yield convert(path, index, raw, cells, dates)
+            record = convert(path, index, raw, cells, dates)
+            if isinstance(record, EventRecord) and record.extra:
+                # Keep the property values as published (numbers stay numbers), as the GeoJSON reader does.
+                originals = dict(zip(headers[names], properties.values(), strict=True))
+                record.extra = {k: originals.get(k, value) for k, value in record.extra.items()}
+            yield record
     finally:
         features.close()  # type: ignore[attr-defined]
 

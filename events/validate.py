@@ -223,8 +223,8 @@ def _parse_date_forms(text: str) -> tuple[dt.date, str]:
     if m := _MONTHNAME_YEAR.match(text):
         return _build_date(int(m[2]), _month_number(m[1]), 1, text), "month"
     raise FieldError(
-        "not a recognised date; use ISO 2025-09-14, day-first 14/09/2025 or 14/09/25, "
-        "'14 September 2025', or 'Sept 2025' / '2025-09' for a month"
+        f"{text!r} is not a recognised date; use ISO 2025-09-14, 14/09/2025 or 14/09/25 (day/month order as "
+        "the rest of the file), '14 September 2025', or 'Sept 2025' / '2025-09' for a month"
     )
 
 

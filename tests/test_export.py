@@ -147,7 +147,7 @@ def test_report_csv_neutralises_formulas(sample_url: str, capsys) -> None:  # no
 def test_empty_database_exports_empty_files(db_url: str, tmp_path: Path, capsys) -> None:
     assert run(["--db", db_url, "export"]) == 0
     assert capsys.readouterr().out.splitlines() == [",".join([*analysis.EXPORT_COLUMNS, "source_urls",
-                                                               "source_publishers"])]
+                                                               "source_publishers", "extra"])]
     target = tmp_path / "empty.gpkg"
     assert run(["--db", db_url, "export", "-F", "gpkg", "-o", str(target)]) == 0
     assert pyogrio.read_info(target)["features"] == 0

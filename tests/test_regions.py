@@ -103,3 +103,40 @@ def test_ingest_stores_code_canonical_name_and_text_as_written(engine, tmp_path)
     assert [reported for *_, reported in kharkiv] == KHARKIV_SPELLINGS[:10]
     assert [row[1:] for row in stored if row[0] == "K99"] == [("RU-RYA", "Ryazan Oblast", None)]
     assert grouped == {"UA-63": 10, "RU-RYA": 1}
+
+
+def test_migration_converts_existing_regions(db_url: str) -> None:
+    from events import migrate
+    from events.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        migrate.downgrade(engine, "0002")
+        with engine.begin() as conn:
+            for i, (country, admin1) in enumerate([("UA", "Kharkivs'ka"), ("RU", "Rjazan"), ("UA", "Atlantis")]):
+                conn.execute(
+                    text(
+                        "INSERT INTO events (public_id, event_date, latitude, longitude, geo_precision, geocoded_by, "
+                        "attack_type, claim_status, confidence, origin, country, admin1, date_precision) VALUES "
+                        f"('SDB-M{i}', '2025-01-0{i + 1}', 50, 36, 'exact', 'coordinates', 'drone', 'reported', "
+                        f"'likely', 'csv', '{country}', :admin1, 'day')"
+                    ),
+                    {"admin1": admin1},
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT public_id, admin1_code, admin1, admin1_reported FROM events ORDER BY public_id")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("SDB-M0", "UA-63", "Kharkiv Oblast", "Kharkivs'ka"),
+            ("SDB-M1", "RU-RYA", "Ryazan Oblast", "Rjazan"),
+            ("SDB-M2", None, "Atlantis", "Atlantis"),
+        ]
+        migrate.downgrade(engine, "0002")  # the text as written comes back
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT admin1 FROM events ORDER BY public_id")).scalars().all()
+        assert back == ["Kharkivs'ka", "Rjazan", "Atlantis"]
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
