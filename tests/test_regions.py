@@ -84,10 +84,10 @@ def test_region_by_code_gives_the_canonical_name() -> None:
 
 
 def test_ingest_stores_code_canonical_name_and_text_as_written(engine, tmp_path) -> None:
-    rows = ["event_id,date,latitude,longitude,country,admin1"]
+    rows = ["event_id,date,latitude,longitude,country,admin1,facility_type"]
     for i, spelling in enumerate(KHARKIV_SPELLINGS[:10]):
-        rows.append(f'K{i},2025-09-{i + 1:02d},49.99,36.23,UA,"{spelling}"')
-    rows.append("K99,2025-09-20,54.63,39.70,RU,")  # no region given: from the boundaries (GeoNames "Rjazan")
+        rows.append(f'K{i},2025-09-{i + 1:02d},49.99,36.23,UA,"{spelling}",substation')
+    rows.append("K99,2025-09-20,54.63,39.70,RU,,refinery")  # no region given: from the boundaries ("Rjazan")
     path = tmp_path / "spellings.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     report = ingest_file(engine, path, parallel=False)
