@@ -18,6 +18,7 @@ from rich.table import Column, Table
 from events import duplicates, eventops, publisher_ops, vocab
 from events.cli_common import console, err_console, finite_km, is_interactive, state, text_encoding
 from events.errors import InputError
+from events.formats import looks_like_json
 from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
 from events.models import os_user
 from events.parse import parse_column_map, template_header
@@ -122,7 +123,7 @@ def ingest(
 def _ingest_one(engine: Any, path: Path, **options: Any) -> IngestReport:
     if not is_interactive():
         return ingest_file(engine, path, **options)
-    total = _count_lines(path) if options["fmt"] in ("csv", "acled", "ucdp") else None
+    total = None if options["fmt"] == "geojson" or looks_like_json(path) else _count_lines(path)
     columns = [
         SpinnerColumn(),
         TextColumn(f"[bold]{path.name}"),
