@@ -1237,7 +1237,7 @@ def match_events(engine: Engine, *, radius_km: float = geocode.DEFAULT_RADIUS_KM
             events_t.c.facility_type, events_t.c.facility_name_reported, events_t.c.facility_id,
             events_t.c.facility_match, events_t.c.facility_distance_km, events_t.c.geo_precision,
             events_t.c.geocoded_by, events_t.c.description, events_t.c.extra, events_t.c.link_evidence,
-            events_t.c.target_category, events_t.c.target_basis,
+            events_t.c.target_category, events_t.c.target_basis, events_t.c.location_text,
         ]  # fmt: skip
         updates, revisions = [], []
         for event in conn.execute(select(*columns).order_by(events_t.c.id)).mappings():
@@ -1313,7 +1313,9 @@ def _link_for(geocoder: geocode.Geocoder, event: Any, radius_km: float, titles: 
     # (events loaded before target_basis existed have none: unlinked ones can only have stated it).
     stated_it = "facility_type column" in basis or (not basis and event["facility_id"] is None)
     stated = event["facility_type"] if stated_it else None
-    texts = report_texts(event["facility_name_reported"], event["description"], titles, event["extra"])
+    texts = report_texts(
+        event["facility_name_reported"], event["description"], titles, event["extra"], event["location_text"]
+    )
     if event["geocoded_by"] in ("facility", "facility_alias", "facility_fuzzy") and event["facility_name_reported"]:
         # The point itself came from the named facility: keep matching by name, at distance 0.
         match = geocoder.match_facility_name(

@@ -581,7 +581,8 @@ class Enricher:
 
 
 def _record_texts(record: EventRecord) -> list[str]:
-    return report_texts(record.facility_name, record.description, [s.title for s in record.sources], record.extra)
+    titles = [s.title for s in record.sources]
+    return report_texts(record.facility_name, record.description, titles, record.extra, record.location_text)
 
 
 def _facility_link(match: Any, method: str, distance: float | None, evidence: dict[str, Any] | None) -> dict[str, Any]:

@@ -32,7 +32,9 @@ from events.db import distance_km
 NAME_RADIUS_KM = 30.0
 
 #: Extra columns whose text is read as evidence of what was hit (by normalised name).
-_CATEGORY_COLUMN_WORDS = ("categ", "type", "tag", "target", "title", "summary", "note", "object", "objekt")
+_CATEGORY_COLUMN_WORDS = (
+    "categ", "type", "tag", "target", "title", "summary", "note", "object", "objekt", "descr", "headline",
+)  # fmt: skip
 
 
 @dataclass
@@ -74,9 +76,14 @@ def report_texts(
     description: str | None,
     source_titles: Iterable[str | None] = (),
     extra: Mapping[str, Any] | None = None,
+    location_text: str | None = None,
 ) -> list[str]:
-    """The texts of a report that can say what was hit, in order of weight."""
-    texts = [facility_name, description, *source_titles, *extra_texts(extra)]
+    """The texts of a report that can say what was hit, in order of weight.
+
+    The location text counts too: UCDP GED names the place of a strike on a plant after the plant
+    ("Vuhlehirska thermal power plant").
+    """
+    texts = [facility_name, description, *source_titles, *extra_texts(extra), location_text]
     return [t for t in texts if t and t.strip()]
 
 

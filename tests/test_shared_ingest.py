@@ -129,3 +129,15 @@ def test_ucdp_ged_sample_1000_events(engine: Engine) -> None:
     with engine.connect() as conn:
         assert set(conn.execute(select(Event.origin).distinct()).scalars()) == {"ucdp"}
     _reimport_adds_nothing(engine, path, "ucdp")
+
+
+def test_ucdp_ukraine_rows_only_the_power_plant_strike_is_energy(engine: Engine) -> None:
+    """UCDP names the place of the strike on Vuhlehirska TPP after the plant; nothing else is energy."""
+    path = shared_data("ucdp-ged-231-sample", "ucdpged_ukraine.csv")
+    add_bundled_facilities(engine)
+    ingest_file(engine, path, fmt="ucdp")
+    with engine.connect() as conn:
+        energy = conn.execute(select(Event.location_text).where(Event.target_category == "energy")).scalars().all()
+        linked = conn.execute(select(func.count()).where(Event.facility_id.is_not(None))).scalar_one()
+    assert energy == ["Vuhlehirska thermal power plant"]
+    assert linked == 0  # town-precise UCDP points are never linked by distance
