@@ -241,6 +241,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="strikedb", standalone_mode=False)
     except typer.Exit as exc:
+        if exc.exit_code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) itself
+            return _interrupted()
         return exc.exit_code
     except typer.Abort:
         return _interrupted()
@@ -267,6 +269,8 @@ def run(argv: list[str] | None = None) -> int:
             message += f" (database {current_url()})"
         _report(message, explained.hint)
         return EXIT_FAILURE
+    if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) and returns the code
+        return _interrupted()
     return result if isinstance(result, int) else EXIT_OK
 
 

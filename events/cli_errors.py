@@ -83,6 +83,8 @@ _DB_MESSAGES: tuple[tuple[str, str, str], ...] = (
     ),
     ("no space left on device", "the disk holding the database is full", "free some space and retry"),
     ("could not extend file", "the database server's disk is full", "free space on the server and retry"),
+    ("could not decode to utf-8", "a text stored in the database is not valid UTF-8 (the file may be damaged)",
+     RESTORE_HINT),
     ("database disk image is malformed", "the database file is damaged (malformed)", RESTORE_HINT),
     ("file is not a database", "the file is not a SQLite database, or it is damaged", RESTORE_HINT),
     ("file is encrypted or is not a database", "the file is not a SQLite database, or it is damaged", RESTORE_HINT),
@@ -168,7 +170,8 @@ def explain(exc: BaseException) -> Explained:
         return Explained("out of memory", "use a smaller --batch-size, or free memory")
     if isinstance(exc, UnicodeDecodeError):
         return Explained(
-            f"text that is not valid {exc.encoding} ({_first_line(exc)})",
+            f"text that is not valid {exc.encoding.upper() if exc.encoding.startswith('utf') else exc.encoding} "
+            f"({_first_line(exc)})",
             "if it comes from the database, the file may be damaged: " + RESTORE_HINT,
         )
     if isinstance(exc, OSError):

@@ -16,7 +16,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Column, Table
 
 from events import duplicates, eventops, publisher_ops, vocab
-from events.cli_common import console, err_console, finite_km, is_interactive, state, text_encoding
+from events.cli_common import (
+    console,
+    err_console,
+    finite_km,
+    is_interactive,
+    set_interrupt_note,
+    state,
+    text_encoding,
+)
 from events.errors import InputError
 from events.formats import looks_like_json
 from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
@@ -121,6 +129,27 @@ def ingest(
 
 
 def _ingest_one(engine: Any, path: Path, **options: Any) -> IngestReport:
+    try:
+        return _ingest_with_progress(engine, path, **options)
+    except KeyboardInterrupt as exc:
+        # The library attached the run's report, with the counts of what was committed.
+        report = getattr(exc, "ingest_report", None)
+        if isinstance(report, IngestReport):
+            set_interrupt_note(_committed_note(report))
+        raise
+
+
+def _committed_note(report: IngestReport) -> str:
+    run = f" (run {report.run_id} is recorded as interrupted)" if report.run_id else ""
+    return (
+        f"{report.file}: committed before the interruption: {report.inserted:,} inserted, "
+        f"{report.updated:,} updated, {report.merged:,} merged, {report.unchanged:,} unchanged, "
+        f"{report.rejected:,} rejected of {report.read:,} rows read{run}; the batch in progress was "
+        "rolled back. Run the same command again to complete the file (nothing is doubled)."
+    )
+
+
+def _ingest_with_progress(engine: Any, path: Path, **options: Any) -> IngestReport:
     if not is_interactive():
         return ingest_file(engine, path, **options)
     total = None if options["fmt"] == "geojson" or looks_like_json(path) else _count_lines(path)

@@ -260,7 +260,10 @@ def _raw_rows(path: Path, container: str) -> Iterator[tuple[int, str, dict[str, 
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{path}: not valid UTF-8 JSON: {exc}") from exc
         except RecursionError:
-            raise InputError(f"{path}: JSON nested too deeply (thousands of levels)") from None
+            raise InputError(
+                f"{path}: JSON nested too deeply (thousands of levels)",
+                hint="this is not a plausible facility list; check where the file came from",
+            ) from None
         items = document.get("features") if isinstance(document, dict) else document
         if not isinstance(items, list):
             raise InputError(f"{path}: expected a GeoJSON FeatureCollection or a JSON array of objects")

@@ -789,7 +789,9 @@ class _JsonStream:
             try:
                 value, end = self.json.raw_decode(self.buffer, self.pos)
             except RecursionError:
-                raise self.error("values nested too deeply (thousands of levels)") from None
+                error = self.error("values nested too deeply (thousands of levels)")
+                error.hint = "this is not a plausible GeoJSON export; check where the file came from"
+                raise error from None
             except json.JSONDecodeError as exc:
                 if len(self.buffer) - self.pos > 4 * FIELD_LIMIT:
                     raise self.error("a single JSON value is larger than 64 MB") from None

@@ -2172,8 +2172,10 @@ def _end_failed_run(
                 attempt.commit()
             return
         except Exception:  # try the next way; the original error is re-raised by the caller
+            # The old connection may still hold SQLite's write lock (a statement cut short by
+            # Ctrl-C): close it, or the fresh connection would wait for it ("database is locked").
             with contextlib.suppress(Exception):
-                conn.rollback()
+                conn.invalidate()
             continue
 
 
