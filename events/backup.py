@@ -403,7 +403,11 @@ def _pg_archive_revision(backup: Path) -> str | None:
     _require_program("pg_restore", command)
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise InputError(f"{backup} is not a readable pg_dump archive: {result.stderr.strip()}")
+        reason = (result.stderr.strip().splitlines() or ["pg_restore failed"])[0]
+        raise InputError(
+            f"{backup} is not a readable pg_dump archive: {reason}",
+            hint="the file is damaged or truncated; nothing was restored. Use another backup",
+        )
     revisions: list[str] = []
     in_copy = False
     for line in result.stdout.splitlines():

@@ -323,7 +323,8 @@ def test_server_not_reachable() -> None:
 def test_damaged_pg_dump_is_refused(pg_server, tmp_path: Path) -> None:
     db_url = pg_server.migrated_database()
     try:
-        assert cli("--db", db_url, "ingest", str(sample_events_path())).returncode == 0
+        done = cli("--db", db_url, "demo", "--out", str(tmp_path / "demo.html"))
+        assert done.returncode == 0, done.stderr
         dump = tmp_path / "backup.dump"
         assert cli("--db", db_url, "db", "backup", str(dump)).returncode == 0
         data = dump.read_bytes()
