@@ -6,6 +6,8 @@ Configuration order: an explicit URL (``--db``), then ``STRIKEDB_URL``, then
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 import os
 import sqlite3
@@ -144,6 +146,21 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
         # IMMEDIATE takes the write lock up front: two writers then queue on busy_timeout
         # instead of failing with "database is locked" when a read lock cannot be upgraded.
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context) -> None:
+        # On Ctrl-C (or SystemExit) SQLAlchemy invalidates the connection without closing the
+        # cursor. An interrupted ``executemany`` then keeps its statement un-reset, and closing
+        # the connection leaves SQLite a "zombie" that still holds the write lock until the
+        # statement is finalised: that is, until the exception (whose traceback references the
+        # cursor) is gone at process exit. The clean-up that records the run as interrupted then
+        # waited busy_timeout and failed ("database is locked"). Closing the cursor here resets
+        # the statement, so invalidating the connection rolls back and releases the lock.
+        # (SQLAlchemy 2.1 leaves ExceptionContext.cursor unset: take the execution context's.)
+        cursor = getattr(context.execution_context, "cursor", None)
+        if cursor is not None and not isinstance(context.original_exception, Exception):
+            with contextlib.suppress(Exception):
+                cursor.close()
 
 
 #: Notes on how a read-only engine had to open its file (see :func:`storage_note`).

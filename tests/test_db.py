@@ -58,3 +58,35 @@ def test_session_scope_rolls_back_on_error(engine) -> None:
         raise RuntimeError("boom")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM facilities")).scalar() == 0
+
+
+def test_ctrl_c_in_executemany_releases_the_sqlite_write_lock(tmp_path) -> None:
+    """A KeyboardInterrupt inside ``executemany`` must not leave the file locked while the
+    exception is alive (the clean-up that records a run as interrupted needs to write)."""
+    import sqlite3
+
+    path = tmp_path / "lock.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+
+    class CtrlC:
+        # sqlite3 calls __conform__ while binding row 500, in the middle of executemany.
+        def __conform__(self, protocol):
+            raise KeyboardInterrupt
+
+    rows = [(i,) for i in range(500)] + [(CtrlC(),)] + [(i,) for i in range(500)]
+
+    caught: BaseException | None = None
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql("INSERT INTO t VALUES (?)", rows)
+        except KeyboardInterrupt as exc:
+            caught = exc  # kept alive, as the ingest keeps it while it records the run
+        assert caught is not None
+        other = sqlite3.connect(path, timeout=0.5)
+        other.execute("INSERT INTO t VALUES (-1)")  # "database is locked" when the lock leaked
+        other.commit()
+        assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 1  # the batch rolled back
+        other.close()
+    engine.dispose()
