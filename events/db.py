@@ -7,7 +7,6 @@ Configuration order: an explicit URL (``--db``), then ``STRIKEDB_URL``, then
 from __future__ import annotations
 
 import contextlib
-
 import math
 import os
 import sqlite3
