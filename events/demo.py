@@ -52,14 +52,16 @@ def run_demo(url: str | None, out: Path, *, offline: bool = True) -> DemoReport:
         migrate.upgrade(engine)
         facility_report = facilities.import_bundled(engine)
         event_report = ingest.ingest_file(engine, ingest.sample_events_path())
+        reader = make_engine(url, read_only=True)
+        try:
+            strike_map = make_map(reader, offline=offline, title="strikedb demo: sample strikes on energy infrastructure")
+            migrate.check(reader)
+            revision = ", ".join(migrate.current(reader))
+        finally:
+            reader.dispose()
     finally:
+        # Disposed after the reader: a read-only connection cannot remove the -wal and -shm files it
+        # needed; the writer's pooled connection, the last to close, checkpoints and removes them.
         engine.dispose()
-    reader = make_engine(url, read_only=True)
-    try:
-        strike_map = make_map(reader, offline=offline, title="strikedb demo: sample strikes on energy infrastructure")
-        migrate.check(reader)
-        revision = ", ".join(migrate.current(reader))
-    finally:
-        reader.dispose()
     size = save_map(strike_map, out)
     return DemoReport(database, revision, facility_report, event_report, out, size, strike_map.summary)

@@ -68,6 +68,8 @@ def test_demo_creates_database_and_map(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("STRIKEDB_URL", raising=False)
     assert run(["demo"]) == 0
     capsys.readouterr()
+    # One database file and the map: no -wal/-shm left behind by the read-only map connection.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strikes.db", "strikes_map.html"]
     events, facilities, rejected = _counts(tmp_path / "strikes.db")
     assert events >= 30 and facilities >= 25 and rejected == 0
     html = (tmp_path / "strikes_map.html").read_text(encoding="utf-8")
