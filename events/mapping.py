@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
 
     from events.selection import EventFilter
-    from maps.render import StrikeMap
+    from maps.runtime import StrikeMap
 
 
 def regions_for(events: gpd.GeoDataFrame, countries: tuple[str, ...] = ()) -> gpd.GeoDataFrame:

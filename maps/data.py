@@ -1,4 +1,4 @@
-"""Turn event, facility and region tables into the compact payloads embedded in a map.
+"""Turn the event table into the compact payload embedded in a map, and the helpers every layer's payload uses.
 
 Every event is embedded once, column by column, with repeated strings (dates, confidence
 levels, facility names, publishers...) stored once in a dictionary and referenced by index.
@@ -28,7 +28,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from events import vocab
 from maps import style
@@ -70,7 +69,7 @@ PACK_THRESHOLD_BYTES = 200_000
 PACK_LEVEL = 6
 #: Key of a packed payload that holds the base64 text of the gzip-compressed JSON.
 PACKED_KEY = "gzip"
-#: Region outlines are simplified to this tolerance in degrees (~1 km) to keep files small.
+#: Region and country outlines are simplified to this tolerance in degrees (~1 km) to keep files small.
 REGION_SIMPLIFY_DEG = 0.01
 
 
@@ -214,6 +213,18 @@ def encode_column(values: Sequence[Any]) -> dict[str, list[Any]]:
     return {"v": list(values)}
 
 
+def decode_column(column: dict[str, list[Any]]) -> list[Any]:
+    """Decode a column made by :func:`encode_column`."""
+    return [column["d"][c] for c in column["c"]] if "d" in column else column["v"]
+
+
+def bounds(lats: Sequence[float], lons: Sequence[float]) -> list[list[float]] | None:
+    """Return ``[[south, west], [north, east]]`` of the points, or None without points."""
+    if not lats:
+        return None
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
 def delta_lists(lists: Sequence[Sequence[int]]) -> dict[str, list[list[int]]]:
     """Encode per-row index lists as differences from the previous index (across rows).
 
@@ -251,7 +262,7 @@ def undelta_lists(column: dict[str, list[list[int]]]) -> list[list[int]]:
     return out
 
 
-def _coordinates(frame: pd.DataFrame) -> tuple[list[float], list[float]]:
+def coordinates(frame: pd.DataFrame) -> tuple[list[float], list[float]]:
     """Return latitudes and longitudes from columns, or from point geometries."""
     if "latitude" in frame.columns and "longitude" in frame.columns:
         lats, lons = list(frame["latitude"]), list(frame["longitude"])
@@ -278,7 +289,7 @@ def _coordinates(frame: pd.DataFrame) -> tuple[list[float], list[float]]:
     return out_lat, out_lon
 
 
-def _first_present(frame: pd.DataFrame, names: tuple[str, ...]) -> list[Any]:
+def first_present(frame: pd.DataFrame, names: tuple[str, ...]) -> list[Any]:
     """Return per row the first non-empty value among ``names`` (missing columns count as empty)."""
     columns = [[clean(v) for v in frame[name]] for name in names if name in frame.columns]
     if not columns:
@@ -294,7 +305,7 @@ def _admiralty(frame: pd.DataFrame) -> list[str | None]:
         return [None] * len(frame)
     grades = []
     for rel, cred in zip(
-        _first_present(frame, ("source_reliability",)), _first_present(frame, ("info_credibility",)), strict=True
+        first_present(frame, ("source_reliability",)), first_present(frame, ("info_credibility",)), strict=True
     ):
         grades.append(None if rel is None and cred is None else f"{rel or 'F'}{int(cred) if cred else 6}")
     return grades
@@ -325,7 +336,7 @@ def _checked_dates(values: Iterable[Any]) -> list[str]:
     return out
 
 
-def _facility_types(values: Iterable[Any]) -> list[str]:
+def facility_types(values: Iterable[Any]) -> list[str]:
     """Facility types, with anything outside the vocabulary shown as "unknown"."""
     return [v if v in vocab.FACILITY_TYPES else style.UNKNOWN_TYPE for v in (clean(x) for x in values)]
 
@@ -374,7 +385,7 @@ def event_payload(events: pd.DataFrame) -> dict[str, Any]:
     missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise MapDataError(f"event table lacks column(s) {', '.join(missing)}")
-    lats, lons = _coordinates(events)
+    lats, lons = coordinates(events)
     sources, source_indices = _source_table(events)
     columns: dict[str, list[Any]] = {
         "lat": lats,
@@ -383,163 +394,9 @@ def event_payload(events: pd.DataFrame) -> dict[str, Any]:
         "conf": _checked_confidence(events["confidence"]),
     }
     for key, names in EVENT_FIELDS.items():
-        columns[key] = _first_present(events, names)
-    columns["ft"] = _facility_types(columns["ft"])
+        columns[key] = first_present(events, names)
+    columns["ft"] = facility_types(columns["ft"])
     columns["adm"] = _admiralty(events)
     encoded = {key: encode_column(values) for key, values in columns.items()}
     encoded["src"] = delta_lists(source_indices)
     return {"n": len(events), "cols": encoded, "sources": sources}
-
-
-def capacity_text(row: dict[str, Any]) -> str | None:
-    """Return a facility's capacity for display, e.g. ``"20.1 Mt/yr"`` or ``"1578.6 MW"``."""
-    parts = []
-    for column, unit in (("capacity_mtpa", "Mt/yr"), ("capacity_kbd", "kb/d"), ("capacity_mw", "MW")):
-        value = clean(row.get(column))
-        if isinstance(value, (int, float)):
-            parts.append(f"{value:g} {unit}")
-    if parts:
-        return ", ".join(parts)
-    raw = clean(row.get("capacity_raw"))
-    return str(raw) if raw is not None else None
-
-
-def facility_payload(facilities: pd.DataFrame) -> dict[str, Any]:
-    """Build the embedded payload of a facility table.
-
-    Parameters
-    ----------
-    facilities : pandas.DataFrame or geopandas.GeoDataFrame
-        Rows shaped like the ``facilities`` table or the ``facility_strikes`` view: ``name``,
-        ``facility_type``, coordinates, optional ``operator``, capacities and ``strikes``.
-        Rows without coordinates are skipped (they cannot be drawn).
-
-    Returns
-    -------
-    dict
-        Same shape as :func:`event_payload` (without sources).
-    """
-    frame = facilities
-    if "latitude" in frame.columns and "longitude" in frame.columns:
-        frame = frame[frame["latitude"].notna() & frame["longitude"].notna()]
-    lats, lons = _coordinates(frame)
-    records = frame.to_dict("records")
-    columns: dict[str, list[Any]] = {
-        "lat": lats,
-        "lon": lons,
-        "name": _first_present(frame, ("name", "facility_name", "slug")),
-        "ft": _facility_types(_first_present(frame, ("facility_type",))),
-        "op": _first_present(frame, ("operator", "facility_operator")),
-        "cc": _first_present(frame, ("country",)),
-        "a1": _first_present(frame, ("admin1",)),
-        "cap": [capacity_text(r) for r in records],
-        "r": [
-            style.facility_radius(r.get("capacity_mtpa"), r.get("capacity_kbd"), r.get("capacity_mw")) for r in records
-        ],
-        "hits": _first_present(frame, ("strikes",)),
-    }
-    return {"n": len(frame), "cols": {key: encode_column(values) for key, values in columns.items()}}
-
-
-#: Event columns holding the stored ISO 3166-2 region code, in order of preference.
-EVENT_REGION_CODE_COLUMNS = ("admin1_code", "iso_3166_2", "region_code")
-
-
-def event_regions(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[int]:
-    """Return per event the row number of the region it is stored in, or -1 (by stored region, not position).
-
-    An event belongs to a region when its stored ISO 3166-2 code (the first of
-    :data:`EVENT_REGION_CODE_COLUMNS` present) equals the region's ``iso_3166_2``; without codes on
-    either side, when its stored ``country`` and ``admin1`` equal the region's. Where the point falls
-    on the drawn (simplified) outline decides nothing, so a port on the coast counts for its region
-    and the layer's total equals the events stored with a region on the map. The browser counts the
-    events shown per region from this column (``rg`` in the payload), so the region layer follows
-    the time window and the confidence/type/search toggles.
-
-    Parameters
-    ----------
-    events : pandas.DataFrame
-        The events drawn, in payload order; a code column, or ``admin1`` (and ``country``).
-    regions : geopandas.GeoDataFrame
-        Region rows with ``iso_3166_2`` and/or ``admin1`` (and ``country``) columns.
-    """
-    if not len(events):
-        return []
-    frame = regions.reset_index(drop=True)
-    code_column = next((c for c in EVENT_REGION_CODE_COLUMNS if c in events.columns), None)
-    if code_column is not None and "iso_3166_2" in frame.columns:
-        row_of = {str(code).upper(): i for i, code in enumerate(frame["iso_3166_2"]) if _present(code)}
-        return [row_of.get(str(code).upper(), -1) if _present(code) else -1 for code in events[code_column]]
-    if "admin1" not in events.columns or "admin1" not in frame.columns:
-        return [-1] * len(events)
-    region_rows: dict[tuple[str, str], int] = {}
-    for i, key in enumerate(_region_keys(frame.get("country"), frame["admin1"])):
-        region_rows.setdefault(key, i)
-    keys = _region_keys(events.get("country") if "country" in frame.columns else None, events["admin1"])
-    return [region_rows.get(key, -1) if key[1] else -1 for key in keys]
-
-
-def region_counts(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[int]:
-    """Count the events stored in each region, in row order (see :func:`event_regions`)."""
-    if not len(regions):
-        return []
-    counts = [0] * len(regions)
-    for region in event_regions(events, regions):
-        if region >= 0:
-            counts[region] += 1
-    return counts
-
-
-def _present(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value)) and str(value) != ""
-
-
-def _region_keys(countries: pd.Series | None, names: pd.Series) -> list[tuple[str, str]]:
-    """(country, name) per row, the country left blank when there is no country column."""
-    country_values = [""] * len(names) if countries is None else ["" if not _present(c) else str(c) for c in countries]
-    return [(c, str(n) if _present(n) else "") for c, n in zip(country_values, names, strict=True)]
-
-
-def region_geojson(regions: gpd.GeoDataFrame, counts: list[int]) -> dict[str, Any]:
-    """Return simplified region outlines with their names and strike counts as GeoJSON.
-
-    Parameters
-    ----------
-    regions : geopandas.GeoDataFrame
-        Polygons with ``admin1`` (or ``name``) and optionally ``country`` columns.
-    counts : list of int
-        Strikes per region, in row order (see :func:`region_counts`). Each feature keeps its row
-        number as ``i``: events refer to regions by it (the ``rg`` column, :func:`event_regions`).
-    """
-    frame = regions.reset_index(drop=True)
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    geometry = shapely.set_precision(frame.geometry.simplify(REGION_SIMPLIFY_DEG).values, 0.001)
-    names = _first_present(frame, ("admin1", "name", "shapeName"))
-    countries = _first_present(frame, ("country",))
-    features = []
-    for index, shape in enumerate(geometry):
-        if shape is None or shape.is_empty:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"i": index, "name": names[index], "cc": countries[index], "n": counts[index]},
-                "geometry": shapely.geometry.mapping(shape),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
-def basemap_geojson(basemap: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Return an outline basemap (e.g. Natural Earth countries) as compact GeoJSON."""
-    frame = basemap.reset_index(drop=True)
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    geometry = shapely.set_precision(frame.geometry.simplify(REGION_SIMPLIFY_DEG).values, 0.01)
-    features = [
-        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(shape)}
-        for shape in geometry
-        if shape is not None and not shape.is_empty
-    ]
-    return {"type": "FeatureCollection", "features": features}

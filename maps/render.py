@@ -9,8 +9,7 @@ instead of being random (see :func:`number_elements`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,23 +18,11 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element, Figure
-from folium.map import Layer
 
 from maps import data as mapdata
 from maps import style
-from maps.geometries import geometry_layers
-from maps.layers import (
-    BasemapLayer,
-    ChoroplethLayer,
-    Dataset,
-    EventLayer,
-    FacilityLayer,
-    HeatLayer,
-    Registered,
-    Runtime,
-    Start,
-    StrikeMap,
-)
+from maps.layers import LAYERS, MapParts, layer_scripts, layer_tables
+from maps.runtime import Dataset, Runtime, Start, StrikeMap
 
 DEFAULT_TITLE = style.DEFAULT_TITLE
 #: Where an empty map opens: the Black Sea region, where most tracked strikes happen.
@@ -46,7 +33,6 @@ FIT_MAX_ZOOM = 9
 #: Zoom range of every map. Clustering works on every level in between, so a narrower range is
 #: also a faster one; 17 still shows single buildings.
 MIN_ZOOM, MAX_ZOOM = 2, 17
-TILES_NAME = "OpenStreetMap tiles (online; outlines stay underneath)"
 
 
 def number_elements(root: Element) -> None:
@@ -65,90 +51,6 @@ def number_elements(root: Element) -> None:
         stack.extend(reversed(list(element._children.values())))
 
 
-def _bounds(lats: list[float], lons: list[float]) -> list[list[float]] | None:
-    if not lats:
-        return None
-    return [[min(lats), min(lons)], [max(lats), max(lons)]]
-
-
-def _decoded(column: dict[str, list[Any]]) -> list[Any]:
-    return [column["d"][c] for c in column["c"]] if "d" in column else column["v"]
-
-
-@dataclass
-class MapParts:
-    """What the overlay builders of :data:`OVERLAY_BUILDERS` get: the map, its runtime and its data.
-
-    Attributes
-    ----------
-    fmap, runtime : the map and its :class:`maps.layers.Runtime`
-    events : the event table as given to :func:`build_map`
-    payload : the embedded event payload (:func:`maps.data.event_payload`)
-    event_data : the :class:`maps.layers.Dataset` holding it in the page
-    facilities, regions : the optional tables given to :func:`build_map`
-    compress : how to embed further datasets
-    summary : counts for :attr:`StrikeMap.summary`; builders may add to it
-    """
-
-    fmap: StrikeMap
-    runtime: Runtime
-    events: pd.DataFrame
-    payload: dict[str, Any]
-    event_data: Dataset
-    facilities: pd.DataFrame | None
-    regions: gpd.GeoDataFrame | None
-    compress: bool | None
-    summary: dict[str, Any] = field(default_factory=dict)
-    #: Facilities drawn as their shapes (rail lines, pipelines, outlines), see :mod:`maps.geometries`.
-    geometries: pd.DataFrame | None = None
-
-
-def region_layers(parts: MapParts) -> Iterable[Layer]:
-    """The strikes-per-region layer (needs ``regions``), counted in the browser per filter."""
-    regions = parts.regions
-    if regions is None or not len(regions):
-        return []
-    counts = [0] * len(regions)
-    for region in _decoded(parts.payload["cols"]["rg"]):
-        if region >= 0:
-            counts[region] += 1
-    breaks = style.choropleth_breaks(max(counts, default=0))
-    geojson = mapdata.region_geojson(regions, counts)
-    parts.summary["regions"] = len(regions)
-    return [ChoroplethLayer(parts.runtime, geojson, breaks, name="Strikes per region (admin-1)", show=True)]
-
-
-def facility_layers(parts: MapParts) -> Iterable[Layer]:
-    """Facilities as rings sized by capacity (needs ``facilities``)."""
-    if parts.facilities is None:
-        return []
-    payload = mapdata.facility_payload(parts.facilities)
-    data = Dataset(payload, "FacilityData", what="facilities", compress=parts.compress)
-    parts.fmap.add_child(data)
-    parts.summary["facilities"] = payload["n"]
-    parts.summary["facility_bounds"] = _bounds(_decoded(payload["cols"]["lat"]), _decoded(payload["cols"]["lon"]))
-    label = f"Facilities, sized by capacity ({payload['n']:,})"
-    return [FacilityLayer(parts.runtime, data, name=escape(label), show=True)]
-
-
-def event_layers(parts: MapParts) -> Iterable[Layer]:
-    """Every event, one marker each, clustered; then the heat map of the same filtered events."""
-    name = escape(f"Events, clustered ({parts.payload['n']:,})")
-    return [
-        EventLayer(parts.runtime, parts.event_data, name=name, show=True),
-        HeatLayer(parts.runtime, parts.event_data, name="Heat map of the events shown", show=False),
-    ]
-
-
-#: The overlays of every map, in drawing and layer-control order. Each builder takes the
-#: :class:`MapParts` and returns the layers to add (none when its data is missing); another
-#: module can insert its own (e.g. facility lines before the events). A layer's legend and its
-#: reaction to the filters live in the browser runtime (``sdbLegend``/``sdbUpdate``).
-OVERLAY_BUILDERS: list[Callable[[MapParts], Iterable[Layer]]] = [
-    region_layers, geometry_layers, facility_layers, event_layers,
-]  # fmt: skip
-
-
 def build_map(
     events: pd.DataFrame,
     *,
@@ -165,13 +67,15 @@ def build_map(
     collapsed_layer_control: bool = True,
     compress: bool | None = None,
     geometries: pd.DataFrame | None = None,
+    layer_data: Mapping[str, Any] | None = None,
 ) -> StrikeMap:
     """Build a map of strike events that an analyst can filter, search and share.
 
-    Layers (all listed in the layer control): the events, one marker each, clustered with counts
-    and coloured by confidence or facility type (shown); facilities sized by capacity (shown);
-    strikes per admin-1 region (shown when ``regions`` is given); a heat map (hidden); online
-    tiles over the bundled outlines (hidden). One time window (with a histogram and play), the
+    The layers are those of :data:`maps.layers.LAYERS`, in its order. Built in (all listed in the
+    layer control): the events, one marker each, clustered with counts and coloured by confidence
+    or facility type (shown); facilities sized by capacity (shown); strikes per admin-1 region
+    (shown when ``regions`` is given); a heat map (hidden); online tiles over the bundled outlines
+    (hidden). One time window (with a histogram and play), the
     confidence and type toggles of the legend and a search box drive every layer, the legend
     counts and the title; a list shows the events in view; the URL fragment keeps the state.
 
@@ -188,7 +92,7 @@ def build_map(
     regions : geopandas.GeoDataFrame, optional
         Admin-1 polygons with ``admin1`` (or ``name``) and ``country`` columns, for the
         choropleth. Events are assigned to the region they are stored in (its ISO 3166-2 code, else
-        country and name), never by position (:func:`maps.data.event_regions`).
+        country and name), never by position (:func:`maps.layers.event_regions`).
     basemap : geopandas.GeoDataFrame, optional
         Country outlines drawn under everything, so the map has a basemap with no network.
     offline : bool
@@ -217,11 +121,13 @@ def build_map(
         (roughly 500 events), so small maps stay readable text.
     geometries : DataFrame, optional
         Facilities drawn as their shapes (rail lines, pipelines, site outlines): ``geometry_wkt``,
-        ``name``, ``facility_type``, ``strikes``, ``stations`` (see :mod:`maps.geometries`).
+        ``name``, ``facility_type``, ``strikes``, ``stations`` (see :mod:`maps.layers.geometries`).
+    layer_data : mapping, optional
+        Tables of further layers registered in :data:`maps.layers.LAYERS`, by their ``takes``.
 
     Returns
     -------
-    maps.layers.StrikeMap
+    maps.runtime.StrikeMap
         A folium Map; render with :func:`render_html` or write with :func:`write_map`. Its
         ``summary`` attribute counts what was drawn.
 
@@ -231,13 +137,22 @@ def build_map(
         When the events cannot be drawn (missing columns, bad coordinates or values).
     ValueError
         For an unknown ``renderer``.
+    TypeError
+        For a ``layer_data`` table no layer draws.
     """
     if renderer not in ("auto", "svg", "canvas"):
         raise ValueError(f"renderer must be auto, svg or canvas, not {renderer!r}")
+    unknown = sorted(set(layer_data or {}) - layer_tables())
+    if unknown:
+        raise TypeError(f"no map layer takes {', '.join(unknown)}")
+    tables = {"facilities": facilities, "regions": regions, "basemap": basemap, "geometries": geometries}
+    tables = {**tables, "tiles": tiles, **(layer_data or {})}
     payload = mapdata.event_payload(events)
-    lats, lons = _decoded(payload["cols"]["lat"]), _decoded(payload["cols"]["lon"])
-    if regions is not None and len(regions):
-        payload["cols"]["rg"] = mapdata.encode_column(mapdata.event_regions(events, regions))
+    lats, lons = mapdata.decode_column(payload["cols"]["lat"]), mapdata.decode_column(payload["cols"]["lon"])
+    for layer in LAYERS:
+        table = tables.get(layer.takes) if layer.takes else None
+        for key, column in layer.event_columns(events, table).items():
+            payload["cols"][key] = mapdata.encode_column(column)
     canvas = renderer == "canvas" or (renderer == "auto" and payload["n"] >= style.CANVAS_THRESHOLD)
 
     figure = Figure(title=escape(title))
@@ -259,24 +174,25 @@ def build_map(
         "filters": [[str(name), str(value)] for name, value in filters],
         "leftOut": {key: list(values) for key, values in (left_out or {}).items()},
     }
-    runtime = Runtime(style.runtime_style(), canvas=canvas, offline=offline, **options)
+    runtime = Runtime(style.runtime_style(), canvas=canvas, offline=offline, layer_scripts=layer_scripts(), **options)
     fmap.add_child(runtime)
-    if basemap is not None and len(basemap):
-        fmap.add_child(BasemapLayer(runtime, mapdata.basemap_geojson(basemap)))
+    parts = MapParts(fmap, runtime, events, payload, None, tables, compress)
+    for layer in LAYERS:
+        parts.summary.update(dict.fromkeys(layer.summary_counts, 0))
+    # The basemap goes under everything, before the data; the overlays after it, in registry order.
+    for layer in LAYERS:
+        if layer.under_data:
+            for element in layer.build(parts):
+                fmap.add_child(element)
     event_data = Dataset(payload, "EventData", what="events", compress=compress)
     fmap.add_child(event_data, name="event_data")
-    parts = MapParts(fmap, runtime, events, payload, event_data, facilities, regions, compress, geometries=geometries)
-    parts.summary.update({"facilities": 0, "regions": 0})
-    for builder in OVERLAY_BUILDERS:
-        for layer in builder(parts):
-            fmap.add_child(layer)
-    if tiles:
-        # In the tile pane, above the outlines: where tiles cannot load, the outlines still show.
-        tile_layer = folium.TileLayer("OpenStreetMap", name=TILES_NAME, overlay=True, control=True, show=False)
-        fmap.add_child(tile_layer)
-        fmap.add_child(Registered(runtime, "tiles", tile_layer))
+    parts.event_data = event_data
+    for layer in LAYERS:
+        if not layer.under_data:
+            for element in layer.build(parts):
+                fmap.add_child(element)
     folium.LayerControl(collapsed=collapsed_layer_control).add_to(fmap)
-    bounds = _bounds(lats, lons) or parts.summary.get("facility_bounds")
+    bounds = mapdata.bounds(lats, lons) or parts.fallback_bounds
     if bounds:
         # Keep events clear of the list (top left), the legend (bottom right) and the time window.
         fit = folium.FitBounds(
@@ -287,11 +203,10 @@ def build_map(
         fit.options["animate"] = False
         fmap.add_child(fit)
     fmap.add_child(Start(runtime))
-    parts.summary.pop("facility_bounds", None)
     fmap.summary = {
         "events": payload["n"],
         **parts.summary,
-        "by_confidence": dict(Counter(_decoded(payload["cols"]["conf"]))),
+        "by_confidence": dict(Counter(mapdata.decode_column(payload["cols"]["conf"]))),
         "renderer": "canvas" if canvas else "svg",
         "offline": offline,
         "compressed": event_data.packed,

@@ -93,7 +93,7 @@ def test_region_layer_counts_the_stored_regions() -> None:
     """Ust-Luga, Primorsk and Kirishi are stored in Leningrad Oblast: the layer counts all three there."""
     import pandas as pd
 
-    from maps.data import region_counts
+    from maps.layers import region_counts
 
     events = pd.DataFrame({"admin1_code": [code for *_, code in EVENTS], "admin1": None})
     regions = geocode.admin1_regions()

@@ -16,9 +16,10 @@ from events import vocab
 from maps import cdn, style
 from maps import data as mapdata
 from maps.errors import MapDataError, OfflineAssetError
-from maps.layers import asset_text
+from maps.layers import LAYERS, TILES_NAME, event_regions, layer_scripts, region_counts, region_geojson
 from maps.offline import asset
-from maps.render import TILES_NAME, build_map, render_html, write_map
+from maps.render import build_map, render_html, write_map
+from maps.runtime import LAYER_SCRIPTS_SLOT, asset_text
 from tests._map_samples import HOSTILE, HOSTILE_IMG, sample_basemap, sample_events, sample_facilities, sample_regions
 
 
@@ -126,12 +127,33 @@ def test_runtime_escapes_every_data_field_before_html():
     assert "</script" not in js.lower()
     # Every g(...)/data value placed in popup HTML goes through esc (e) or a label() then esc.
     assert "</script" not in asset_text("guard.js").lower()
+    for script in layer_scripts():
+        assert "</script" not in asset_text(script).lower(), script
     # The popup and its rows (SDB.popupRows, which other modules extend) are one section.
     popup = js[js.index("SDB.popupRows = [") : js.index("function openPopup")]
     assert "SDB.eventPopup" in popup
     for match in re.finditer(r"\+\s*g\(\"(\w+)\"\)", popup):
         pytest.fail(f"unescaped field {match.group(1)} in popup")
     assert "SDB.safeUrl(src[0])" in js and "SDB.safeUrl(src[4])" in js
+
+
+def test_every_layer_script_is_spliced_into_the_runtime_once_top_layer_first():
+    html = render_html(build_map(sample_events()))  # no facilities or regions: their scripts are still there
+    scripts = layer_scripts()
+    assert scripts == ["layers/heat.js", "layers/facilities.js", "layers/regions.js", "layers/basemap.js"]
+    positions = [html.index(asset_text(script)) for script in scripts]
+    assert positions == sorted(positions)
+    assert all(html.count(asset_text(script)) == 1 for script in scripts)
+    assert LAYER_SCRIPTS_SLOT.strip() not in html
+    # Each layer that registers itself in the browser does so under its key.
+    for layer in LAYERS:
+        if layer.script and layer.key != "basemap":
+            assert f'"{layer.key}"' in asset_text(layer.script), layer.__name__
+
+
+def test_a_table_no_layer_takes_is_refused():
+    with pytest.raises(TypeError, match="no map layer takes pipelines"):
+        build_map(sample_events(), layer_data={"pipelines": pd.DataFrame()})
 
 
 def test_same_input_gives_identical_html_and_ids_are_stable():
@@ -245,10 +267,10 @@ def _events_stored_in_sample_regions() -> pd.DataFrame:
 
 def test_choropleth_counts_events_by_their_stored_region():
     events = _events_stored_in_sample_regions()
-    counts = mapdata.region_counts(events, sample_regions())
+    counts = region_counts(events, sample_regions())
     west = int((events["longitude"] < 37).sum())
     assert counts == [west, len(events) - west, 0]
-    geojson = mapdata.region_geojson(sample_regions(), counts)
+    geojson = region_geojson(sample_regions(), counts)
     assert [f["properties"]["n"] for f in geojson["features"]] == counts
     html = render_html(build_map(events, regions=sample_regions()))
     assert "West \\u003cb\\u003eOblast" in html  # region names are data too: escaped in JSON
@@ -260,7 +282,7 @@ def test_choropleth_never_counts_by_position():
     events = _events_stored_in_sample_regions()
     events.loc[0, ["latitude", "longitude"]] = [49.9, 29.9]  # outside every sample box
     events.loc[1, "admin1"] = None  # stored without a region: counted nowhere, wherever it lies
-    counts = mapdata.region_counts(events, sample_regions())
+    counts = region_counts(events, sample_regions())
     west = int((events["admin1"] == "West <b>Oblast</b>").sum())
     assert counts == [west, int((events["admin1"] == "East Oblast").sum()), 0]
     assert sum(counts) == len(events) - 1
@@ -272,7 +294,7 @@ def test_choropleth_counts_by_iso_3166_2_code_when_stored():
     events["admin1_code"] = ["ru-wst" if lon < 37 else "UA-EST" for lon in events["longitude"]]
     events["admin1"] = "spelt any way"
     west = int((events["longitude"] < 37).sum())
-    assert mapdata.region_counts(events, regions) == [west, len(events) - west, 0]
+    assert region_counts(events, regions) == [west, len(events) - west, 0]
 
 
 def test_renderer_switches_to_canvas_for_many_events(monkeypatch):
@@ -378,7 +400,7 @@ def test_each_event_knows_its_region_so_the_browser_can_recount_per_filter():
     payload = _dataset(html)
     regions = _decoded(payload["cols"]["rg"])
     assert regions == [0 if lon < 37 else 1 for lon in events["longitude"]]
-    assert regions == mapdata.event_regions(events, sample_regions())
+    assert regions == event_regions(events, sample_regions())
     features = _geojson_features(html)
     assert [f["properties"]["i"] for f in features] == [0, 1, 2]  # events refer to regions by row number
     assert "rg" not in _dataset(render_html(build_map(events)))["cols"]  # no regions, no column
@@ -387,8 +409,8 @@ def test_each_event_knows_its_region_so_the_browser_can_recount_per_filter():
 def test_event_stored_without_a_region_has_none():
     events = _events_stored_in_sample_regions().head(2)
     events["admin1"] = [None, "Atlantis"]
-    assert mapdata.event_regions(events, sample_regions()) == [-1, -1]
-    assert mapdata.event_regions(events.head(0), sample_regions()) == []
+    assert event_regions(events, sample_regions()) == [-1, -1]
+    assert event_regions(events.head(0), sample_regions()) == []
 
 
 def test_filters_and_left_out_classes_reach_the_page_as_data():

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from events.facilities import import_bundled
 from events.ingest import ingest_file
 from events.mapping import make_map, save_map
-from maps.geometries import geometry_geojson
+from maps.layers import geometry_geojson
 from tests.test_maps_browser import ARTIFACTS, LoadedPage, browser  # noqa: F401 (the browser fixture)
 
 pytestmark = pytest.mark.browser

@@ -1,25 +1,22 @@
-"""folium elements that put the strikedb runtime and its layers into a map.
+"""folium elements that put the strikedb runtime into a map: the map, the runtime, datasets, the start.
 
 Each element renders one short JavaScript statement calling ``maps/assets/strikedb.js``; the
-data comes from a :class:`Dataset` element rendered once. Layers subclass
-:class:`folium.map.Layer`, so :class:`folium.LayerControl` lists and toggles them like any
-other layer. Every layer has a ``key`` (its name in the URL fragment); a new kind of layer
-subclasses :class:`RuntimeLayer` with its own ``js_call`` and registers itself in the browser
-with ``ctx.register(key, layer)`` (see the runtime's header comment for the hooks).
+data comes from a :class:`Dataset` element rendered once. The layers drawn from it live in
+:mod:`maps.layers` (one class each, registered in :data:`maps.layers.LAYERS`); their JavaScript
+parts (``maps/assets/layers/*.js``) are spliced into the runtime's script by :func:`runtime_script`.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
 from typing import Any, ClassVar
 
 import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
-from folium.map import Layer
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 
@@ -31,6 +28,25 @@ def asset_text(name: str) -> str:
     return (files("maps") / "assets" / name).read_text(encoding="utf-8")
 
 
+#: The line of ``strikedb.js`` where the layers' scripts go. They are snippets inside the runtime's
+#: closure (they use its helpers), so they are spliced into its text rather than loaded apart.
+LAYER_SCRIPTS_SLOT = "  // @layer-scripts: maps/assets/layers/*.js go here, top layer first (maps.runtime.Runtime)\n"
+
+
+def runtime_script(layer_scripts: Sequence[str]) -> str:
+    """Return the runtime's JavaScript with the given layer scripts (asset names) spliced in, in order.
+
+    Parameters
+    ----------
+    layer_scripts : sequence of str
+        Files in ``maps/assets`` (e.g. ``"layers/heat.js"``), each the JavaScript part of one layer.
+    """
+    core = asset_text("strikedb.js")
+    if core.count(LAYER_SCRIPTS_SLOT) != 1:
+        raise RuntimeError("strikedb.js must hold the layer-scripts line exactly once")
+    return core.replace(LAYER_SCRIPTS_SLOT, "".join(asset_text(name) for name in layer_scripts))
+
+
 #: Leaflet plugins every map loads (through folium.plugins, so offline maps inline the same files).
 PLUGIN_JS: list[tuple[str, str]] = [*MarkerCluster.default_js, *HeatMap.default_js]
 PLUGIN_CSS: list[tuple[str, str]] = list(MarkerCluster.default_css)
@@ -40,7 +56,8 @@ class Runtime(MacroElement):
     """The strikedb runtime (JS + CSS, inlined: it is ours and small), its plugins and the map's context.
 
     ``options`` is handed to ``StrikeDB.setup`` as is (title, filters, classes left out...); its
-    text is escaped by the runtime when it becomes HTML.
+    text is escaped by the runtime when it becomes HTML. ``layer_scripts`` are the JavaScript parts
+    of the layers (asset names, spliced in by :func:`runtime_script`).
     """
 
     _template = Template(
@@ -52,10 +69,19 @@ class Runtime(MacroElement):
         """
     )
 
-    def __init__(self, style: dict[str, Any], *, canvas: bool, offline: bool, **options: Any) -> None:
+    def __init__(
+        self,
+        style: dict[str, Any],
+        *,
+        canvas: bool,
+        offline: bool,
+        layer_scripts: Sequence[str] = (),
+        **options: Any,
+    ) -> None:
         super().__init__()
         self._name = "StrikeDBRuntime"
         self.offline = offline
+        self.layer_scripts = list(layer_scripts)
         self.style_json = script_json(style)
         self.options_json = script_json({"canvas": canvas, "offline": offline, **options})
 
@@ -73,7 +99,8 @@ class Runtime(MacroElement):
             header.add_child(CssLink(url), name=name)
         # Inline script text cannot contain "</script": our own files never do (checked in tests).
         header.add_child(Element(f"<style>{asset_text('strikedb.css')}</style>"), name="strikedb_css")
-        header.add_child(Element(f"<script>{asset_text('strikedb.js')}</script>"), name="strikedb_js")
+        script = runtime_script(self.layer_scripts)
+        header.add_child(Element(f"<script>{script}</script>"), name="strikedb_js")
         super().render(**kwargs)
 
 
@@ -102,91 +129,6 @@ class Dataset(MacroElement):
         embedded = embedded_payload(payload, what, compress=compress)
         self.packed = embedded is not payload
         self.payload_json = script_json(embedded)
-
-
-class RuntimeLayer(Layer):
-    """A layer created by one call into the runtime: ``new StrikeDB.<js_call>(ctx, ...args)``."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = {{ this.js_call }}({{ this.runtime.get_name() }}
-                {%- for arg in this.args_js() %}, {{ arg }}{% endfor %});
-        {% endmacro %}
-        """
-    )
-    js_call = ""
-
-    def __init__(
-        self, runtime: Runtime, js_args: list[str | Dataset], *, name: str, show: bool, control: bool = True
-    ) -> None:
-        super().__init__(name=name, overlay=True, control=control, show=show)
-        self.runtime = runtime
-        self.js_args = js_args
-
-    def args_js(self) -> list[str]:
-        """JavaScript arguments; datasets by name, resolved at render time (ids may be renumbered)."""
-        return [arg.get_name() if isinstance(arg, Dataset) else arg for arg in self.js_args]
-
-
-class EventLayer(RuntimeLayer):
-    """Every event, one marker each, clustered (Leaflet.markercluster) and filtered in the browser."""
-
-    js_call = "new StrikeDB.EventLayer"
-
-    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = "events", name: str, show: bool = True) -> None:
-        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
-        self._name = "EventLayer"
-
-
-class HeatLayer(RuntimeLayer):
-    """Heat map of the events shown now (the leaflet-heat plugin folium's HeatMap uses)."""
-
-    js_call = "new StrikeDB.HeatLayer"
-
-    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = "heat", name: str, show: bool) -> None:
-        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
-        self._name = "HeatLayer"
-
-
-class FacilityLayer(RuntimeLayer):
-    """Facilities as rings sized by capacity."""
-
-    js_call = "new StrikeDB.FacilityLayer"
-
-    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = "facilities", name: str, show: bool) -> None:
-        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
-        self._name = "FacilityLayer"
-
-
-class ChoroplethLayer(RuntimeLayer):
-    """Strikes per admin-1 region, recounted in the browser from the events shown now."""
-
-    js_call = "StrikeDB.choropleth"
-
-    def __init__(
-        self,
-        runtime: Runtime,
-        geojson: dict[str, Any],
-        breaks: list[int],
-        *,
-        key: str = "regions",
-        name: str,
-        show: bool,
-    ) -> None:
-        args = [script_json(geojson), script_json(breaks), script_json({"key": key})]
-        super().__init__(runtime, args, name=name, show=show)
-        self._name = "ChoroplethLayer"
-
-
-class BasemapLayer(RuntimeLayer):
-    """Bundled country outlines, the basemap that needs no network (always shown, not in the control)."""
-
-    js_call = "StrikeDB.basemap"
-
-    def __init__(self, runtime: Runtime, geojson: dict[str, Any]) -> None:
-        super().__init__(runtime, [script_json(geojson)], name="Country outlines", show=True, control=False)
-        self._name = "BasemapLayer"
 
 
 class Registered(MacroElement):

@@ -2,7 +2,7 @@
 
 :func:`geometry_geojson` turns a table of facilities with WKT geometries (and their strike counts)
 into GeoJSON whose popups are escaped HTML; :class:`GeometryLayer` draws it with plain Leaflet
-(``L.geoJSON``), so it does not depend on the strikedb runtime's point layers. The strikes on a line
+(``L.geoJSON``, in its template), so it has no script in the runtime. The strikes on a line
 are the event markers drawn by the event layers; a line's popup counts them and names its stations.
 """
 
@@ -17,6 +17,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from maps.data import clean, script_json
+from maps.layers.base import MapLayer, MapParts
 
 #: Stroke colour by facility type (others: :data:`DEFAULT_COLOR`).
 LINE_COLORS = {"rail_line": "#5b2a86", "pipeline": "#1f6f8b"}
@@ -78,7 +79,7 @@ def geometry_geojson(facilities: pd.DataFrame) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-class GeometryLayer(Layer):
+class GeometryLayer(Layer, MapLayer):
     """Line and polygon facilities (rail lines, pipelines, site outlines), struck ones thicker."""
 
     _template = Template(
@@ -97,6 +98,8 @@ class GeometryLayer(Layer):
         {% endmacro %}
         """
     )
+    key = "geometries"
+    takes = "geometries"
 
     def __init__(self, geojson: dict[str, Any], *, name: str, show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
@@ -107,20 +110,18 @@ class GeometryLayer(Layer):
         self.default_json = script_json(DEFAULT_COLOR)
         self.weight, self.struck_weight = WEIGHT, STRUCK_WEIGHT
 
-
-def geometry_layers(parts: Any) -> list[GeometryLayer]:
-    """The overlay builder of :data:`maps.render.OVERLAY_BUILDERS`: one layer of line/polygon facilities.
-
-    ``parts`` is the :class:`maps.render.MapParts` of the map; nothing is drawn without ``geometries``.
-    """
-    if parts.geometries is None:
-        return []
-    shapes = geometry_geojson(parts.geometries)
-    parts.summary["geometries"] = len(shapes["features"])
-    if not shapes["features"]:
-        return []
-    label = f"Lines and outlines: rail, pipelines, sites ({len(shapes['features']):,})"
-    return [GeometryLayer(shapes, name=escape(label), show=True)]
+    @classmethod
+    def build(cls, parts: MapParts) -> list[GeometryLayer]:
+        """One layer of the line/polygon facilities; nothing without ``geometries`` (or shapes in it)."""
+        geometries = cls.table(parts)
+        if geometries is None:
+            return []
+        shapes = geometry_geojson(geometries)
+        parts.summary["geometries"] = len(shapes["features"])
+        if not shapes["features"]:
+            return []
+        label = f"Lines and outlines: rail, pipelines, sites ({len(shapes['features']):,})"
+        return [cls(shapes, name=escape(label), show=True)]
 
 
-__all__ = ["LINE_COLORS", "GeometryLayer", "geometry_geojson", "geometry_layers"]
+__all__ = ["LINE_COLORS", "GeometryLayer", "geometry_geojson"]
