@@ -4,7 +4,7 @@ Run by hand: ``python bench/boundaries.py [--old-rev 69f2e3b] [--points 20000]``
 read with ``git show REV:events/data/...``. For both versions: file size, time to parse and prepare
 the polygons, and the time of a point-in-polygon look-up (STRtree + prepared ``contains_xy``, the same
 code for both) for uniform points over Ukraine and European Russia. Then the public
-``events.geocode.region_at`` (grid index, as ingest uses it) on the bundled files.
+``events.geo.region_at`` (grid index, as ingest uses it) on the bundled files.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from shapely.geometry import shape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from events import geocode  # noqa: E402
+from events import geo  # noqa: E402
 
 BOX = (44.0, 60.0, 22.0, 60.0)  # lat min, lat max, lon min, lon max
 NAMES = ("countries.geojson", "admin1.geojson")
@@ -75,12 +75,12 @@ def main() -> None:
             f" {new_lookup / old_lookup:5.2f}x"
         )
     start = time.perf_counter()
-    geocode.region_at(50.0, 30.0)
+    geo.region_at(50.0, 30.0)
     print(f"region_at: first call (loads both files, grid from cache or built) {time.perf_counter() - start:.2f} s")
-    geocode.region_at.cache_clear()
+    geo.region_at.cache_clear()
     start = time.perf_counter()
     for lat, lon in points:
-        geocode.region_at(lat, lon)
+        geo.region_at(lat, lon)
     elapsed = time.perf_counter() - start
     print(f"region_at: {len(points):,} distinct points {elapsed:.2f} s, {elapsed / len(points) * 1e6:.1f} us each")
 

@@ -1,6 +1,6 @@
 """Benchmark the per-row geocoding calls: ``admin1_at`` + ``Geocoder.nearest_facility``.
 
-Run by hand: ``python bench/geocode.py [--points 100000] [--osm PATH]``. Points are uniform in a box
+Run by hand: ``python bench/geo.py [--points 100000] [--osm PATH]``. Points are uniform in a box
 over Ukraine and European Russia (unique, so the memo cache does not help). The baselines run in the
 same process on a sample: point-in-polygon over every admin-1 polygon without an index, and a
 brute-force haversine scan of every facility.
@@ -19,7 +19,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from events import geocode, migrate
+from events import geo, migrate
 from events.db import distance_km, make_engine
 from events.facilities import import_bundled, import_facilities
 
@@ -54,15 +54,15 @@ def main() -> None:
         if args.osm:
             import_facilities(engine, args.osm)
         with engine.connect() as conn:
-            geocoder = geocode.Geocoder(conn, radius_km=3.0)
+            geocoder = geo.Geocoder(conn, radius_km=3.0)
         engine.dispose()
     print(f"facilities in memory: {len(geocoder)}")
     points = random_points(args.points)
     sample = points[: args.baseline_points]
 
-    admin = geocode._admin1()
+    admin = geo.admin1_index()
     polygons = list(zip(admin.geometries, admin.properties, strict=True))
-    facilities = list(geocoder._facilities.values())
+    facilities = geocoder.facilities()
 
     def naive_admin1(lat: float, lon: float):
         point = shapely.Point(lon, lat)
@@ -79,22 +79,22 @@ def main() -> None:
                 best = (d, f)
         return best
 
-    geocode.admin1_at(50.0, 30.0)  # load the index outside the timing
+    geo.admin1_at(50.0, 30.0)  # load the index outside the timing
     base_admin = bench("baseline: admin-1 by scanning polygons", naive_admin1, sample)
     base_near = bench("baseline: nearest facility by scanning all", naive_nearest, sample)
     base_both = bench("baseline: both", lambda a, b: (naive_admin1(a, b), naive_nearest(a, b)), sample)
-    geocode.admin1_at.cache_clear()
-    geocode.country_at.cache_clear()
-    fast_admin = bench("admin1_at (grid index, prepared, memoised)", geocode.admin1_at, points)
+    geo.admin1_at.cache_clear()
+    geo.country_at.cache_clear()
+    fast_admin = bench("admin1_at (grid index, prepared, memoised)", geo.admin1_at, points)
     fast_near = bench("Geocoder.nearest_facility (grid)", geocoder.nearest_facility, points)
-    geocode.admin1_at.cache_clear()
-    geocode.country_at.cache_clear()
+    geo.admin1_at.cache_clear()
+    geo.country_at.cache_clear()
 
     def both(lat: float, lon: float):
-        return geocode.admin1_at(lat, lon), geocoder.nearest_facility(lat, lon)
+        return geo.admin1_at(lat, lon), geocoder.nearest_facility(lat, lon)
 
     fast_both = bench("admin1_at + nearest_facility", both, points)
-    bench("admin1_at again (all memoised)", geocode.admin1_at, points)
+    bench("admin1_at again (all memoised)", geo.admin1_at, points)
     print(f"speed-up admin1: {fast_admin / base_admin:.0f}x, nearest: {fast_near / base_near:.0f}x, "
           f"both: {fast_both / base_both:.0f}x")  # fmt: skip
 

@@ -124,7 +124,7 @@ def synthetic_rows(n: int, seed: int = 20250802):
     Points are random in European Russia and Ukraine; the country is stated for two rows in
     three (as found by the bundled outlines, so no row is a false "swapped coordinates").
     """
-    from events.geocode import country_at
+    from events.geo import country_at
 
     rng = random.Random(seed)
     start = dt.date(2023, 1, 1)

@@ -256,9 +256,9 @@ def browser_interaction(html: str, n: int, *, ours: bool, timeout_s: float = 600
 
 def interaction_report(sizes: list[int], baseline_max: int) -> None:
     """Print the interaction table (Markdown) for ``docs/benchmarks.md``."""
-    from events import geocode
+    from events import geo
 
-    regions = geocode.admin1_regions()
+    regions = geo.admin1_regions()
     regions = regions[regions["country"].isin(["RU", "UA"])].reset_index(drop=True)
     print("| map | events | build s | HTML MB | Chromium open to all drawn s | window changes ms | zoom steps ms |")
     print("|---|---:|---:|---:|---:|---|---|")

@@ -27,35 +27,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 GAZETTEER_BASELINE = """
-from events import geocode, places
-geocode._admin1()
+from events import geo
+from events.geo import places_index
+geo.admin1_index()
 import time
 t = time.perf_counter()
-index = places.open_index(None, lambda: places._read_cities(geocode.MIN_POPULATION))
-geocode._Gazetteer(index)
+index = places_index.open_index(None, lambda: places_index.read_cities(geo.MIN_POPULATION))
+geo.Gazetteer(index)
 print(time.perf_counter() - t)
 """
 GAZETTEER_CALL = """
-from events import geocode
-geocode._admin1()
+from events import geo
+geo.admin1_index()
 import time
 t = time.perf_counter()
-geocode.place_lookup("Tuapse, Krasnodar Krai")
+geo.place_lookup("Tuapse, Krasnodar Krai")
 print(time.perf_counter() - t)
 """
 GRIDS = """
 import time
-from events import geocode
+from events import geo
 t = time.perf_counter()
-geocode._countries()
-geocode._admin1()
+geo.countries_index()
+geo.admin1_index()
 print(time.perf_counter() - t)
 """
 FIRST_PLACE_LOOKUP = """
 import time
 t = time.perf_counter()
-from events import geocode
-geocode.place_lookup("Tuapse, Krasnodar Krai")
+from events import geo
+geo.place_lookup("Tuapse, Krasnodar Krai")
 print(time.perf_counter() - t)
 """
 

@@ -37,7 +37,8 @@ import shapely
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from events import geocode, lines, rail, vocab
+from events import geo as geocode
+from events import lines, rail, vocab
 from events.db import distance_km
 from events.errors import InputError, NotFoundError
 from events.evidence import decide_category

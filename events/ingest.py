@@ -51,11 +51,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, bindparam, insert, select, text, update
 
-from events import dedup, grading, health, identity, rail, regions, runs, sea
+from events import dedup, grading, health, identity, rail, runs
 from events.confidence import confidence_level
 from events.db import sqlite_rtree_filled_after
 from events.errors import InputError
 from events.evidence import decide_category
+from events.geo import regions, sea
 from events.identity import id_column_warning, with_id_column
 from events.inputs import check_finite, check_regular_file
 from events.layouts import INPUT_FORMATS
@@ -354,12 +355,12 @@ class Enricher:
 
     Parameters
     ----------
-    geocoder : events.geocode.Geocoder
+    geocoder : events.geo.Geocoder
         Loaded once per run.
     """
 
     def __init__(self, geocoder: Any, registry: Registry | None = None) -> None:
-        from events import geocode
+        from events import geo as geocode
 
         self.geocoder = geocoder
         self.registry = registry
@@ -566,7 +567,7 @@ class Enricher:
         """Store the region as ISO 3166-2 code + canonical name, the text as written beside it.
 
         The stated country wins; a region from the boundaries is only taken when it lies in that
-        country (see :func:`events.regions.settle_region`).
+        country (see :func:`events.geo.regions.settle_region`).
         """
         written = values["admin1"]
         resolved = regions.resolve_region(written, values["country"]) if written else None
@@ -1982,7 +1983,7 @@ def _run(
     id_column: str | None = None,
     layout: str = "",
 ) -> IngestReport:
-    from events.geocode import Geocoder
+    from events.geo import Geocoder
 
     started = time.perf_counter()
     report = IngestReport(

@@ -3,7 +3,7 @@
 An event is linked to a facility (documented in ``docs/ingest.md``):
 
 1. **By name**: the row names the facility (exact name, alternative name in any script, then a
-   fuzzy name; :meth:`events.geocode.Geocoder.match_facility_name`) and the facility lies within
+   fuzzy name; :meth:`events.geo.Geocoder.match_facility_name`) and the facility lies within
    :data:`NAME_RADIUS_KM` of the event's point (the distance is recorded). A named facility
    farther away is not linked, with a warning: the row's point and its name disagree.
 2. **By distance, with words**: the point is site-precise (``geo_precision = exact``, given as
@@ -109,7 +109,7 @@ def decide_link(
 
     Parameters
     ----------
-    geocoder : events.geocode.Geocoder
+    geocoder : events.geo.Geocoder
     latitude, longitude : float
         The event's point.
     geo_precision, geocoded_by : str

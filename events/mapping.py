@@ -38,10 +38,10 @@ def regions_for(events: gpd.GeoDataFrame, countries: tuple[str, ...] = ()) -> gp
     geopandas.GeoDataFrame
         Columns ``country``, ``admin1``, ``geometry``.
     """
-    from events import geocode
+    from events import geo
 
     wanted = set(countries) or {c for c in events["country"].dropna().unique()}
-    regions = geocode.admin1_regions()
+    regions = geo.admin1_regions()
     return regions[regions["country"].isin(wanted)].reset_index(drop=True)
 
 
@@ -49,9 +49,9 @@ def basemap() -> gpd.GeoDataFrame:
     """Return the bundled country outlines used as the offline basemap."""
     import geopandas as gpd
 
-    from events import geocode
+    from events import geo
 
-    with resources.as_file(geocode.countries_path()) as file:
+    with resources.as_file(geo.countries_path()) as file:
         return gpd.read_file(file)
 
 

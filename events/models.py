@@ -350,7 +350,7 @@ class Event(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     #: ISO 3166-1 alpha-2 country code of the struck place.
     country: Mapped[str | None] = mapped_column(String(2))
-    #: Canonical English name of the first-level region (see :mod:`events.regions`), or the text as
+    #: Canonical English name of the first-level region (see :mod:`events.geo.regions`), or the text as
     #: written when it matches no ISO 3166-2 region.
     admin1: Mapped[str | None] = mapped_column(String(200))
     #: ISO 3166-2 code of the region (``UA-63``); group by this, not by the name.

@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from events.geocode import Region, admin1_at, country_at, region_at
+from events.geo import Region, admin1_at, country_at, region_at
 
 # (place, latitude, longitude, country, ISO 3166-2 code)
 RUSSIA_CAPITALS = [

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from events import geocode
+from events import geo
 from events.mapping import basemap
 from maps.render import build_map, write_map
 from tests.test_maps_browser import ARTIFACTS, LoadedPage, browser  # noqa: F401 - the browser fixture
@@ -66,7 +66,7 @@ def arctic_map(tmp_path_factory: pytest.TempPathFactory):
     ]
     import pandas as pd
 
-    regions = geocode.admin1_regions()
+    regions = geo.admin1_regions()
     fmap = build_map(pd.DataFrame(rows), regions=regions, basemap=basemap(), offline=True, title="Arctic")
     path = tmp_path_factory.mktemp("arctic") / "arctic.html"
     write_map(fmap, path)
@@ -96,7 +96,7 @@ def test_region_layer_counts_the_stored_regions() -> None:
     from maps.layers import region_counts
 
     events = pd.DataFrame({"admin1_code": [code for *_, code in EVENTS], "admin1": None})
-    regions = geocode.admin1_regions()
+    regions = geo.admin1_regions()
     counts = dict(zip(regions["iso_3166_2"], region_counts(events, regions), strict=True))
     assert counts["RU-LEN"] == 3 and counts["RU-MUR"] == 1 and counts["RU-CHU"] == 1
     assert sum(counts.values()) == len(EVENTS)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from events import geocode
+from events import geo
 from events.facilities import import_bundled
-from events.geocode import (
+from events.geo import (
     Geocoder,
     admin1_at,
     admin1_regions,
@@ -133,7 +133,7 @@ def test_geocoder_matches_names_aliases_and_typos(gazetteer_engine: Engine) -> N
 def test_a_name_that_says_another_kind_of_site_does_not_match_the_refinery_of_its_town(
     gazetteer_engine: Engine,
 ) -> None:
-    """"Volgograd substation" and "Ryazan power station" fold to the refineries' keys (QA report)."""
+    """ "Volgograd substation" and "Ryazan power station" fold to the refineries' keys (QA report)."""
     with gazetteer_engine.connect() as conn:
         geocoder = Geocoder(conn)
     assert geocoder.match_facility_name("Volgograd substation") is None
@@ -141,8 +141,8 @@ def test_a_name_that_says_another_kind_of_site_does_not_match_the_refinery_of_it
     assert geocoder.match_facility_name("Ryazan refinery").slug == "ru-ryazan"
     assert geocoder.match_facility_name("Рязанский НПЗ").slug == "ru-ryazan"
     assert geocoder.match_facility_name("Burshtyn power station").slug == "ua-burshtyn-tpp"
-    assert geocode.implied_facility_types("Kirishi") == frozenset()
-    assert geocode.implied_facility_types("Киришский НПЗ") == {"refinery"}
+    assert geo.implied_facility_types("Kirishi") == frozenset()
+    assert geo.implied_facility_types("Киришский НПЗ") == {"refinery"}
 
 
 def test_fuzzy_scores_say_how_close_the_name_is(gazetteer_engine: Engine) -> None:
@@ -183,7 +183,7 @@ def test_geocoder_on_an_empty_gazetteer(engine: Engine) -> None:
 
 
 def test_point_lookups_are_memoised() -> None:
-    geocode.admin1_at.cache_clear()
+    geo.admin1_at.cache_clear()
     admin1_at(59.48, 32.07)
     admin1_at(59.48, 32.07)
-    assert geocode.admin1_at.cache_info().hits >= 1
+    assert geo.admin1_at.cache_info().hits >= 1

@@ -1,4 +1,4 @@
-"""The cached GeoNames place index (events.places) behind ``place_lookup``.
+"""The cached GeoNames place index (events.geo.places_index) behind ``place_lookup``.
 
 Synthetic city records keep these tests fast; tests/test_geocode.py runs look-ups on the real index.
 The reference below is the original in-memory gazetteer (a dict of lists, alternative names added
@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from events import cache, geocode, places
-from events.geocode import _Gazetteer, _Place, fold
-from events.places import KeyedIds, PlaceIndex, open_index
+from events import geo
+from events.geo import Gazetteer, KeyedIds, Place, PlaceIndex, cache, open_index, places_index
+from events.text import fold
 
 BOUNDARIES = {"countries.geojson": 1.0, "admin1.geojson": 0.25}
 
@@ -47,12 +47,12 @@ CITIES = [
 ]
 
 
-def _reference_towns(records: list[dict[str, Any]], queries: list[tuple[str, str | None]]) -> list[list[_Place]]:
+def _reference_towns(records: list[dict[str, Any]], queries: list[tuple[str, str | None]]) -> list[list[Place]]:
     """The gazetteer as it was before the cache: the answers of ``towns`` for ``queries`` in order."""
-    table: dict[str, list[_Place]] = defaultdict(list)
+    table: dict[str, list[Place]] = defaultdict(list)
 
-    def place_of(city: dict[str, Any]) -> _Place:
-        return _Place(
+    def place_of(city: dict[str, Any]) -> Place:
+        return Place(
             city["name"], float(city["latitude"]), float(city["longitude"]), city["countrycode"],
             int(city.get("population") or 0),
         )  # fmt: skip
@@ -72,7 +72,7 @@ def _reference_towns(records: list[dict[str, Any]], queries: list[tuple[str, str
                         table[key].append(place_of(city))
         done.update(wanted)
 
-    add(set(geocode.FOCUS_COUNTRIES))
+    add(set(geo.FOCUS_COUNTRIES))
     answers = []
     for key, country in queries:
         if country:
@@ -90,11 +90,11 @@ def _queries(records: list[dict[str, Any]], seed: int = 3) -> list[tuple[str, st
 
 @pytest.fixture(scope="module")
 def gazetteer_regions() -> None:
-    geocode._admin1()  # built once for the module: _Gazetteer reads the region names from it
+    geo.admin1_index()  # built once for the module: Gazetteer reads the region names from it
 
 
-def _answers(index: PlaceIndex, queries: list[tuple[str, str | None]]) -> list[list[_Place]]:
-    gazetteer = _Gazetteer(index)
+def _answers(index: PlaceIndex, queries: list[tuple[str, str | None]]) -> list[list[Place]]:
+    gazetteer = Gazetteer(index)
     return [gazetteer.towns(key, country) for key, country in queries]
 
 
@@ -183,10 +183,10 @@ def test_cache_location_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache.cache_dir() == tmp_path / "home" / ".cache" / "strikedb"
-    path = places.cache_path(500)
+    path = places_index.cache_path(500)
     assert path is not None and path.parent == tmp_path / "home" / ".cache" / "strikedb"
     assert path.name.startswith("places-500-") and path.name.endswith(".npz")
-    assert places.cache_path(500) == path  # the key is stable within a version
+    assert places_index.cache_path(500) == path  # the key is stable within a version
     assert cache.cache_file("x", ["a"]) != cache.cache_file("x", ["b"])
 
 
@@ -202,23 +202,23 @@ def test_boundary_grid_is_cached_and_answers_the_same(
     name: str, cell_deg: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STRIKEDB_CACHE_DIR", str(tmp_path))
-    built = geocode._PolygonIndex.load(name, cell_deg)
+    built = geo.PolygonIndex.load(name, cell_deg)
     files = list(tmp_path.glob("grid-*.npz"))
     assert len(files) == 1
-    cached = geocode._PolygonIndex.load(name, cell_deg)
+    cached = geo.PolygonIndex.load(name, cell_deg)
     assert cached.inside == built.inside
     assert cached.near == dict(built.near)
     rng = random.Random(1)
     points = [(rng.uniform(40, 70), rng.uniform(20, 60)) for _ in range(2000)]
     assert [cached.locate(*p) for p in points] == [built.locate(*p) for p in points]
     files[0].write_bytes(b"PK\x03\x04 damaged")
-    assert geocode._PolygonIndex.load(name, cell_deg).inside == built.inside  # rebuilt, and rewritten
-    assert geocode._PolygonIndex.load(name, cell_deg).near == dict(built.near)
+    assert geo.PolygonIndex.load(name, cell_deg).inside == built.inside  # rebuilt, and rewritten
+    assert geo.PolygonIndex.load(name, cell_deg).near == dict(built.near)
 
 
 def test_boundary_grid_without_a_writable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("STRIKEDB_CACHE_DIR", str(blocker / "cache"))
-    index = geocode._PolygonIndex.load("admin1.geojson", 0.25)
+    index = geo.PolygonIndex.load("admin1.geojson", 0.25)
     assert index.locate(59.48, 32.07)["admin1"] == "Leningrad Oblast"

@@ -8,8 +8,8 @@ from importlib import resources
 import pytest
 from sqlalchemy import text
 
+from events.geo.regions import region_by_code, resolve_region, settle_region
 from events.ingest import ingest_file
-from events.regions import region_by_code, resolve_region, settle_region
 
 KHARKIV_SPELLINGS = [
     "Kharkiv Oblast",

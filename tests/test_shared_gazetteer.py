@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from events.db import distance_km
 from events.facilities import import_bundled
-from events.geocode import Geocoder
+from events.geo import Geocoder
 from events.ingest import ingest_file
 from events.models import Event, Facility
 from tests.conftest import shared_data

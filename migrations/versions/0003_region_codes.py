@@ -7,7 +7,7 @@ Create Date: 2026-12-01
 * ``events.admin1_code`` (ISO 3166-2, indexed), ``events.admin1_reported`` (the region as
   written) and ``events.at_sea``; existing rows are converted: the stored ``admin1`` text is kept
   as ``admin1_reported`` and replaced by the canonical English name of the region it resolves to
-  (:mod:`events.regions`); text that resolves to no region keeps no code and stays as it was.
+  (:mod:`events.geo.regions`); text that resolves to no region keeps no code and stays as it was.
 * ``rejected_rows.kind``: ``row`` (not loaded) or ``source`` (a source cell dropped from a loaded
   event).
 * ``events_enriched`` gains ``admin1_code``, ``admin1_reported`` and ``at_sea`` (appended: column
@@ -70,7 +70,7 @@ def _old_enriched_sql(dialect: str) -> str:
 
 
 def _convert_regions(bind: sa.Connection) -> None:
-    from events.regions import settle_region
+    from events.geo.regions import settle_region
 
     rows = bind.execute(sa.text("SELECT id, country, admin1 FROM events WHERE admin1 IS NOT NULL")).fetchall()
     updates = []
@@ -79,7 +79,9 @@ def _convert_regions(bind: sa.Connection) -> None:
         updates.append({"id": event_id, "code": code, "name": (name or admin1)[:200], "reported": reported})
     if updates:
         bind.execute(
-            sa.text("UPDATE events SET admin1_code = :code, admin1 = :name, admin1_reported = :reported WHERE id = :id"),
+            sa.text(
+                "UPDATE events SET admin1_code = :code, admin1 = :name, admin1_reported = :reported WHERE id = :id"
+            ),
             updates,
         )
 

@@ -8,7 +8,7 @@ English name, and the value as written beside them (``admin1_code``, ``admin1``,
 
 Codes and the names of every other country come from ``pycountry`` (ISO 3166-2); the English
 names and the spellings of Ukraine, Russia, Belarus and Moldova are in
-:mod:`events.region_names`. A spelling is matched in three steps, each only within the stated
+:mod:`events.geo.region_names`. A spelling is matched in three steps, each only within the stated
 country:
 
 1. its folded key (case, accents, Cyrillic transliterated, words such as "oblast", "krai",
@@ -30,7 +30,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from events.region_names import REGION_SPELLINGS
+from events.geo.boundaries import admin1_at
+from events.geo.region_names import REGION_SPELLINGS
 
 #: Smallest rapidfuzz ratio (0-100) for a misspelt region name to be taken.
 FUZZY_MIN_SCORE = 85.0
@@ -377,8 +378,6 @@ def region_at(latitude: float, longitude: float) -> tuple[str | None, Region | N
     tuple
         ``(country, Region or None)``.
     """
-    from events.geocode import admin1_at
-
     country, name = admin1_at(latitude, longitude)
     if not name:
         return country, None

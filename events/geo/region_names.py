@@ -2,7 +2,7 @@
 
 One row per region of Ukraine, Russia and Belarus: its ISO 3166-2 code, the one canonical English
 name strikedb stores, and the other spellings seen in event files and boundary data, separated by
-``|``. The table is documented in ``docs/csv-format.md`` (Regions); :mod:`events.regions` folds
+``|``. The table is documented in ``docs/csv-format.md`` (Regions); :mod:`events.geo.regions` folds
 every spelling (case, accents, Cyrillic transliterated, words such as "oblast" or "krai" dropped,
 Russian/Ukrainian adjective endings unified), so each spelling here stands for many: "Харківська
 область", "Kharkivs'ka oblast" and "Kharkivska" all come from the entries below. The local names
@@ -33,8 +33,7 @@ REGION_SPELLINGS: tuple[tuple[str, str, str], ...] = (
     (
         "UA-12",
         "Dnipropetrovsk Oblast",
-        "Dnipropetrovsk|Dnepropetrovsk|Dnipropetrovska|Dnipro Oblast|Дніпропетровська область"
-        "|Днепропетровская область",
+        "Dnipropetrovsk|Dnepropetrovsk|Dnipropetrovska|Dnipro Oblast|Дніпропетровська область|Днепропетровская область",
     ),
     ("UA-14", "Donetsk Oblast", "Donetsk|Donetska|Донецька область|Донецкая область"),
     ("UA-18", "Zhytomyr Oblast", "Zhytomyr|Zhitomir|Zhytomyrska|Житомирська область|Житомирская область"),

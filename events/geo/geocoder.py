@@ -1,0 +1,322 @@
+"""The geocoder of an ingest run: facilities by name and by point, and places by name.
+
+A :class:`Geocoder` reads the ``facilities`` table (and the aliases) once, keeps them in memory keyed
+by folded name and in a grid of cells by point, and answers the look-ups of the rows of a run:
+a facility by its reported name (:mod:`events.geo.facility_match`), the nearest facility to a point,
+and a location text in the offline gazetteer (:mod:`events.geo.gazetteer`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import Connection, select
+
+from events.db import distance_km
+from events.geo.facility_match import (
+    DEFAULT_FUZZY_THRESHOLD,
+    FacilityMatch,
+    digits_differ,
+    implied_facility_types,
+    without_generic_words,
+)
+from events.geo.gazetteer import PlaceMatch, place_lookup
+from events.models import Facility, FacilityAlias
+from events.text import fold, name_key
+
+#: Facility types drawn as lines: never linked by the distance to their label point.
+LINE_TYPES = frozenset({"rail_line", "pipeline"})
+#: Default radius within which an event is linked to the nearest facility.
+DEFAULT_RADIUS_KM = 3.0
+
+#: Size of the grid cells of the facility index in degrees.
+GRID_DEG = 0.1
+KM_PER_DEG_LAT = 111.2
+
+
+@dataclass(frozen=True)
+class _FacilityRow:
+    id: int
+    slug: str
+    name: str
+    facility_type: str
+    latitude: float | None
+    longitude: float | None
+    country: str | None
+    admin1: str | None
+
+    def match(self, method: str, score: float, distance: float | None = None) -> FacilityMatch:
+        return FacilityMatch(
+            facility_id=self.id,
+            slug=self.slug,
+            name=self.name,
+            facility_type=self.facility_type,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            country=self.country,
+            admin1=self.admin1,
+            method=method,
+            score=round(score, 1),
+            distance_km=None if distance is None else round(distance, 3),
+        )
+
+
+class Geocoder:
+    """Facility, point and place look-ups for one ingest run, held in memory.
+
+    Parameters
+    ----------
+    connection : sqlalchemy.Connection
+        Read once at construction: the facilities and their aliases.
+    radius_km : float
+        Events within this distance of a facility are linked to it by :meth:`nearest_facility`.
+    fuzzy_threshold : float
+        Minimum rapidfuzz ``token_set_ratio`` (0-100) for a fuzzy name match.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        radius_km: float = DEFAULT_RADIUS_KM,
+        fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD,
+    ) -> None:
+        self.radius_km = radius_km
+        self.fuzzy_threshold = fuzzy_threshold
+        self._facilities: dict[int, _FacilityRow] = {}
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        self._by_alias: dict[str, list[int]] = defaultdict(list)
+        self._grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        #: Name and alias keys of each facility (fuzzy matching among nearby facilities only).
+        self._keys_of: dict[int, set[str]] = defaultdict(set)
+        self._load(connection)
+        self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
+        self._coarse = self._coarse_cells()
+
+    def _load(self, connection: Connection) -> None:
+        columns = (
+            Facility.id,
+            Facility.slug,
+            Facility.name,
+            Facility.facility_type,
+            Facility.latitude,
+            Facility.longitude,
+            Facility.country,
+            Facility.admin1,
+        )
+        for row in connection.execute(select(*columns).order_by(Facility.id)):
+            facility = _FacilityRow(*row)
+            self._facilities[facility.id] = facility
+            for key in {fold(facility.name), name_key(facility.name)}:
+                self._keys_of[facility.id].add(key)
+                self._by_name[key].append(facility.id)
+            # A line's point is only a label (its middle station): distance to a line is measured on its
+            # geometry by events.rail, never to that point.
+            if (
+                facility.latitude is not None
+                and facility.longitude is not None
+                and facility.facility_type not in LINE_TYPES
+            ):
+                self._grid[self._cell(facility.latitude, facility.longitude)].append(facility.id)
+        aliases = select(FacilityAlias.facility_id, FacilityAlias.alias).order_by(FacilityAlias.id)
+        for facility_id, alias in connection.execute(aliases):
+            for key in {fold(alias), name_key(alias)}:
+                self._keys_of[facility_id].add(key)
+                if facility_id not in self._by_alias[key]:
+                    self._by_alias[key].append(facility_id)
+
+    def __len__(self) -> int:
+        return len(self._facilities)
+
+    def facilities(self) -> list[_FacilityRow]:
+        """Return the facilities held (``id``, ``slug``, ``name``, ``latitude``...), in id order."""
+        return list(self._facilities.values())
+
+    def any_facility_near(self, latitude: float, longitude: float) -> bool:
+        """Tell (cheaply) whether some facility lies within about one degree of a point."""
+        return (math.floor(latitude), math.floor(longitude)) in self._coarse
+
+    def _coarse_cells(self) -> set[tuple[int, int]]:
+        cells = set()
+        for facility in self._facilities.values():
+            if facility.latitude is None or facility.longitude is None:
+                continue
+            row, col = math.floor(facility.latitude), math.floor(facility.longitude)
+            cells.update((row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1))
+        return cells
+
+    @staticmethod
+    def _cell(latitude: float, longitude: float) -> tuple[int, int]:
+        return math.floor(latitude / GRID_DEG), math.floor(longitude / GRID_DEG)
+
+    def _filtered(self, ids: Iterable[int], country: str | None, types: frozenset[str]) -> list[_FacilityRow]:
+        rows = [self._facilities[i] for i in ids]
+        if country:
+            rows = [r for r in rows if r.country is None or r.country == country.upper()]
+        if types:
+            rows = [r for r in rows if r.facility_type in types]
+        return rows
+
+    def match_facility_name(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        facility_type: str | None = None,
+        near: tuple[float, float, float] | None = None,
+    ) -> FacilityMatch | None:
+        """Find a facility by its name: exact, then an alternative name, then fuzzy.
+
+        Parameters
+        ----------
+        name : str
+            The facility name as reported (any script; "refinery", "НПЗ", "TPP"... are ignored).
+        country : str, optional
+            ISO alpha-2; facilities of other countries are not considered.
+        facility_type : str, optional
+            Only facilities of this type are considered.
+        near : (latitude, longitude, km), optional
+            Fuzzy matching considers only the facilities within ``km`` of the point (exact names and
+            aliases are found anywhere): the look-up of a name near its point, and much cheaper.
+
+        Returns
+        -------
+        FacilityMatch or None
+            ``method`` is ``"name"``, ``"alias"`` or ``"fuzzy"``; None when nothing scores at least
+            ``fuzzy_threshold`` (or when the name is blank).
+        """
+        if not name or not name.strip():
+            return None
+        # A stated type wins; otherwise the name's own words ("substation", "TPP", "НПЗ") limit it.
+        types = frozenset({facility_type}) if facility_type else implied_facility_types(name)
+        for key in dict.fromkeys((fold(name), name_key(name))):
+            rows = self._filtered(self._by_name.get(key, ()), country, types)
+            if rows:
+                return rows[0].match("name", 100.0)
+            rows = self._filtered(self._by_alias.get(key, ()), country, types)
+            if rows:
+                return rows[0].match("alias", 100.0)
+        keys = None
+        if near is not None:
+            nearby = self.facilities_within(*near)
+            if not nearby:
+                return None
+            keys = sorted({k for facility_id in nearby for k in self._keys_of[facility_id]})
+        key, spelling = without_generic_words(fold(name))
+        return self._fuzzy(key, spelling, country, types, keys)
+
+    def _fuzzy(
+        self, key: str, spelling: float, country: str | None, types: frozenset[str], keys: list[str] | None = None
+    ) -> FacilityMatch | None:
+        """Best fuzzy match of a name key; the score says how close it is (100 only for equal keys).
+
+        ``token_set_ratio`` alone scores 100 whenever one name's words are a subset of the other's
+        ("volgograd ss" against "volgograd"); averaged with the plain ``ratio`` an extra word costs
+        points, a subset still scores well ("lukoil volgograd": 86) and a one-letter typo in a short
+        name stays above the threshold ("kirishy": 86). ``spelling`` (100 when no generic word was
+        misspelt) scales the score of names like "Ryazan refinry".
+        """
+        if len(key) < 3:
+            return None
+        best: tuple[float, _FacilityRow] | None = None
+        for candidate, _, _ in process.extract(
+            key,
+            self._fuzzy_keys if keys is None else keys,
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=self.fuzzy_threshold,
+            limit=10,
+        ):
+            if digits_differ(key, candidate):
+                continue
+            score = (fuzz.token_set_ratio(key, candidate) + fuzz.ratio(key, candidate)) / 2 * spelling / 100
+            if score < self.fuzzy_threshold:
+                continue
+            ids = self._by_name.get(candidate, []) + self._by_alias.get(candidate, [])
+            rows = self._filtered(ids, country, types)
+            if rows and (best is None or score > best[0]):
+                best = (score, rows[0])
+        return best[1].match("fuzzy", best[0]) if best else None
+
+    def facilities_within(self, latitude: float, longitude: float, km: float) -> list[int]:
+        """Ids of the facilities (with a point) within ``km`` of a point."""
+        lat_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG))
+        cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
+        lon_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
+        row, col = self._cell(latitude, longitude)
+        found = []
+        for dr in range(-lat_span, lat_span + 1):
+            for dc in range(-lon_span, lon_span + 1):
+                for facility_id in self._grid.get((row + dr, col + dc), ()):
+                    facility = self._facilities[facility_id]
+                    distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+                    if distance is not None and distance <= km:
+                        found.append(facility_id)
+        return found
+
+    def nearest_facility(
+        self, latitude: float, longitude: float, *, facility_type: str | None = None, radius_km: float | None = None
+    ) -> FacilityMatch | None:
+        """Return the nearest facility within ``radius_km`` of a point.
+
+        Parameters
+        ----------
+        latitude, longitude : float
+            The event's point.
+        facility_type : str, optional
+            Only facilities of this type are considered.
+        radius_km : float, optional
+            Another radius than the geocoder's.
+
+        Returns
+        -------
+        FacilityMatch or None
+            ``method="nearest"``, ``score = 100 * (1 - distance / radius)``.
+        """
+        if not self._grid:
+            return None
+        radius = self.radius_km if radius_km is None else radius_km
+        lat_span = math.ceil(radius / (KM_PER_DEG_LAT * GRID_DEG))
+        cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
+        lon_span = math.ceil(radius / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
+        row, col = self._cell(latitude, longitude)
+        best: tuple[float, _FacilityRow] | None = None
+        for dr in range(-lat_span, lat_span + 1):
+            for dc in range(-lon_span, lon_span + 1):
+                for facility_id in self._grid.get((row + dr, col + dc), ()):
+                    facility = self._facilities[facility_id]
+                    if facility_type and facility.facility_type != facility_type:
+                        continue
+                    distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+                    if distance is not None and distance <= radius and (best is None or distance < best[0]):
+                        best = (distance, facility)
+        if best is None:
+            return None
+        distance, facility = best
+        score = 100.0 * (1 - distance / radius) if radius > 0 else 100.0
+        return facility.match("nearest", score, distance)
+
+    def place(self, text: str, *, country: str | None = None) -> PlaceMatch | None:
+        """Find a location text in the offline gazetteer of populated places and regions.
+
+        Parameters
+        ----------
+        text : str
+            E.g. ``"Tuapse, Krasnodar Krai"``, ``"Рязань"`` or ``"Rylsk, regione di Kursk."``: the first
+            part names the town, later parts may name the region (used to pick among namesakes).
+        country : str, optional
+            ISO alpha-2 the place must be in.
+
+        Returns
+        -------
+        PlaceMatch or None
+            A town (``geo_precision="near_town"``) or, when only a region is named, the region's
+            representative point (``"region"``).
+        """
+        return place_lookup(text, country=country)
+
+
+__all__ = ["DEFAULT_RADIUS_KM", "GRID_DEG", "KM_PER_DEG_LAT", "LINE_TYPES", "Geocoder"]
