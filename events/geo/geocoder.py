@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -243,19 +243,23 @@ class Geocoder:
 
     def facilities_within(self, latitude: float, longitude: float, km: float) -> list[int]:
         """Ids of the facilities (with a point) within ``km`` of a point."""
+        found = []
+        for facility in self._in_cells_near(latitude, longitude, km):
+            distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+            if distance is not None and distance <= km:
+                found.append(facility.id)
+        return found
+
+    def _in_cells_near(self, latitude: float, longitude: float, km: float) -> Iterator[_FacilityRow]:
+        """The facilities of the grid cells that may lie within ``km`` of a point, cell by cell."""
         lat_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG))
         cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
         lon_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
         row, col = self._cell(latitude, longitude)
-        found = []
         for dr in range(-lat_span, lat_span + 1):
             for dc in range(-lon_span, lon_span + 1):
                 for facility_id in self._grid.get((row + dr, col + dc), ()):
-                    facility = self._facilities[facility_id]
-                    distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
-                    if distance is not None and distance <= km:
-                        found.append(facility_id)
-        return found
+                    yield self._facilities[facility_id]
 
     def nearest_facility(
         self, latitude: float, longitude: float, *, facility_type: str | None = None, radius_km: float | None = None
@@ -279,20 +283,13 @@ class Geocoder:
         if not self._grid:
             return None
         radius = self.radius_km if radius_km is None else radius_km
-        lat_span = math.ceil(radius / (KM_PER_DEG_LAT * GRID_DEG))
-        cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
-        lon_span = math.ceil(radius / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
-        row, col = self._cell(latitude, longitude)
         best: tuple[float, _FacilityRow] | None = None
-        for dr in range(-lat_span, lat_span + 1):
-            for dc in range(-lon_span, lon_span + 1):
-                for facility_id in self._grid.get((row + dr, col + dc), ()):
-                    facility = self._facilities[facility_id]
-                    if facility_type and facility.facility_type != facility_type:
-                        continue
-                    distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
-                    if distance is not None and distance <= radius and (best is None or distance < best[0]):
-                        best = (distance, facility)
+        for facility in self._in_cells_near(latitude, longitude, radius):
+            if facility_type and facility.facility_type != facility_type:
+                continue
+            distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+            if distance is not None and distance <= radius and (best is None or distance < best[0]):
+                best = (distance, facility)
         if best is None:
             return None
         distance, facility = best

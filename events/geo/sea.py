@@ -15,12 +15,12 @@ import functools
 import json
 import re
 
-from events.geo.boundaries import countries_path
+from events.geo.boundaries import COAST_TOLERANCE_DEG, countries_path
 from events.geo.regions import fold
 
-#: A point this close (degrees, ~10 km) to a simplified land outline counts as on the coast, not at
-#: sea (the same tolerance :mod:`events.geo.boundaries` gives coastal sites).
-COAST_TOLERANCE_DEG = 0.1
+# A point within COAST_TOLERANCE_DEG (~10 km) of a simplified land outline counts as on the coast, not
+# at sea: the tolerance events.geo.boundaries gives coastal sites.
+
 #: A point off every outline but with land this close (degrees) in all four directions lies in a
 #: gap between outlines, which is land without a code (Kosovo, between Serbia, Albania, Montenegro
 #: and North Macedonia), not sea. Open water that narrow (a strait) is missed: a location naming
