@@ -1,6 +1,6 @@
 """``strikedb facilities ...``: import, list and show facilities, link events, estimate offline capacity.
 
-The work is done by :mod:`events.facilities` and :mod:`events.capacity`; this module parses options
+The work is done by :mod:`events.facilities` and :mod:`events.facilities.capacity`; this module parses options
 and prints.
 """
 
@@ -204,7 +204,7 @@ def offline_command(
 ) -> None:
     """Estimate the capacity offline because of strikes (see docs/capacity.md for the assumptions)."""
     # Imported here: the estimate needs pandas, which the other commands (and --help) do not.
-    from events import capacity
+    from events.facilities import capacity
 
     engine = state(ctx).engine(read_only=True)
     frame = capacity.offline_capacity(

@@ -85,6 +85,11 @@ CANDIDATE_STATUSES: tuple[str, ...] = ("open", "distinct", "merged")
 # Roles of a source for an event (``event_sources.role``).
 SOURCE_ROLES: tuple[str, ...] = ("report", "claim", "denial", "imagery")
 
+#: Barrels per tonne of crude oil (a world-average crude of ~0.86 t/m³, ~33 API; Urals is 7.28-7.33
+#: bbl/t): the one factor between Mt/yr and kb/d, for the stored capacities (events.facilities.units)
+#: and for sizing facility markers on the map (maps.style).
+BARRELS_PER_TONNE = 7.33
+
 
 def confidence_rank(level: str) -> int:
     """Return the rank of a confidence level, 0 for ``confirmed`` up to 3 for ``unverified``.

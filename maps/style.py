@@ -76,8 +76,6 @@ EVENT_RADIUS_PX = 6
 FACILITY_COLOR = "#2c3e50"
 FACILITY_MIN_RADIUS_PX = 4.0
 FACILITY_MAX_RADIUS_PX = 24.0
-#: Tonnes of crude per barrel (average crude, ~33 API); turns kb/d into Mt/yr for sizing.
-_TONNES_PER_BARREL = 0.1364
 #: Event count from which markers are drawn on one canvas instead of one SVG path each:
 #: SVG keeps every marker in the DOM (easy to inspect and test), canvas stays fast at 100k.
 CANVAS_THRESHOLD = 5_000
@@ -112,7 +110,7 @@ def facility_radius(capacity_mtpa: float | None, capacity_kbd: float | None, cap
     """
     mtpa = _finite(capacity_mtpa)
     if mtpa is None and _finite(capacity_kbd) is not None:
-        mtpa = _finite(capacity_kbd) * 1000 * 365 * _TONNES_PER_BARREL / 1e6
+        mtpa = _finite(capacity_kbd) * 1000 * 365 / vocab.BARRELS_PER_TONNE / 1e6
     if mtpa is not None:
         radius = FACILITY_MIN_RADIUS_PX + 2.0 * math.sqrt(max(mtpa, 0.0))
     elif _finite(capacity_mw) is not None:

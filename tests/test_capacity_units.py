@@ -10,10 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert
 
-from events.capacity import DEFAULT_OUTAGE_DAYS, NATIONAL_REFINING_MTPA, offline_capacity, resolve_outage_days
 from events.errors import InputError
-from events.models import Event, Facility
-from events.units import (
+from events.facilities.capacity import (
+    DEFAULT_OUTAGE_DAYS,
+    NATIONAL_REFINING_MTPA,
+    offline_capacity,
+    resolve_outage_days,
+)
+from events.facilities.units import (
     KBD_PER_MTPA,
     Capacity,
     CapacityParseError,
@@ -22,6 +26,7 @@ from events.units import (
     normalise,
     parse_capacity,
 )
+from events.models import Event, Facility
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,9 @@ from events.facilities import (
     read_facilities,
     to_record,
 )
+from events.facilities.units import mtpa_to_kbd
 from events.models import Event, EventRevision, Facility, FacilityAlias, FacilityExternalId, IngestRun, RejectedRow
 from events.records import RejectedRecord
-from events.units import mtpa_to_kbd
 
 
 def _record(props: dict, geometry=None, schema: str | None = None, **kw):
@@ -372,7 +372,7 @@ def test_geopackage_import(engine: Engine, tmp_path: Path) -> None:
 
 def test_bundled_refining_capacity_is_close_to_the_national_total() -> None:
     """The 'share of refining capacity' denominator: the gazetteer's Russian total vs the published one."""
-    from events.capacity import NATIONAL_REFINING_MTPA
+    from events.facilities.capacity import NATIONAL_REFINING_MTPA
 
     rows = list(csv.DictReader(bundled_path().open(encoding="utf-8")))
     russian = [r for r in rows if r["country"] == "RU" and r["facility_type"] == "refinery"]

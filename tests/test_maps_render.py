@@ -310,7 +310,8 @@ def test_renderer_switches_to_canvas_for_many_events(monkeypatch):
 def test_facility_radius_grows_with_capacity_and_is_bounded():
     small, big = style.facility_radius(1, None, None), style.facility_radius(20, None, None)
     assert style.FACILITY_MIN_RADIUS_PX < small < big <= style.FACILITY_MAX_RADIUS_PX
-    assert style.facility_radius(None, 400, None) == style.facility_radius(400 * 365 * 0.1364 / 1000, None, None)
+    kbd_as_mtpa = 400 * 365 / vocab.BARRELS_PER_TONNE / 1000
+    assert style.facility_radius(None, 400, None) == style.facility_radius(kbd_as_mtpa, None, None)
     assert style.facility_radius(None, None, 4000) > style.facility_radius(None, None, 100)
     assert style.facility_radius(None, None, None) == style.FACILITY_MIN_RADIUS_PX
     assert style.facility_radius(float("nan"), None, 1e9) == style.FACILITY_MAX_RADIUS_PX

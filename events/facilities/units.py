@@ -5,8 +5,8 @@ Sources state capacities as free text: ``"2.835 GW"``, ``"1578,6 MW"``, ``"2135k
 unit, or reports why it cannot; :func:`normalise` derives the comparable figures the schema stores:
 crude refining capacity in Mt/yr and kb/d, electric power in MW.
 
-Conversion factor (crude oil): 1 t ≈ 7.33 bbl (a world-average crude of ~0.86 t/m³; Urals is
-7.28-7.33 bbl/t), so 1 Mt/yr = 7.33e6 bbl / 365 d = 20,082 bbl/d ≈ **20.1 kb/d**.
+Conversion factor (crude oil, :data:`events.vocab.BARRELS_PER_TONNE`): 1 t ≈ 7.33 bbl (a world-average
+crude of ~0.86 t/m³; Urals is 7.28-7.33 bbl/t), so 1 Mt/yr = 7.33e6 bbl / 365 d = 20,082 bbl/d ≈ **20.1 kb/d**.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Barrels per tonne of crude used for Mt/yr <-> kb/d.
-BARRELS_PER_TONNE = 7.33
+from events.vocab import BARRELS_PER_TONNE
+
 #: kb/d per Mt/yr: 7.33 bbl/t * 1e6 t / 365 d / 1000.
 KBD_PER_MTPA = BARRELS_PER_TONNE * 1e6 / 365 / 1000
 
