@@ -26,7 +26,7 @@ import atheris
 with atheris.instrument_imports():
     from events import validate
     from events.errors import InputError
-    from events.parse import read_events
+    from events.readers import read_events
 
 FORMATS = ("csv", "acled", "ucdp", "geojson")
 ENCODINGS = (None, "latin-1", "utf-16", "cp1251", "utf-8")

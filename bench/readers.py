@@ -1,4 +1,4 @@
-"""Benchmark the readers (``events.parse.read_events``) against plain ``csv.reader`` and pandas.
+"""Benchmark the readers (``events.readers.read_events``) against plain ``csv.reader`` and pandas.
 
 Usage::
 
@@ -42,7 +42,7 @@ elif method == "pandas.read_csv":
     import pandas
     rows = len(pandas.read_csv(path))
 else:
-    from events.parse import read_events
+    from events.readers import read_events
     rows = sum(1 for _ in read_events(path))
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

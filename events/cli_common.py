@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from events import migrate
 from events.db import make_engine, parse_url, resolve_url, storage_note
 from events.errors import InputError
-from events.inputs import check_finite, check_text_encoding
+from events.readers.inputs import check_finite, check_text_encoding
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

@@ -26,10 +26,9 @@ from events.cli_common import (
     text_encoding,
 )
 from events.errors import InputError
-from events.formats import looks_like_json
-from events.ingest import DEFAULT_BATCH_SIZE, FORMATS, IngestReport, ingest_file
+from events.ingest import DEFAULT_BATCH_SIZE, IngestReport, ingest_file
 from events.models import os_user
-from events.parse import parse_column_map, template_header
+from events.readers import FORMATS, looks_like_json, parse_column_map, template_header
 
 #: Problems printed after a run; the rest are in ``rejected_rows``.
 PROBLEMS_SHOWN = 20

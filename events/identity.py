@@ -4,7 +4,7 @@ Rules (documented in ``docs/ingest.md``, "Identity"):
 
 * A row that carries an identifier is identified by it. The column is chosen with
   ``--id-column NAME``, else recognised from the header (``event_id``, ``id``, ``entry``,
-  ``event_id_cnty``, ``relid``... see :data:`events.parse` synonyms); ACLED exports use
+  ``event_id_cnty``, ``relid``... see the synonyms in :mod:`events.readers.columns`); ACLED exports use
   ``event_id_cnty`` and UCDP GED ``relid`` unless told otherwise. The summary names the column.
 * A repeated id inside one file is an error for the later rows: they are quarantined with
   "duplicate id X, first at line N" (nothing is overwritten). When most rows share one id (UCDP

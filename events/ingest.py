@@ -2,7 +2,7 @@
 
 Pipeline (every step streams; memory stays flat whatever the file size)::
 
-    read_events(path)            -> EventRecord | RejectedRecord   (events.parse, pure)
+    read_events(path)            -> EventRecord | RejectedRecord   (events.readers, pure)
     enrich(record, geocoder)     -> Prepared | RejectedRecord      (geocoding, grading, keys)
     chunks of <= CHUNK_ROWS      -> look up keys and dedup candidates with IN/VALUES queries,
                                     decide insert/update/merge/unchanged, write with executemany
@@ -58,8 +58,6 @@ from events.errors import InputError
 from events.evidence import decide_category
 from events.geo import regions, sea
 from events.identity import id_column_warning, with_id_column
-from events.inputs import check_finite, check_regular_file
-from events.layouts import INPUT_FORMATS
 from events.linking import decide_link, named_link_evidence, report_texts, type_from_name
 from events.models import (
     DuplicateCandidate,
@@ -73,6 +71,8 @@ from events.models import (
     utcnow,
 )
 from events.publishers import Registry, load_registry
+from events.readers import check_format
+from events.readers.inputs import check_finite, check_regular_file
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceProblems, SourceRecord
 from events.workers import can_fork, forked_iter
 
@@ -84,7 +84,6 @@ runs_t = IngestRun.__table__
 candidates_t = DuplicateCandidate.__table__
 rejected_t = RejectedRow.__table__
 
-FORMATS = INPUT_FORMATS
 #: Problems kept on the report for display; all of them are stored in ``rejected_rows``.
 MAX_PROBLEMS_KEPT = 100
 #: Key in ``events.extra`` under which the loader keeps its bookkeeping.
@@ -1810,7 +1809,7 @@ def ingest_file(
         :mod:`events.identity`).
     date_order, date_format : str, optional
         ``dmy``/``mdy`` or a ``strptime`` pattern; by default the day/month order is decided from
-        the file's dates (see :mod:`events.dates`).
+        the file's dates (see :mod:`events.readers.dates`).
     strict : bool
         Validate (and geocode) the whole file first; if any row is rejected, store the run as
         ``failed`` with its rejected rows and load no event.
@@ -1845,8 +1844,7 @@ def ingest_file(
     from events import readers
 
     path = Path(path)
-    if fmt not in FORMATS:
-        raise InputError(f"unknown input format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    check_format(fmt)
     check_regular_file(path)
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, not {batch_size}")
@@ -1920,7 +1918,7 @@ def _id_column_used(
         return "relid"
     if fmt != "csv":
         return None
-    from events.parse import id_column_of, open_csv, plan_columns
+    from events.readers import id_column_of, open_csv, plan_columns
 
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
     try:
@@ -2254,7 +2252,6 @@ def _finish_run(conn: Connection, run_id: int | None, report: IngestReport) -> N
 
 
 __all__ = [
-    "FORMATS",
     "BatchLoader",
     "Enricher",
     "IngestReport",

@@ -1,6 +1,6 @@
 """Plain data records that flow through the ingest pipeline.
 
-Readers (:mod:`events.parse`, :mod:`events.formats`) turn input files into a stream of
+Readers (:mod:`events.readers`) turn input files into a stream of
 :class:`EventRecord` (a row that passed validation) and :class:`RejectedRecord` (a row that did
 not, with every problem found). The loader (:mod:`events.ingest`) geocodes, grades, deduplicates
 and stores them. These classes carry no database state, so every step before loading is pure.

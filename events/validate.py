@@ -1,8 +1,8 @@
 """Pure validators for the fields of an event row.
 
 Each validator takes the text of one cell and returns a clean Python value, or raises
-:class:`FieldError` with a reason a user can act on. Readers (:mod:`events.parse`,
-:mod:`events.formats`) call them cell by cell, turn every :class:`FieldError` into a
+:class:`FieldError` with a reason a user can act on. Readers (:mod:`events.readers.rows` and the
+dataset readers of :mod:`events.readers`) call them cell by cell, turn every :class:`FieldError` into a
 :class:`events.records.RowProblem` and collect *all* problems of a row before rejecting it.
 
 Rules worth knowing (also in ``docs/csv-format.md``):

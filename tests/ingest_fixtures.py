@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from events.models import Event, EventRevision, EventSource, Facility, FacilityAlias, IngestRun, RejectedRow, Source
-from events.parse import CANONICAL_COLUMNS
+from events.readers import CANONICAL_COLUMNS
 
 #: Facilities with real-world coordinates (approximate site centres).
 FACILITIES = [

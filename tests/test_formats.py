@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from events.errors import InputError
-from events.formats import ACLED_COLUMNS
-from events.parse import read_events
+from events.readers import FORMATS, READERS, read_events
+from events.readers.layouts import ACLED_COLUMNS
 from events.records import EventRecord, RejectedRecord
 
 UCDP_HEADER = (
@@ -277,3 +277,14 @@ def test_geojson_column_map_and_encoding(tmp_path: Path) -> None:
     latin.write_bytes('{"features": [{"properties": {"date": "città"}}]}'.encode("latin-1"))
     with pytest.raises(InputError, match="not valid UTF-8"):
         list(read_events(latin, fmt="geojson"))
+
+
+def test_the_format_list_and_its_error_come_from_the_registry(tmp_path: Path) -> None:
+    # One list for the reader and the ingest: adding a dataset is one module and one READERS entry.
+    assert FORMATS == ("auto", "csv", "acled", "ucdp", "geojson")
+    assert FORMATS[1:] == tuple(READERS)
+    path = tmp_path / "a.csv"
+    path.write_text("date,location\n2025-01-01,Kyiv\n")
+    with pytest.raises(InputError, match="unknown input format 'gdelt'") as raised:
+        read_events(path, fmt="gdelt")
+    assert raised.value.hint == "use one of: auto, csv, acled, ucdp, geojson"

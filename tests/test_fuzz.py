@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from events import validate, vocab
 from events.errors import InputError
-from events.parse import read_events
+from events.readers import read_events
 from events.records import EventRecord, RejectedRecord
 from events.validate import FieldError
 

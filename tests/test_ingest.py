@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from events.cli import run
 from events.ingest import ingest_file, sample_events_path
 from events.models import EventRevision, IngestRun, RejectedRow
-from events.parse import template_header
+from events.readers import template_header
 from tests.ingest_fixtures import (
     RYAZAN_ROW,
     add_bundled_facilities,

@@ -24,7 +24,7 @@ from events.db import make_engine
 from events.errors import InputError
 from events.ingest import IngestReport, ingest_file
 from events.models import IngestRun, RejectedRow
-from events.parse import CANONICAL_COLUMNS
+from events.readers import CANONICAL_COLUMNS
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("STRIKEDB_HYPOTHESIS_EXAMPLES", "40")),

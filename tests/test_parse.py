@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from events.errors import InputError
-from events.parse import (
+from events.readers import (
     CANONICAL_COLUMNS,
     parse_column_map,
     read_events,

@@ -22,9 +22,8 @@ from events import analysis, export
 from events.cli import run
 from events.errors import InputError
 from events.ingest import ingest_file
-from events.layouts import ACLED_COLUMNS, UCDP_COLUMNS
-from events.parse import read_events
-from events.readers import plan_file
+from events.readers import plan_file, read_events
+from events.readers.layouts import ACLED_COLUMNS, UCDP_COLUMNS
 from events.records import EventRecord, RejectedRecord
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from events.parse import read_events
+from events.readers import read_events
 from events.records import EventRecord, RejectedRecord
 from tests.conftest import shared_data
 

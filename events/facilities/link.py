@@ -9,9 +9,9 @@ from sqlalchemy import Engine, bindparam, insert, select, update
 
 from events import geo, rail
 from events.evidence import decide_category
-from events.inputs import check_finite
 from events.linking import Link, decide_link, named_link_evidence, report_texts
 from events.models import Event, EventRevision, EventSource, Facility, Source, utcnow
+from events.readers.inputs import check_finite
 
 facilities_t = Facility.__table__
 events_t = Event.__table__

@@ -21,7 +21,7 @@ import shapely
 from events import vocab
 from events.errors import InputError
 from events.facilities.record import FacilityRecord, is_nan, to_record
-from events.inputs import check_regular_file
+from events.readers.inputs import check_regular_file
 from events.records import RejectedRecord
 
 FORMATS = ("auto", "csv", "geojson", "gpkg", "json", "osm", "gogi", "gppd")

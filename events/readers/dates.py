@@ -74,9 +74,7 @@ def check_options(date_order: str | None, date_format: str | None) -> DateRules 
         raise v.FieldError(f"--date-order must be dmy (day first) or mdy (month first), not {date_order!r}")
     if date_format is not None:
         if not all(code in date_format for code in ("%d", "%m")) or not ("%Y" in date_format or "%y" in date_format):
-            raise v.FieldError(
-                f"--date-format {date_format!r} needs %d, %m and %Y (or %y), e.g. '%d/%m/%Y %H:%M:%S'"
-            )
+            raise v.FieldError(f"--date-format {date_format!r} needs %d, %m and %Y (or %y), e.g. '%d/%m/%Y %H:%M:%S'")
         return DateRules(pattern=date_format, settled_by="--date-format")
     if date_order is not None:
         return DateRules(order=date_order.lower(), settled_by="--date-order")

@@ -1,0 +1,348 @@
+"""The readers: every input layout strikedb reads, and how a file is matched to one.
+
+:data:`READERS` is the registry (``--format`` name -> :class:`~events.readers.base.Reader`):
+the canonical CSV (:mod:`~events.readers.csv`), ACLED exports (:mod:`~events.readers.acled`),
+UCDP GED (:mod:`~events.readers.ucdp`) and GeoJSON features (:mod:`~events.readers.geojson`).
+:data:`FORMATS` and the unknown-format error (:func:`check_format`) derive from it. A new dataset
+is one module defining a ``READER`` plus one entry here; the dataset modules build on the floor
+below (:mod:`~events.readers.rows`, :mod:`~events.readers.columns`,
+:mod:`~events.readers.decoding`, :mod:`~events.readers.csvfile`, :mod:`~events.readers.features`,
+:mod:`~events.readers.datasets`) and never import this module.
+
+:func:`plan_file` looks at a file before anything is loaded: JSON or CSV; for CSV the header, for
+GeoJSON the first feature's properties tell the layouts apart (:func:`identify`, by each reader's
+signature). It then scans the file's date cells until one settles the day/month order
+(:class:`events.readers.dates.OrderScanner`); a file whose dates read both ways and that nothing
+settles is refused with a hint to pass ``--date-order`` or ``--date-format``. :func:`read_events`
+streams the records with that plan, one :class:`~events.records.EventRecord` or
+:class:`~events.records.RejectedRecord` per data row, in file order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from events import validate as v
+from events.errors import InputError
+from events.readers import acled, csv, geojson, ucdp
+from events.readers.base import Reader
+from events.readers.columns import (
+    CANONICAL_COLUMNS,
+    ColumnPlan,
+    id_column_of,
+    parse_column_map,
+    plan_columns,
+    template_header,
+)
+from events.readers.csv import read_csv
+from events.readers.csvfile import open_csv
+from events.readers.dates import DateRules, OrderScanner, check_options
+from events.readers.features import feature_properties, looks_like_json
+from events.records import EventRecord, RejectedRecord
+
+#: The readers by ``--format`` name; the first whose signature a header carries reads it.
+READERS: dict[str, Reader] = {reader.name: reader for reader in (csv.READER, acled.READER, ucdp.READER, geojson.READER)}
+
+#: ``--format`` values; ``auto`` detects the layout from the file's content.
+FORMATS: tuple[str, ...] = ("auto", *READERS)
+
+
+def check_format(fmt: str) -> str:
+    """Return ``fmt`` if it is a ``--format`` value (:data:`FORMATS`).
+
+    Raises
+    ------
+    InputError
+        For an unknown format, listing the known ones.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown input format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    return fmt
+
+
+def identify(names: list[str] | tuple[str, ...], container: str = "csv") -> str:
+    """Tell the layout from a header or a GeoJSON feature's property names.
+
+    Parameters
+    ----------
+    names : list of str
+        Column or property names as written.
+    container : {"csv", "geojson"}
+        The file's syntax.
+
+    Returns
+    -------
+    str
+        The first reader whose signature the names carry (``acled``, ``ucdp``), else the
+        container's canonical layout (``csv`` or ``geojson``, with synonyms and ``--map``).
+    """
+    lowered = {name.replace("\ufeff", "").strip().lower() for name in names}
+    for reader in READERS.values():
+        if reader.identifies(lowered, container):
+            return reader.name
+    return container  # the canonical reader of each container is named after it
+
+
+@dataclass
+class ReadPlan:
+    """How a file is read.
+
+    Attributes
+    ----------
+    fmt : str
+        A name of :data:`READERS` (``csv``, ``acled``, ``ucdp`` or ``geojson``).
+    container : str
+        ``csv`` or ``geojson`` (the file's syntax).
+    detected : bool
+        True when the layout was recognised from the content (no ``--format``).
+    dates : DateRules
+        The file's date rules.
+    """
+
+    fmt: str
+    container: str
+    detected: bool
+    dates: DateRules
+
+    def describe(self) -> str:
+        """E.g. ``"read as ACLED export (CSV, detected from its header); dates day first ..."``."""
+        how = "detected from its " + ("properties" if self.container == "geojson" else "header")
+        if not self.detected:
+            how = "--format " + self.fmt
+        reader = READERS[self.fmt]
+        text = f"read as {reader.title} ({self.container.upper()}, {how})"
+        if not reader.show_container:
+            text = f"read as {reader.title} ({how})"
+        described = self.dates.describe()
+        return f"{text}; {described}" if described else text
+
+
+def detect_format(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> tuple[str, str]:
+    """Recognise a file's layout from its content.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    encoding, delimiter : str, optional
+        For CSV files.
+
+    Returns
+    -------
+    tuple of str
+        ``(format, container)``: format ``csv``, ``acled``, ``ucdp`` or ``geojson``; container
+        ``csv`` or ``geojson``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read.
+    """
+    path = Path(path)
+    if looks_like_json(path):
+        for _, properties in feature_properties(path):
+            return identify(list(properties), "geojson"), "geojson"
+        return "geojson", "geojson"
+    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    source.records.close()  # type: ignore[attr-defined]
+    return identify(source.header, "csv"), "csv"
+
+
+def plan_file(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
+) -> ReadPlan:
+    """Decide the layout and the date rules of a file before reading it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    fmt : str
+        ``auto`` (detect) or a name of :data:`READERS` (``csv``, ``acled``, ``ucdp``, ``geojson``).
+    encoding, delimiter : str, optional
+        For CSV files.
+    column_map : dict, optional
+        ``--map`` (needed to find the date columns).
+    date_order : {"dmy", "mdy"}, optional
+        Fixes the order of slash dates instead of deciding it from the file.
+    date_format : str, optional
+        A ``strptime`` pattern for the dates (ISO dates are read as well).
+
+    Returns
+    -------
+    ReadPlan
+
+    Raises
+    ------
+    InputError
+        For an unknown format, a bad option, an unreadable file, or dates whose day/month order
+        nothing in the file settles.
+    """
+    check_format(fmt)
+    try:
+        given = check_options(date_order, date_format)
+    except v.FieldError as exc:
+        raise InputError(exc.reason) from None
+    path = Path(path)
+    detected = fmt == "auto"
+    if detected:
+        fmt, container = detect_format(path, encoding=encoding, delimiter=delimiter)
+    else:
+        container = READERS[fmt].container_of(path)
+    if given is not None:
+        return ReadPlan(fmt, container, detected, given)
+    scanner = OrderScanner()
+    # A file that breaks later (a decode error on line 90,000) is reported by the reader at that
+    # row, as without the scan; the dates read up to there are the evidence.
+    with contextlib.suppress(InputError):
+        _scan_dates(path, fmt, container, encoding, delimiter, column_map, scanner)
+    problem = scanner.undecided_message()
+    if problem:
+        raise InputError(
+            f"{path}: {problem}",
+            hint="pass --date-order dmy (day first) or --date-order mdy (month first), "
+            "or --date-format PATTERN such as '%d/%m/%Y %H:%M'",
+        )
+    return ReadPlan(fmt, container, detected, scanner.rules())
+
+
+def _scan_dates(
+    path: Path,
+    fmt: str,
+    container: str,
+    encoding: str | None,
+    delimiter: str | None,
+    column_map: dict[str, str] | None,
+    scanner: OrderScanner,
+) -> None:
+    date_columns = READERS[fmt].date_columns
+    if container == "geojson":
+        columns: dict[tuple[str, ...], list[str]] = {}
+        for number, properties in feature_properties(path):
+            names = tuple(str(k) for k in properties)
+            if names not in columns:
+                columns[names] = date_columns(path, list(names), column_map)
+            for name in columns[names]:
+                value = properties.get(name)
+                if isinstance(value, str) and scanner.feed(value, f"feature {number}"):
+                    return
+        return
+    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    records = source.records
+    try:
+        wanted = set(date_columns(path, source.header, column_map))
+        indexes = [i for i, name in enumerate(source.header) if name in wanted]
+        for item in records:
+            if isinstance(item, RejectedRecord):
+                continue
+            for index in indexes:
+                if scanner.feed(item.cells[index], f"line {item.line}"):
+                    return
+    finally:
+        records.close()  # type: ignore[attr-defined]
+
+
+def read_events(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
+    plan: ReadPlan | None = None,
+) -> Iterator[EventRecord | RejectedRecord]:
+    """Stream the events of a file, one record per data row, in file order.
+
+    Parameters
+    ----------
+    path : str or Path
+        The input file.
+    fmt : {"auto", "csv", "acled", "ucdp", "geojson"}
+        Input format (:data:`FORMATS`): ``auto`` (default) recognises the layout from the header
+        or the GeoJSON properties; otherwise the canonical CSV, an ACLED export, UCDP GED (CSV or
+        GeoJSON), or a GeoJSON FeatureCollection of Point features.
+    encoding : str, optional
+        Text encoding (default UTF-8, BOM optional). Not used for GeoJSON (always UTF-8).
+    delimiter : str, optional
+        CSV delimiter; sniffed when omitted (``,`` ``;`` tab ``|``).
+    column_map : dict, optional
+        Input column → canonical field (see :func:`parse_column_map`); for ACLED and UCDP also a
+        column name of the dataset.
+    date_order : {"dmy", "mdy"}, optional
+        Order of slash dates; decided from the file's values when omitted.
+    date_format : str, optional
+        A ``strptime`` pattern for the dates.
+    plan : ReadPlan, optional
+        Skips planning (:func:`plan_file`): the ingest plans once, reports the plan, then reads.
+
+    Returns
+    -------
+    Iterator of EventRecord or RejectedRecord
+        Lazily produced. The file's header and date order are checked before the first record
+        is returned, so whole-file problems raise here; decode errors later in a file raise while
+        iterating.
+
+    Raises
+    ------
+    InputError
+        For whole-file problems: missing file, unknown format or encoding, binary content,
+        decode errors, no header, required columns missing, a bad ``column_map``, dates whose
+        day/month order nothing in the file settles.
+    """
+    if plan is None:
+        plan = plan_file(
+            path,
+            fmt=fmt,
+            encoding=encoding,
+            delimiter=delimiter,
+            column_map=column_map,
+            date_order=date_order,
+            date_format=date_format,
+        )
+    reader = READERS[plan.fmt]
+    try:
+        return reader.read(path, encoding=encoding, delimiter=delimiter, column_map=column_map, dates=plan.dates)
+    except InputError as exc:
+        if reader.signature or plan.container != "csv":
+            raise  # only a header read as the canonical CSV may be a dataset's
+        kind, _ = detect_format(path, encoding=encoding, delimiter=delimiter)
+        if READERS[kind].signature and not plan.detected:
+            raise InputError(
+                str(exc.args[0]) if exc.args else str(exc),
+                hint=f"this header is an {READERS[kind].title}'s: use --format {kind}, or leave --format out",
+            ) from None
+        raise
+
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "FORMATS",
+    "READERS",
+    "ColumnPlan",
+    "ReadPlan",
+    "Reader",
+    "check_format",
+    "detect_format",
+    "id_column_of",
+    "identify",
+    "looks_like_json",
+    "open_csv",
+    "parse_column_map",
+    "plan_columns",
+    "plan_file",
+    "read_csv",
+    "read_events",
+    "template_header",
+]

@@ -1,0 +1,188 @@
+"""The reader of ACLED exports.
+
+ACLED exports (31-column layout since 2023; older layouts work when the core columns are present):
+``NA`` is missing, ``event_id_cnty`` is the external id (so a re-import updates), ``time_precision``
+1/2/3 → day/week/month, ``geo_precision`` 1/2/3 → exact/near_town/region, ``source`` is split on
+``;`` into sources named by publisher, ``notes`` is the description, ``fatalities`` the best
+estimate, the numeric ``iso`` gives the country, and the attack type comes from ``sub_event_type``
+(``Air/drone strike`` → drone, ``Shelling/artillery/missile attack`` → missile, anything else
+unknown). ACLED does not grade claims: ``reported``. A GeoJSON file of features with the same
+properties is read as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from events import validate as v
+from events.readers.base import Reader
+from events.readers.datasets import (
+    MAX_SOURCES_PER_ROW,
+    dataset_date_columns,
+    dataset_record,
+    extra_cells,
+    finish,
+    int_cell,
+    precision,
+    read_dataset,
+    required_coordinates,
+)
+from events.readers.dates import DateRules
+from events.readers.rows import cell
+from events.records import EventRecord, RejectedRecord, SourceRecord
+
+#: Columns whose presence identifies an ACLED export (after lower-casing the header).
+ACLED_SIGNATURE = frozenset({"event_id_cnty", "event_date"})
+#: Canonical field -> the dataset column that holds it, for ``--map COLUMN=FIELD`` on datasets.
+ACLED_FIELD_COLUMNS = {
+    "event_id": "event_id_cnty",
+    "date": "event_date",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "country": "country",
+    "admin1": "admin1",
+    "location": "location",
+    "description": "notes",
+    "publisher": "source",
+}
+
+ACLED_REQUIRED: tuple[str, ...] = ("event_id_cnty", "event_date", "latitude", "longitude")
+# Columns with a home in EventRecord; everything else non-empty goes to ``extra``.
+_ACLED_MAPPED = frozenset(
+    {
+        "event_id_cnty",
+        "event_date",
+        "time_precision",
+        "iso",
+        "iso3",
+        "country",
+        "admin1",
+        "location",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "source",
+        "notes",
+        "fatalities",
+    }
+)
+ACLED_TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
+ACLED_GEO_PRECISION = {"1": "exact", "2": "near_town", "3": "region"}
+ACLED_ATTACK_TYPES = {
+    "air/drone strike": "drone",
+    "shelling/artillery/missile attack": "missile",
+}
+
+
+def read_acled(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    dates: DateRules | None = None,
+) -> Iterator[EventRecord | RejectedRecord]:
+    """Stream an ACLED export as event records.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export: CSV from the ACLED Data Export Tool or API, or GeoJSON features with the
+        same properties.
+    encoding, delimiter : str, optional
+        As for :func:`events.readers.read_events`.
+    column_map : dict, optional
+        ``--map``: input column -> canonical field, ACLED column, ``extra`` or ``ignore``.
+    dates : DateRules, optional
+        The file's date rules (:mod:`events.readers.dates`); None reads slash dates day first.
+
+    Returns
+    -------
+    Iterator of EventRecord or RejectedRecord
+        One per data row; ``origin`` is ``acled``, ``external_id`` the ``event_id_cnty``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or lacks the ACLED core columns.
+    """
+    return read_dataset(
+        path,
+        encoding=encoding,
+        delimiter=delimiter,
+        required=ACLED_REQUIRED,
+        name="ACLED",
+        convert=_acled_row,
+        fields=ACLED_FIELD_COLUMNS,
+        column_map=column_map,
+        dates=dates,
+    )
+
+
+def _acled_row(path: str, line: int, raw: str, cells: dict[str, str], dates: DateRules | None):
+    row, record = dataset_record(
+        path,
+        line,
+        raw,
+        cells,
+        dates,
+        origin="acled",
+        id_column="event_id_cnty",
+        id_label="ACLED event id",
+        date_column="event_date",
+    )
+    record.date_precision = precision(row, "time_precision", cells.get("time_precision"), ACLED_TIME_PRECISION) or (
+        "day"
+    )
+    record.latitude, record.longitude = required_coordinates(row, cells)
+    record.geo_precision = precision(row, "geo_precision", cells.get("geo_precision"), ACLED_GEO_PRECISION)
+    record.country = _acled_country(cells)
+    record.admin1 = cell(cells.get("admin1"))
+    record.location_text = cell(cells.get("location"))
+    record.description = cell(cells.get("notes"))
+    record.fatalities_best = int_cell(row, "fatalities", cells.get("fatalities"))
+    record.attack_type = ACLED_ATTACK_TYPES.get((cell(cells.get("sub_event_type")) or "").lower(), "unknown")
+    record.claim_status = "reported"
+    record.sources = _acled_sources(cells.get("source"))
+    record.extra = extra_cells(cells, _ACLED_MAPPED)
+    return finish(row, record, raw)
+
+
+def _acled_country(cells: dict[str, str]) -> str | None:
+    """ISO2 from the numeric ``iso`` (or ``iso3`` in older exports), falling back to the name."""
+    for column in ("iso", "iso3", "country"):
+        text = cell(cells.get(column))
+        if text is None:
+            continue
+        try:
+            return v.parse_country(text)
+        except v.FieldError:
+            continue
+    return None
+
+
+def _acled_sources(text: str | None) -> list[SourceRecord]:
+    value = cell(text)
+    if value is None:
+        return []
+    names = []
+    for piece in value.split(";"):
+        name = piece.strip()[:300]
+        if name and name not in names:
+            names.append(name)
+    return [SourceRecord(publisher=name) for name in names[:MAX_SOURCES_PER_ROW]]
+
+
+def _date_columns(path: str | Path, names: list[str], column_map: dict[str, str] | None) -> list[str]:
+    return dataset_date_columns(path, names, column_map, ACLED_FIELD_COLUMNS, READER.title, ("event_date",))
+
+
+READER = Reader(
+    name="acled",
+    title="ACLED export",
+    read=read_acled,
+    date_columns=_date_columns,
+    containers=("csv", "geojson"),
+    signature=ACLED_SIGNATURE,
+)
