@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from events import geo, rail
 from events.evidence import decide_category
+from events.ingest import INGEST_LOCK_KEY
 from events.linking import Link, decide_link, named_link_evidence, report_texts
 from events.models import Event, EventRevision, EventSource, Facility, Source, utcnow
 from events.readers.inputs import check_finite
@@ -52,8 +53,9 @@ def match_events(engine: Engine, *, radius_km: float = geo.DEFAULT_RADIUS_KM, dr
     else, for a site-precise point, the nearest facility within ``radius_km`` of a type its text
     or stated type names. ``target_category`` is decided again with it. Links made by hand
     (``facility_match = "manual"``) are kept. Each changed event gets an ``event_revisions`` row
-    (action ``update``, changed_by ``facilities match``). One transaction; with ``dry_run`` it is
-    rolled back and the report lists what would change.
+    (action ``update``, changed_by ``facilities match``). One transaction, which on PostgreSQL holds
+    the ingest's advisory lock (one writer of events at a time, as for an ingest batch); with
+    ``dry_run`` it is rolled back and the report lists what would change.
 
     Returns
     -------
@@ -62,6 +64,7 @@ def match_events(engine: Engine, *, radius_km: float = geo.DEFAULT_RADIUS_KM, dr
     check_finite(radius_km, "--radius-km")
     report = MatchReport(dry_run=dry_run)
     with engine.connect() as conn:
+        _serialise_writers(conn)
         geocoder = geo.Geocoder(conn, radius_km=radius_km)
         slugs = dict(conn.execute(select(facilities_t.c.id, facilities_t.c.slug)).all())
         titles: dict[int, list[str]] = {}
@@ -130,6 +133,19 @@ def match_events(engine: Engine, *, radius_km: float = geo.DEFAULT_RADIUS_KM, dr
         else:
             conn.commit()
     return report
+
+
+def _serialise_writers(conn: Connection) -> None:
+    """Queue behind (or ahead of) any ingest batch or event operation before reading the events.
+
+    SQLite's ``BEGIN IMMEDIATE`` (see :mod:`events.db`) already gives one writer at a time. On
+    PostgreSQL an ingest batch holds the transaction-scoped advisory lock
+    :data:`events.ingest.INGEST_LOCK_KEY` while it looks up events and links sources to them, and
+    the event operations take it too (issue 16); matching takes it for its whole transaction, so a
+    concurrent ingest and a match run one after the other and each sees the other's result.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
 
 
 def _change(public_id: str, old: dict[str, Any], new: dict[str, Any], slugs: dict[int, str]) -> dict[str, Any]:

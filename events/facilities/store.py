@@ -24,6 +24,7 @@ from events import geo, lines
 from events.db import distance_km
 from events.facilities.read import bundled_path, bundled_rail_path, read_facilities
 from events.facilities.record import VALUE_COLUMNS, FacilityRecord, language_of, slugify
+from events.ingest import file_checksum
 from events.models import (
     Facility,
     FacilityAlias,
@@ -246,8 +247,6 @@ def import_facilities(
         Counts (created vs matched), warnings and rejected rows. Everything is written in one
         transaction together with an ``ingest_runs`` row of kind ``facilities``.
     """
-    from events.ingest import file_checksum
-
     path = Path(path)
     records = list(read_facilities(path, input_format=input_format, facility_type=facility_type, scheme=scheme))
     report = FacilityImportReport(file=str(path), input_format=input_format)
