@@ -12,27 +12,30 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from events import dedup, grading, vocab
 from events.confidence import confidence_level
 from events.errors import NotFoundError, ValidationError
-from events.ingest import (
-    INGEST_LOCK_KEY,
-    META_KEY,
-    events_t,
-    links_t,
-    peek_meta,
-    regrade,
-    revision_row,
-    revisions_t,
-    runs_t,
-    sources_t,
-)
-from events.models import Facility, utcnow
+from events.models import Event, EventSource, Facility, Source, utcnow
 from events.publishers import load_registry
 from events.records import RowProblem
+from events.revisions import (
+    META_KEY,
+    insert_revision,
+    peek_meta,
+    regrade,
+    revisions_t,
+    split_reports,
+    with_reports,
+    without_merged_reports,
+    write_changes,
+)
+from events.runs import INGEST_LOCK_KEY, runs_t
 
+events_t = Event.__table__
+sources_t = Source.__table__
+links_t = EventSource.__table__
 facilities_t = Facility.__table__
 
 #: Columns an analyst may change with :func:`update_event`, with their vocabularies.
@@ -56,7 +59,6 @@ EDITABLE: dict[str, tuple[Any, ...] | None] = {
     "info_credibility": vocab.INFO_CREDIBILITIES,
 }
 _NOT_NULL = {"event_date", "date_precision", "latitude", "longitude", "geo_precision", "attack_type", "claim_status"}
-_BOOKKEEPING = {"id", "created_at", "updated_at", "content_hash", "ingest_run_id", "extra"}
 
 
 def _serialise_writers(conn: Connection) -> None:
@@ -66,7 +68,7 @@ def _serialise_writers(conn: Connection) -> None:
     PostgreSQL an ingest batch looks up candidate events and then links sources to them in one
     transaction; an event deleted, merged or split between the two made the batch fail with a
     foreign-key violation. The batch holds the transaction-scoped advisory lock
-    :data:`events.ingest.INGEST_LOCK_KEY`; taking it here makes every event operation wait for
+    :data:`events.runs.INGEST_LOCK_KEY`; taking it here makes every event operation wait for
     the batch in progress (and the next batch wait for it), so each sees the other's result.
     """
     if conn.dialect.name == "postgresql":
@@ -94,28 +96,6 @@ def _event_sources(conn: Connection, event_id: int) -> list[dict[str, Any]]:
 
 def _publishers(conn: Connection, event_id: int) -> list[tuple[str | None, str | None, str]]:
     return [(s["url"], s["publisher"], s["role"]) for s in _event_sources(conn, event_id)]
-
-
-def _write(conn: Connection, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Store the changed columns of an event; return ``{column: new}`` of those shown in revisions."""
-    changed = {c: after[c] for c in after if c != "id" and after[c] != before.get(c)}
-    if changed:
-        conn.execute(update(events_t).where(events_t.c.id == before["id"]).values(**changed))
-    return {c: v for c, v in changed.items() if c not in _BOOKKEEPING}
-
-
-def _revise(
-    conn: Connection,
-    event: dict[str, Any],
-    action: str,
-    previous: dict[str, Any],
-    changes: dict[str, Any] | None,
-    user: str | None,
-    reason: str | None,
-) -> None:
-    conn.execute(
-        insert(revisions_t), revision_row(event, action, previous, changes, user=user, run_id=None, reason=reason)
-    )
 
 
 def get_event(engine: Engine, public_id: str) -> dict[str, Any]:
@@ -263,9 +243,9 @@ def update_event(
             after["confidence"] = confidence_level(
                 after["claim_status"], after["source_reliability"], after["info_credibility"]
             )
-        shown = _write(conn, before, after)
+        shown = write_changes(conn, before, after)
         if shown:
-            _revise(conn, before, "update", {c: before[c] for c in shown}, shown, user, reason)
+            insert_revision(conn, before, "update", {c: before[c] for c in shown}, shown, user, reason)
         return shown
 
 
@@ -284,7 +264,7 @@ def delete_event(engine: Engine, public_id: str, *, user: str | None = None, rea
         previous = dict(event)
         previous["sources"] = [s["url"] or s["publisher"] for s in _event_sources(conn, event["id"])]
         conn.execute(delete(events_t).where(events_t.c.id == event["id"]))
-        _revise(conn, event, "delete", previous, None, user, reason)
+        insert_revision(conn, event, "delete", previous, None, user, reason)
 
 
 def merge_events(
@@ -335,7 +315,7 @@ def merge_events(
         kept_ids = {s["id"] for s in _event_sources(conn, keep["id"])}
         moved = _move_links(conn, other["id"], keep["id"])
         regrade(after, _publishers(conn, keep["id"]), load_registry(conn))
-        shown = _write(conn, before, after)
+        shown = write_changes(conn, before, after)
         # What `split` needs to undo this merge exactly (see _undo_merge).
         undo = {
             "source_ids_added": [src["id"] for src in other_sources if src["id"] not in kept_ids],
@@ -343,13 +323,13 @@ def merge_events(
             "base_credibility_before": peek_meta(before).get("base_credibility"),
         }
         changes = {**shown, "merged_from": other["public_id"], "sources_added": moved, UNDO_KEY: undo}
-        _revise(conn, before, "merge", {c: before[c] for c in shown}, changes, user, reason)
+        insert_revision(conn, before, "merge", {c: before[c] for c in shown}, changes, user, reason)
         conn.execute(delete(events_t).where(events_t.c.id == other["id"]))
         previous = dict(other)
         previous["sources"] = [src["url"] or src["publisher"] for src in other_sources]
         previous["source_ids"] = [src["id"] for src in other_sources]
         previous["source_roles"] = [src["role"] for src in other_sources]
-        _revise(conn, other, "merge", previous, {"merged_into": keep["public_id"]}, user, reason)
+        insert_revision(conn, other, "merge", previous, {"merged_into": keep["public_id"]}, user, reason)
         return shown
 
 
@@ -432,22 +412,22 @@ def split_event(
             raise ValidationError("splitting off every source would leave the event empty; delete it instead")
         new_id = _split_public_id(event["public_id"], wanted)
         before = copy.deepcopy(event)
-        kept, moved_reports = _split_reports(event, set(wanted))
+        kept, moved_reports = split_reports(event, set(wanted))
         new_row = {c: v for c, v in event.items() if c not in ("id", "created_at", "updated_at")}
         new_row.update(public_id=new_id, natural_key=None, content_hash=None, external_id=None, ingest_run_id=None)
-        new_row["extra"] = _with_reports(event.get("extra"), moved_reports)
+        new_row["extra"] = with_reports(event.get("extra"), moved_reports)
         new_event_id = conn.execute(insert(events_t).returning(events_t.c.id), new_row).scalar_one()
         _move_links(conn, event["id"], new_event_id, [by_url[u]["id"] for u in wanted])
         after = copy.deepcopy(event)
-        after["extra"] = _with_reports(event.get("extra"), kept)
+        after["extra"] = with_reports(event.get("extra"), kept)
         registry = load_registry(conn)
         regrade(after, _publishers(conn, event["id"]), registry)
-        shown = _write(conn, before, after)
+        shown = write_changes(conn, before, after)
         created = dict(new_row, id=new_event_id)
         regraded = copy.deepcopy(created)
         regrade(regraded, _publishers(conn, new_event_id), registry)
-        _write(conn, created, regraded)
-        _revise(
+        write_changes(conn, created, regraded)
+        insert_revision(
             conn,
             before,
             "split",
@@ -456,7 +436,7 @@ def split_event(
             user,
             reason,
         )
-        _revise(conn, created, "split", {}, {"split_from": event["public_id"], "sources": wanted}, user, reason)
+        insert_revision(conn, created, "split", {}, {"split_from": event["public_id"], "sources": wanted}, user, reason)
         return new_id
 
 
@@ -523,17 +503,20 @@ def _restored_row(conn: Connection, previous: dict[str, Any]) -> dict[str, Any]:
     taken = conn.execute(select(events_t.c.id).where(events_t.c.id == row.get("id"))).first()
     if taken is not None:
         row.pop("id")  # SQLite reused the id for a later event: the public id is what users know
-    if row.get("facility_id") is not None and conn.execute(
-        select(facilities_t.c.id).where(facilities_t.c.id == row["facility_id"])
-    ).first() is None:
+    if (
+        row.get("facility_id") is not None
+        and conn.execute(select(facilities_t.c.id).where(facilities_t.c.id == row["facility_id"])).first() is None
+    ):
         row.update(facility_id=None, facility_match=None, facility_distance_km=None)
-    if row.get("ingest_run_id") is not None and conn.execute(
-        select(runs_t.c.id).where(runs_t.c.id == row["ingest_run_id"])
-    ).first() is None:
+    if (
+        row.get("ingest_run_id") is not None
+        and conn.execute(select(runs_t.c.id).where(runs_t.c.id == row["ingest_run_id"])).first() is None
+    ):
         row["ingest_run_id"] = None
-    if row.get("natural_key") and conn.execute(
-        select(events_t.c.id).where(events_t.c.natural_key == row["natural_key"])
-    ).first() is not None:
+    if (
+        row.get("natural_key")
+        and conn.execute(select(events_t.c.id).where(events_t.c.natural_key == row["natural_key"])).first() is not None
+    ):
         row["natural_key"] = None
     return row
 
@@ -575,16 +558,16 @@ def _undo_merge(
         merged_value = _column_value(column, keep_changes.get(column))
         if column in events_t.c and after.get(column) == merged_value:
             after[column] = _column_value(column, old_value)
-    after["extra"] = _without_merged_reports(event.get("extra"), undo)
+    after["extra"] = without_merged_reports(event.get("extra"), undo)
     registry = load_registry(conn)
     regrade(after, _publishers(conn, event["id"]), registry)
-    shown = _write(conn, before, after)
+    shown = write_changes(conn, before, after)
     created = conn.execute(select(events_t).where(events_t.c.id == new_event_id)).mappings().one()
     regraded = copy.deepcopy(dict(created))
     regrade(regraded, _publishers(conn, new_event_id), registry)
-    _write(conn, dict(created), regraded)
+    write_changes(conn, dict(created), regraded)
     other_id = restored["public_id"]
-    _revise(
+    insert_revision(
         conn,
         before,
         "split",
@@ -593,7 +576,7 @@ def _undo_merge(
         user,
         reason,
     )
-    _revise(
+    insert_revision(
         conn,
         dict(created),
         "split",
@@ -605,50 +588,6 @@ def _undo_merge(
     return other_id
 
 
-def _without_merged_reports(extra: dict[str, Any] | None, undo: dict[str, Any]) -> dict[str, Any] | None:
-    """The kept event's ``extra`` without the report keys and grade base the merge brought."""
-    extra = copy.deepcopy(extra) if extra else {}
-    meta = extra.get(META_KEY, {})
-    reports = meta.get("reports", {})
-    for key in undo.get("reports_added", []):
-        reports.pop(key, None)
-    if not reports:
-        meta.pop("reports", None)
-    if undo.get("base_credibility_before") is None:
-        meta.pop("base_credibility", None)
-    else:
-        meta["base_credibility"] = undo["base_credibility_before"]
-    if meta:
-        extra[META_KEY] = meta
-    else:
-        extra.pop(META_KEY, None)
-    return extra or None
-
-
 def _split_public_id(public_id: str, urls: list[str]) -> str:
     digest = hashlib.sha256("|".join([public_id, "split", *sorted(urls)]).encode()).hexdigest()
     return "SDB-" + digest[:12].upper()
-
-
-def _split_reports(event: dict[str, Any], moving: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Divide the merged reports of an event: those all of whose URLs move go with the split."""
-    reports = peek_meta(event).get("reports", {})
-    kept, moved = {}, {}
-    for key, entry in reports.items():
-        urls = set(entry.get("urls") or [])
-        (moved if urls and urls <= moving else kept)[key] = entry
-    return kept, moved
-
-
-def _with_reports(extra: dict[str, Any] | None, reports: dict[str, Any]) -> dict[str, Any] | None:
-    extra = copy.deepcopy(extra) if extra else {}
-    meta = extra.get(META_KEY, {})
-    if reports:
-        meta["reports"] = reports
-    else:
-        meta.pop("reports", None)
-    if meta:
-        extra[META_KEY] = meta
-    else:
-        extra.pop(META_KEY, None)
-    return extra or None

@@ -62,9 +62,7 @@ from events.linking import decide_link, named_link_evidence, report_texts, type_
 from events.models import (
     DuplicateCandidate,
     Event,
-    EventRevision,
     EventSource,
-    IngestRun,
     RejectedRow,
     Source,
     os_user,
@@ -73,21 +71,28 @@ from events.models import (
 from events.publishers import Registry, load_registry
 from events.readers import check_format
 from events.readers.inputs import check_finite, check_regular_file
-from events.records import EventRecord, RejectedRecord, RowProblem, SourceProblems, SourceRecord
+from events.records import EventRecord, RejectedRecord, RowProblem, SourceProblems, SourceRecord, db_text, json_default
+from events.revisions import (
+    META_KEY,
+    event_meta,
+    peek_meta,
+    regrade,
+    revision_row,
+    revisions_t,
+    source_role,
+    user_extra,
+)
+from events.runs import INGEST_LOCK_KEY, file_checksum, runs_t
 from events.workers import can_fork, forked_iter
 
 events_t = Event.__table__
 sources_t = Source.__table__
 links_t = EventSource.__table__
-revisions_t = EventRevision.__table__
-runs_t = IngestRun.__table__
 candidates_t = DuplicateCandidate.__table__
 rejected_t = RejectedRow.__table__
 
 #: Problems kept on the report for display; all of them are stored in ``rejected_rows``.
 MAX_PROBLEMS_KEPT = 100
-#: Key in ``events.extra`` under which the loader keeps its bookkeeping.
-META_KEY = "_strikedb"
 #: A suspected lat/lon swap is reported only when swapping would move the point at least this far.
 SWAP_MIN_KM = 250.0
 #: A point farther than this outside the country the row states is rejected. Generous: offshore
@@ -103,8 +108,6 @@ SWAP_NAMED_KM = 50.0
 MAX_URL_LENGTH = 2000
 # Columns written by the loader but not shown as changes in revisions.
 _BOOKKEEPING = {"content_hash", "ingest_run_id", "updated_at", "created_at", "extra"}
-#: PostgreSQL advisory lock taken by each batch ("SDB" in ASCII): one batch writer at a time.
-INGEST_LOCK_KEY = 0x534442
 #: PostgreSQL: refresh the planner's statistics once a run has inserted this many events, and then
 #: each time it has doubled the table (see ``BatchLoader._refresh_pg_statistics``).
 PG_ANALYZE_MIN_ROWS = 5000
@@ -260,15 +263,6 @@ def sample_events_path() -> Path:
     return Path(str(files("events") / "data" / "sample_events.csv"))
 
 
-def file_checksum(path: Path) -> str:
-    """Return the SHA-256 hex digest of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # ---------------------------------------------------------------------------------------------
 # Identity: keys and hashes
 # ---------------------------------------------------------------------------------------------
@@ -278,12 +272,6 @@ def file_checksum(path: Path) -> str:
 def _norm(text: str | None) -> str:
     folded = unicodedata.normalize("NFKC", text or "").casefold()
     return " ".join(re.sub(r"[^\w]+", " ", folded).split())
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.time | dt.datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def _canonical(value: Any) -> Any:
@@ -743,102 +731,14 @@ def _storage_problems(record: EventRecord) -> list[RowProblem]:
                 problems.append(RowProblem(record.file, record.line_number, column, _shown(value), reason))
     if record.extra:
         try:
-            json.dumps(record.extra, default=_json_default).encode("utf-8")
+            json.dumps(record.extra, default=json_default).encode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError):
             problems.append(RowProblem(record.file, record.line_number, None, None, "extra columns are not storable"))
     return problems
 
 
 def _shown(value: str) -> str:
-    return _db_text(value[:200])
-
-
-def _db_text(value: str) -> str:
-    """Make text storable on both backends: NUL and lone surrogates escaped, nothing dropped."""
-    value = value.replace("\x00", "\\x00")
-    return value.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-# ---------------------------------------------------------------------------------------------
-# Bookkeeping kept in events.extra
-# ---------------------------------------------------------------------------------------------
-
-
-def event_meta(values: dict[str, Any]) -> dict[str, Any]:
-    """Return (creating it) the loader's bookkeeping dict inside an event's ``extra``."""
-    extra = values.get("extra")
-    if extra is None:
-        extra = values["extra"] = {}
-    return extra.setdefault(META_KEY, {})
-
-
-def peek_meta(values: dict[str, Any]) -> dict[str, Any]:
-    """Return the bookkeeping dict of an event without creating it (empty when absent)."""
-    extra = values.get("extra") or {}
-    meta = extra.get(META_KEY) if isinstance(extra, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def _user_extra(values: dict[str, Any]) -> dict[str, Any]:
-    """The ``extra`` values of an event that came from its reports (without the loader's bookkeeping)."""
-    extra = values.get("extra")
-    if not isinstance(extra, dict):
-        return {}
-    return {k: v for k, v in extra.items() if k != META_KEY}
-
-
-def regrade(
-    values: dict[str, Any], sources: list[tuple[str | None, str | None, str]], registry: Registry | None = None
-) -> None:
-    """Grade an event from its reports and sources and recompute its confidence, in place.
-
-    ``sources`` holds ``(url, publisher, role)`` of every source of the event. The claim status
-    and Admiralty grades come from :func:`events.grading.grade_event`: what the reports state wins,
-    the rest is derived from the publishers (``registry``, default the bundled one) and the
-    dataset's certainty, then corroboration. For events stored before evidence grading, the
-    credibility the reports gave is kept as ``base_credibility`` in the bookkeeping whenever
-    corroboration changes it, so corroboration is never applied twice.
-    """
-    meta = peek_meta(values)
-    legacy = grading.STATED_KEY not in meta
-    base = meta["base_credibility"] if "base_credibility" in meta else values["info_credibility"]
-    grade = grading.grade_event(values, sources, registry)
-    if legacy and (grade.info_credibility != base or "base_credibility" in meta):
-        event_meta(values)["base_credibility"] = base
-    values.update(grade.values())
-
-
-def jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of column values with dates and times as ISO strings (for revisions)."""
-    return {k: (_json_default(v) if isinstance(v, dt.date | dt.time | dt.datetime) else v) for k, v in values.items()}
-
-
-def revision_row(
-    event: dict[str, Any],
-    action: str,
-    previous: dict[str, Any],
-    changes: dict[str, Any] | None,
-    *,
-    user: str | None,
-    run_id: int | None,
-    reason: str | None,
-) -> dict[str, Any]:
-    """Build an ``event_revisions`` row (``event_id`` may be filled in later for new events)."""
-    return {
-        "event_id": event.get("id"),
-        "event_public_id": event["public_id"],
-        "action": action,
-        "changed_by": user,
-        "ingest_run_id": run_id,
-        "previous": jsonable(previous),
-        "changes": jsonable(changes) if changes is not None else None,
-        "reason": reason,
-    }
-
-
-def source_role(source: SourceRecord) -> str:
-    """Return the ``event_sources.role`` of a source: imagery, denial, claim or report."""
-    return grading.source_role(source.url, source.title, source.source_type, source.claimed_by)
+    return db_text(value[:200])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1369,7 +1269,7 @@ class BatchLoader:
         changes = {c: ev.values[c] for c in changed}
         # Values kept in ``extra`` (an ACLED timestamp, unmapped columns) are data too: show them
         # as ``extra.<name>``; the loader's own bookkeeping under META_KEY is not.
-        old_extra, new_extra = _user_extra(before), _user_extra(ev.values)
+        old_extra, new_extra = user_extra(before), user_extra(ev.values)
         for name in sorted(old_extra.keys() | new_extra.keys()):
             if old_extra.get(name) != new_extra.get(name):
                 previous[f"extra.{name}"] = old_extra.get(name)
@@ -1521,14 +1421,14 @@ class BatchLoader:
             if self.run_id is None:
                 continue
             reasons = [
-                {k: (_db_text(v) if isinstance(v, str) else v) for k, v in p.as_dict().items()} for p in rec.problems
+                {k: (db_text(v) if isinstance(v, str) else v) for k, v in p.as_dict().items()} for p in rec.problems
             ]
             rows.append(
                 {
                     "run_id": self.run_id,
-                    "file_path": _db_text(rec.file),
+                    "file_path": db_text(rec.file),
                     "line_number": rec.line_number,
-                    "raw_row": _db_text(rec.raw),
+                    "raw_row": db_text(rec.raw),
                     "reasons": reasons,
                     "kind": rec.kind,
                 }
@@ -1984,16 +1884,14 @@ def _run(
     from events.geo import Geocoder
 
     started = time.perf_counter()
-    report = IngestReport(
-        run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout
-    )
+    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout)
     committed = report.counts()
     with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
         health.refuse_damaged(conn)  # writing into a damaged file spreads the damage
-        run_id = _start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
+        run_id = runs.start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
         report.run_id = None if dry_run else run_id
         if not dry_run:
-            stack.callback(_release_run, conn, run_id)
+            stack.callback(runs.release_run, conn, run_id)
         try:
             geocoder = Geocoder(conn, radius_km=radius_km)
             registry = load_registry(conn)
@@ -2017,7 +1915,7 @@ def _run(
         if dry_run:
             conn.rollback()
         else:
-            _finish_run(conn, run_id, report)
+            runs.finish_run(conn, run_id, report.status, report.counts())
             rail.link_rail_events(conn, run_id=run_id)  # strikes on rail lines (events/rail.py)
             conn.commit()
     report.id_warning = id_column_warning(id_column, report.read, report.duplicate_ids)
@@ -2106,7 +2004,7 @@ def _commit_batch(
 ) -> None:
     """Commit the batch (its counts are then what is really stored)."""
     if not dry_run:
-        _finish_run(conn, loader.run_id, report)
+        runs.finish_run(conn, loader.run_id, report.status, report.counts())
         conn.commit()
         committed.update(report.counts())
 
@@ -2178,79 +2076,6 @@ def _end_failed_run(
             continue
 
 
-def _store_final_status(conn: Connection, run_id: int, report: IngestReport) -> None:
-    row = conn.execute(select(runs_t).where(runs_t.c.id == run_id)).mappings().first()
-    if row is not None:
-        report.read = row["rows_read"]
-        report.inserted = row["rows_inserted"]
-        report.updated = row["rows_updated"]
-        report.merged = row["rows_merged"]
-        report.unchanged = row["rows_unchanged"]
-        report.rejected = row["rows_rejected"]
-    conn.execute(
-        update(runs_t)
-        .where(runs_t.c.id == run_id)
-        .values(status=report.status, finished_at=utcnow())
-    )
-
-
-def _release_run(conn: Connection, run_id: int) -> None:
-    with contextlib.suppress(Exception):
-        runs.release(conn, run_id)
-        conn.commit()
-
-
-def _start_run(
-    conn: Connection,
-    file_label: str,
-    checksum: str | None,
-    options: dict[str, Any],
-    user: str | None,
-    *,
-    dry_run: bool,
-) -> int:
-    if not dry_run:
-        # Runs a dead process left `running` are closed first, so the records stay true.
-        runs.close_dead_runs(conn)
-    row = {
-        "kind": "events",
-        "file_path": _db_text(file_label),
-        "checksum": checksum,
-        "input_format": options.get("format", "csv"),
-        "status": "dry_run" if dry_run else "running",
-        "started_at": utcnow(),
-        "options": {**options, runs.OWNER_KEY: runs.owner(conn)},
-        "user": user,
-    }
-    run_id = conn.execute(insert(runs_t).returning(runs_t.c.id), row).scalar_one()
-    if not dry_run:
-        # The run is visible (status running) even if the load dies before its first batch.
-        conn.commit()
-        runs.hold(conn, run_id)
-        conn.commit()
-    return run_id
-
-
-def _finish_run(conn: Connection, run_id: int | None, report: IngestReport) -> None:
-    if run_id is None:
-        return
-    finished = report.status in ("committed", "failed", "dry_run")
-    conn.execute(
-        update(runs_t)
-        .where(runs_t.c.id == run_id)
-        .values(
-            status=report.status if finished else "running",
-            finished_at=utcnow() if finished else None,
-            rows_read=report.read,
-            rows_inserted=report.inserted,
-            rows_updated=report.updated,
-            rows_merged=report.merged,
-            rows_unchanged=report.unchanged,
-            rows_rejected=report.rejected,
-        )
-    )
-
-
 __all__ = [
     "BatchLoader",
     "Enricher",
@@ -2264,3 +2089,9 @@ __all__ = [
     "report_key",
     "sample_events_path",
 ]
+
+
+def _store_final_status(conn: Connection, run_id: int, report: IngestReport) -> None:
+    stored = runs.close_run(conn, run_id, report.status)
+    for name, value in (stored or {}).items():
+        setattr(report, name, value)

@@ -140,3 +140,16 @@ class SourceProblems(RejectedRecord):
 
 
 ParsedRow = EventRecord | RejectedRecord
+
+
+def db_text(value: str) -> str:
+    """Make text storable on both backends: NUL and lone surrogates escaped, nothing dropped."""
+    value = value.replace("\x00", "\\x00")
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_default(value: Any) -> Any:
+    """``json.dumps`` fallback for record values: dates and times as ISO strings, the rest as ``str``."""
+    if isinstance(value, dt.date | dt.time | dt.datetime):
+        return value.isoformat()
+    return str(value)
