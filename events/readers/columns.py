@@ -16,6 +16,18 @@ from events.errors import InputError
 from events.readers.dates import DateRules
 from events.readers.layouts import DATASET_COLUMNS
 
+#: Fields describing one source; they may be numbered (``source_url_2``, ``publisher_2``...).
+#: ``geolocation_url`` links geolocated footage or imagery of the strike: it becomes a source of
+#: type ``imagery`` (which raises the claim status to ``confirmed_by_imagery``, see events.grading).
+SOURCE_FIELDS: tuple[str, ...] = (
+    "source_url",
+    "publisher",
+    "source_title",
+    "source_date",
+    "archived_url",
+    "geolocation_url",
+)
+
 #: Columns of the canonical CSV format, in template order (``strikedb ingest --template``).
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -35,24 +47,7 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "claim_status",
     "source_reliability",
     "info_credibility",
-    "source_url",
-    "publisher",
-    "source_title",
-    "source_date",
-    "archived_url",
-    "geolocation_url",
-)
-
-#: Fields describing one source; they may be numbered (``source_url_2``, ``publisher_2``...).
-#: ``geolocation_url`` links geolocated footage or imagery of the strike: it becomes a source of
-#: type ``imagery`` (which raises the claim status to ``confirmed_by_imagery``, see events.grading).
-SOURCE_FIELDS: tuple[str, ...] = (
-    "source_url",
-    "publisher",
-    "source_title",
-    "source_date",
-    "archived_url",
-    "geolocation_url",
+    *SOURCE_FIELDS,
 )
 
 #: Extra targets accepted by ``--map``: keep the column in ``extra`` or drop it.
