@@ -67,16 +67,22 @@ def wall(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - start
 
 
+def cli_module(tree: Path) -> str:
+    """The module holding the commands: ``events.cli.app`` (``events.cli`` before it became a package)."""
+    return "events.cli.app" if (tree / "events" / "cli" / "app.py").exists() else "events.cli"
+
+
 def import_time_us(tree: Path) -> int:
-    """Cumulative microseconds of ``import events.cli`` reported by ``python -X importtime``."""
+    """Cumulative microseconds of importing the CLI's commands reported by ``python -X importtime``."""
+    module = cli_module(tree)
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import events.cli"],
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
         cwd=tree,
         capture_output=True,
         text=True,
         check=True,
     )
-    line = next(line for line in result.stderr.splitlines() if line.rstrip().endswith("| events.cli"))
+    line = next(line for line in result.stderr.splitlines() if line.rstrip().endswith(f"| {module}"))
     return int(line.split("|")[1])
 
 
@@ -91,9 +97,10 @@ def median(values: list[float]) -> float:
 
 def cli_rows(tree: Path, label: str, runs: int, db: Path) -> None:
     cli = [sys.executable, "-m", "events.cli"]
+    module = cli_module(tree)
     rows = {
         "`python -X importtime -c 'import events.cli'` (cumulative)": lambda: import_time_us(tree) / 1e6,
-        "`python -c 'import events.cli'` wall": lambda: wall([sys.executable, "-c", "import events.cli"], tree),
+        "`python -c 'import events.cli'` wall": lambda: wall([sys.executable, "-c", f"import {module}"], tree),
         "`strikedb --help` wall": lambda: wall([*cli, "--help"], tree),
         '`strikedb --db x.db sql "select 1"` wall': lambda: wall([*cli, "--db", str(db), "sql", "select 1"], tree),
     }

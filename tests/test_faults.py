@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from events.cli import STARTUP_INTERRUPTED
 from events.ingest import sample_events_path
 from tests.ingest_fixtures import write_grid_csv
 
@@ -375,6 +376,36 @@ def test_ctrl_c_prints_what_was_committed(tmp_path: Path) -> None:
     conn.close()
     assert status == "interrupted" and inserted == stored, (status, inserted, stored)
     assert f"{stored:,} inserted" in err or f"{stored} inserted" in err, err
+
+
+def test_ctrl_c_while_starting_is_one_line(tmp_path: Path) -> None:
+    # Ctrl-C while the command modules still load (Typer, Rich, SQLAlchemy, the library: a good part
+    # of a second). `-X importtime` prints each import as it ends: the signal is sent once the light
+    # entry point `events.cli` is in (so it lands in the heavy imports, not in Python's own start-up),
+    # after a few delays; a run that finished before its signal arrived only shows it came too late.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("STRIKEDB_DEBUG", None)
+    at_start_up = 0
+    for delay in (0.0, 0.01, 0.05, 0.2):
+        proc = subprocess.Popen(
+            [sys.executable, "-X", "importtime", "-m", "events.cli", "--db", str(tmp_path / "s.db"), "--version"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.rstrip().endswith("| events.cli"):
+                break
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT_S)
+        said = [line for line in err.splitlines() if not line.startswith("import time:")]
+        assert "Traceback" not in out + "\n".join(said), (out, said)
+        if proc.returncode == 0 and out.startswith("strikedb "):  # finished before the signal came
+            continue
+        assert proc.returncode == 130, (proc.returncode, out, said)
+        assert len(said) == 1 and said[0].startswith("Interrupted"), said
+        at_start_up += said[0] == STARTUP_INTERRUPTED
+    assert at_start_up, "no run was interrupted while starting"
 
 
 def test_reliability_doc_lists_the_faults() -> None:

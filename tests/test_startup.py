@@ -1,6 +1,6 @@
 """Start-up cost of the CLI: importing it must not load the map and GIS stack.
 
-``strikedb --help`` and ``strikedb sql ...`` import :mod:`events.cli` and every command module;
+``strikedb --help`` and ``strikedb sql ...`` import :mod:`events.cli.app` and every command module;
 geopandas, folium, pyogrio and GeoAlchemy2 are imported only by the commands that use them.
 (Timings are in docs/benchmarks.md, measured by bench/startup.py; this checks the behaviour.)
 """
@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("geopandas", "folium", "pyogrio", "geoalchemy2")
 
 
-def _modules_loaded_after(code: str) -> list[str]:
-    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+def _modules_loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
     )
@@ -27,7 +27,12 @@ def _modules_loaded_after(code: str) -> list[str]:
 
 
 def test_importing_the_cli_leaves_the_map_and_gis_stack_unloaded() -> None:
-    assert _modules_loaded_after("import events.cli") == []
+    assert _modules_loaded_after("import events.cli.app") == []
+
+
+def test_the_entry_point_imports_no_command_module() -> None:
+    # So that Ctrl-C while the commands load is caught by events.cli.main (test_faults.py).
+    assert _modules_loaded_after("import events.cli", ("typer", "rich", "sqlalchemy", "events.cli.app")) == []
 
 
 def test_help_and_a_query_leave_the_map_and_gis_stack_unloaded(tmp_path: Path) -> None:

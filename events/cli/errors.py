@@ -83,8 +83,11 @@ _DB_MESSAGES: tuple[tuple[str, str, str], ...] = (
     ),
     ("no space left on device", "the disk holding the database is full", "free some space and retry"),
     ("could not extend file", "the database server's disk is full", "free space on the server and retry"),
-    ("could not decode to utf-8", "a text stored in the database is not valid UTF-8 (the file may be damaged)",
-     RESTORE_HINT),
+    (
+        "could not decode to utf-8",
+        "a text stored in the database is not valid UTF-8 (the file may be damaged)",
+        RESTORE_HINT,
+    ),
     ("database disk image is malformed", "the database file is damaged (malformed)", RESTORE_HINT),
     ("file is not a database", "the file is not a SQLite database, or it is damaged", RESTORE_HINT),
     ("file is encrypted or is not a database", "the file is not a SQLite database, or it is damaged", RESTORE_HINT),

@@ -6,7 +6,6 @@ All three open the database read-only. The work is done by :mod:`events.analysis
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import sys
 from collections.abc import Iterator, Sequence
@@ -19,7 +18,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from events import analysis, export, vocab
-from events.cli_common import console, err_console, is_interactive, state
+from events.cli.common import console, err_console, is_interactive, parse_date, state
 from events.errors import InputError, QueryTimeout
 
 FormatOption = Annotated[
@@ -36,15 +35,6 @@ ConfidenceOption = Annotated[
 ]
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from exc
-
-
 def _options(
     since: str | None, until: str | None, country: str | None, min_confidence: str, limit: int = 20
 ) -> analysis.ReportOptions:
@@ -53,8 +43,8 @@ def _options(
             f"unknown confidence level {min_confidence!r}", hint=f"use one of {', '.join(vocab.CONFIDENCE_LEVELS)}"
         )
     return analysis.ReportOptions(
-        since=_date(since, "--since"),
-        until=_date(until, "--until"),
+        since=parse_date(since, "--since"),
+        until=parse_date(until, "--until"),
         country=country,
         min_confidence=min_confidence,
         limit=limit,
@@ -124,8 +114,10 @@ def sql_command(
     ] = 120.0,
     limit: Annotated[
         int,
-        typer.Option("--limit", help="Rows the table format shows (the rest are counted); 0 shows all. "
-                     "File formats always get every row."),
+        typer.Option(
+            "--limit",
+            help="Rows the table format shows (the rest are counted); 0 shows all. File formats always get every row.",
+        ),
     ] = DEFAULT_TABLE_LIMIT,
 ) -> None:
     """Run a read-only SQL query and print the result (any write is refused; nothing is changed).
@@ -149,8 +141,9 @@ def sql_command(
         engine.dispose()
 
 
-def _run_sql(engine: Engine, sql: str, params: dict[str, Any], fmt: str, out: Path | None, timeout: float,
-             limit: int) -> None:
+def _run_sql(
+    engine: Engine, sql: str, params: dict[str, Any], fmt: str, out: Path | None, timeout: float, limit: int
+) -> None:
     with analysis.open_query(engine, sql, params, timeout=timeout or None) as result:
         for note in result.notes:
             err_console.print(f"[yellow]Note:[/] {note}", highlight=False)

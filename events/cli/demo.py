@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from events.cli_common import console, state
+from events.cli.common import console, state
 
 
 def demo_command(

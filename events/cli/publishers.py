@@ -11,7 +11,7 @@ import typer
 from rich.table import Column, Table
 
 from events import publisher_ops, vocab
-from events.cli_common import console, state
+from events.cli.common import console, state
 from events.models import os_user
 
 publishers_app = typer.Typer(
@@ -71,9 +71,7 @@ def publishers_set(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Key, alias or URL of the publisher (a new key adds one).")],
     reliability: Annotated[str | None, typer.Option("--reliability", "-r", help="Admiralty grade A-F.")] = None,
-    kind: Annotated[
-        str | None, typer.Option("--kind", help=f"One of {', '.join(vocab.PUBLISHER_KINDS)}.")
-    ] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=f"One of {', '.join(vocab.PUBLISHER_KINDS)}.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
     party: Annotated[str | None, typer.Option("--party", help="Official publishers: party (RU, UA).")] = None,
     voice: Annotated[str | None, typer.Option("--voice", help="Official publishers: military or civil.")] = None,

@@ -1,10 +1,11 @@
 """Shared plumbing of the CLI: options, engines, console output and error reporting.
 
-Only the CLI modules (``events/cli.py`` and ``events/cli_*.py``) import this.
+Only the CLI modules (``events/cli/*.py``) import this.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass
 
@@ -92,6 +93,34 @@ def interrupt_summary() -> str:
     if _interrupt_note:
         return _interrupt_note[0]
     return "the command in progress was rolled back; nothing it was doing was committed"
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """Read a ``--since``/``--until`` style option: an ISO date (YYYY-MM-DD), or None when not given.
+
+    Parameters
+    ----------
+    value : str or None
+        The option's text as typed.
+    option : str
+        The option's name, for the message (``--since``).
+
+    Returns
+    -------
+    datetime.date or None
+        The date; None when the option was not given.
+
+    Raises
+    ------
+    InputError
+        When ``value`` is not an ISO date.
+    """
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from exc
 
 
 def finite_km(value: float | None) -> float | None:

@@ -6,7 +6,6 @@ regions; :mod:`maps.render` draws them; this module parses options and prints a 
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 from typing import Annotated
@@ -14,19 +13,10 @@ from typing import Annotated
 import typer
 
 from events import vocab
-from events.cli_common import console, err_console, state
+from events.cli.common import console, err_console, parse_date, state
 from events.errors import InputError
 from events.mapping import check_output, make_map, save_map
 from maps.style import DEFAULT_TITLE
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
 
 
 def _size(n_bytes: int) -> str:
@@ -79,8 +69,8 @@ def map_command(
 
     started = time.perf_counter()
     flt = EventFilter(
-        since=_date(since, "--since"),
-        until=_date(until, "--until"),
+        since=parse_date(since, "--since"),
+        until=parse_date(until, "--until"),
         min_confidence=min_confidence,
         countries=tuple(country or ()),
         facility_types=tuple(facility_type or ()),

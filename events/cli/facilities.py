@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from events import facilities, vocab
-from events.cli_common import console, err_console, finite_km, state
+from events import facilities, geo, vocab
+from events.cli.common import console, err_console, finite_km, state
 from events.errors import InputError
 
 facilities_app = typer.Typer(
@@ -146,7 +146,7 @@ def match_command(
         typer.Option(
             "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a facility."
         ),
-    ] = 3.0,
+    ] = geo.DEFAULT_RADIUS_KM,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what a re-link would change; change nothing.")
     ] = False,
