@@ -67,14 +67,21 @@ def _escape(value: str) -> str:
     return escape(value)
 
 
-def _emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: Path | None, title: str) -> None:
+def _check_format(fmt: str, out: Path | None) -> None:
+    """Refuse an unknown format, and --out with the table format."""
     if fmt == "table":
         if out is not None:
             raise InputError("--out needs a file format", hint="add --format csv, json, geojson or parquet")
-        print_table(columns, rows, title)
         return
     if fmt not in export.TABLE_FORMATS:
         raise InputError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(export.TABLE_FORMATS)}")
+
+
+def _emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: Path | None, title: str) -> None:
+    _check_format(fmt, out)
+    if fmt == "table":
+        print_table(columns, rows, title)
+        return
     export.write_result(columns, rows, fmt, out)
     if out is not None:
         err_console.print(f"wrote {len(rows)} rows to {out}", highlight=False)
@@ -156,14 +163,9 @@ def _run_sql(
 
 
 def _check_output(fmt: str, out: Path | None) -> None:
-    """Refuse a bad format/--out combination before the query runs."""
-    if fmt == "table":
-        if out is not None:
-            raise InputError("--out needs a file format", hint="add --format csv, json, geojson or parquet")
-        return
-    if fmt not in export.TABLE_FORMATS:
-        raise InputError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(export.TABLE_FORMATS)}")
-    if out is not None:
+    """Refuse a bad format/--out combination (and an unusable --out) before the query runs."""
+    _check_format(fmt, out)
+    if out is not None:  # a file format: the table format with --out was refused above
         export.resolve_output(out)
 
 
