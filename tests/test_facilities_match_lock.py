@@ -1,6 +1,6 @@
 """`strikedb facilities match` and an ingest serialise on PostgreSQL (issue 16).
 
-An ingest batch holds the transaction-scoped advisory lock :data:`events.ingest.INGEST_LOCK_KEY`
+An ingest batch holds the transaction-scoped advisory lock :data:`events.runs.INGEST_LOCK_KEY`
 while it looks up candidate events and links sources to them. Matching rewrites the facility link
 of every event; it takes the same lock for its whole transaction, so it waits for the batch in
 progress and the next batch waits for it. Here the test holds the lock as a batch would, checks
@@ -19,8 +19,9 @@ from sqlalchemy import Engine, select, text, update
 
 from events.db import make_engine
 from events.facilities import MatchReport, import_bundled, match_events
-from events.ingest import INGEST_LOCK_KEY, ingest_file
+from events.ingest import ingest_file
 from events.models import Event
+from events.runs import INGEST_LOCK_KEY
 from tests.conftest import PgServer
 from tests.ingest_fixtures import write_grid_csv
 

@@ -9,10 +9,10 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text, upda
 
 from events import geo, rail
 from events.evidence import decide_category
-from events.ingest import INGEST_LOCK_KEY
 from events.linking import Link, decide_link, named_link_evidence, report_texts
 from events.models import Event, EventRevision, EventSource, Facility, Source, utcnow
 from events.readers.inputs import check_finite
+from events.runs import INGEST_LOCK_KEY
 
 facilities_t = Facility.__table__
 events_t = Event.__table__
@@ -140,7 +140,7 @@ def _serialise_writers(conn: Connection) -> None:
 
     SQLite's ``BEGIN IMMEDIATE`` (see :mod:`events.db`) already gives one writer at a time. On
     PostgreSQL an ingest batch holds the transaction-scoped advisory lock
-    :data:`events.ingest.INGEST_LOCK_KEY` while it looks up events and links sources to them, and
+    :data:`events.runs.INGEST_LOCK_KEY` while it looks up events and links sources to them, and
     the event operations take it too (issue 16); matching takes it for its whole transaction, so a
     concurrent ingest and a match run one after the other and each sees the other's result.
     """

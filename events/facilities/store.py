@@ -24,23 +24,21 @@ from events import geo, lines
 from events.db import distance_km
 from events.facilities.read import bundled_path, bundled_rail_path, read_facilities
 from events.facilities.record import VALUE_COLUMNS, FacilityRecord, language_of, slugify
-from events.ingest import file_checksum
 from events.models import (
     Facility,
     FacilityAlias,
     FacilityExternalId,
-    IngestRun,
     LineStation,
     RejectedRow,
     os_user,
     utcnow,
 )
 from events.records import RejectedRecord, RowProblem
+from events.runs import file_checksum, finish_run, insert_run
 
 facilities_t = Facility.__table__
 aliases_t = FacilityAlias.__table__
 external_t = FacilityExternalId.__table__
-runs_t = IngestRun.__table__
 rejected_t = RejectedRow.__table__
 stations_t = LineStation.__table__
 
@@ -86,7 +84,7 @@ class FacilityImportReport:
     matches: list[tuple[str, str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        """The counters as a dict (for printing and the ``ingest_runs`` row)."""
+        """The counters as a dict (for printing, and summed by :func:`import_bundled`)."""
         return {
             "read": self.read,
             "created": self.created,
@@ -251,18 +249,16 @@ def import_facilities(
     records = list(read_facilities(path, input_format=input_format, facility_type=facility_type, scheme=scheme))
     report = FacilityImportReport(file=str(path), input_format=input_format)
     with engine.begin() as conn:
-        run_id = conn.execute(
-            insert(runs_t).returning(runs_t.c.id),
-            {
-                "kind": "facilities",
-                "file_path": str(path),
-                "checksum": file_checksum(path),
-                "input_format": input_format[:20],
-                "status": "running",
-                "options": {"format": input_format, "facility_type": facility_type, "scheme": scheme},
-                "user": user or os_user(),
-            },
-        ).scalar_one()
+        run_id = insert_run(
+            conn,
+            kind="facilities",
+            file_path=str(path),
+            checksum=file_checksum(path),
+            input_format=input_format[:20],
+            status="running",
+            options={"format": input_format, "facility_type": facility_type, "scheme": scheme},
+            user=user or os_user(),
+        )
         report.run_id = run_id
         index = _Index(conn)
         for record in records:
@@ -272,21 +268,20 @@ def import_facilities(
                 continue
             report.warnings += record.warnings
             _store(conn, index, record, report)
-        conn.execute(
-            update(runs_t)
-            .where(runs_t.c.id == run_id)
-            .values(
-                status="committed",
-                finished_at=utcnow(),
-                rows_read=report.read,
-                rows_inserted=report.created,
-                rows_updated=report.updated,
-                rows_merged=report.matched,
-                rows_unchanged=report.unchanged,
-                rows_rejected=report.rejected,
-            )
-        )
+        finish_run(conn, run_id, "committed", _run_counts(report))
     return report
+
+
+def _run_counts(report: FacilityImportReport) -> dict[str, int]:
+    """The report's counters under the names of :data:`events.runs.COUNT_COLUMNS`."""
+    return {
+        "read": report.read,
+        "inserted": report.created,
+        "updated": report.updated,
+        "merged": report.matched,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+    }
 
 
 def import_bundled(engine: Engine, *, user: str | None = None) -> FacilityImportReport:
