@@ -54,7 +54,8 @@ def run_demo(url: str | None, out: Path, *, offline: bool = True) -> DemoReport:
         event_report = ingest.ingest_file(engine, ingest.sample_events_path())
         reader = make_engine(url, read_only=True)
         try:
-            strike_map = make_map(reader, offline=offline, title="strikedb demo: sample strikes on energy infrastructure")
+            title = "strikedb demo: sample strikes on energy infrastructure"
+            strike_map = make_map(reader, offline=offline, title=title)
             migrate.check(reader)
             revision = ", ".join(migrate.current(reader))
         finally:
