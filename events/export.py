@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from events.errors import InputError, QueryError, StorageError
+from events.values import db_value
 
 #: First characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -63,19 +64,13 @@ def neutralise(value: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Convert a database value to a JSON/CSV-friendly one (ISO dates, NaN as None).
+    """Convert a database value to a JSON/CSV-friendly one (ISO dates, NaN as None; see :func:`events.values.db_value`).
 
     A ``Decimal`` without fractional digits (PostgreSQL's ``SUM`` of integers is ``numeric``)
     becomes an ``int``, so counts print as ``3`` on both backends; others become ``float``.
     """
-    if isinstance(value, decimal.Decimal):
-        if value.is_finite() and value.as_tuple().exponent >= 0:
-            return int(value)
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
+    if isinstance(value, decimal.Decimal | dt.date | dt.time):
+        return db_value(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, bytes | memoryview):
