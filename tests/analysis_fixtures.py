@@ -9,14 +9,10 @@ and dates, and text that a spreadsheet would execute as a formula.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 
-from events import migrate
-from events.db import make_engine, session_scope
+from events.db import session_scope
 from events.models import Event, EventSource, Facility, Source
 
 #: Kirishi refinery (KINEF), used by radius queries in tests and the cookbook.
@@ -147,28 +143,3 @@ EXPECTED_BEST_SOURCE = {
     "SDB-T07": "https://kyivindependent.com/burshtyn",
     "SDB-T02": None,
 }
-
-
-@pytest.fixture
-def both_engines(tmp_path: Path, pg_server) -> Iterator[dict[str, Engine]]:
-    """The sample data in a SQLite file and in a PostgreSQL database, side by side (import it to use it)."""
-    sqlite = make_engine(f"sqlite:///{tmp_path / 'side.db'}")
-    migrate.upgrade(sqlite)
-    pg_url = pg_server.migrated_database()
-    pg = make_engine(pg_url)
-    engines = {"sqlite": sqlite, "postgresql": pg}
-    for eng in engines.values():
-        add_sample_data(eng)
-    yield engines
-    sqlite.dispose()
-    pg.dispose()
-    pg_server.drop(pg_url)
-
-
-@pytest.fixture
-def sample_url(db_url: str) -> str:
-    """A migrated database (each backend) holding the sample data; returns its URL."""
-    eng = make_engine(db_url)
-    add_sample_data(eng)
-    eng.dispose()
-    return db_url

@@ -1,16 +1,15 @@
-"""Helpers for the ingest tests: canonical CSV files written at test time and a few facilities."""
+"""Helpers for the ingest tests: generated report files, a few facilities and what the loader stored."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert, select
 
 from events.models import Event, EventRevision, EventSource, Facility, FacilityAlias, IngestRun, RejectedRow, Source
-from events.readers import CANONICAL_COLUMNS
+from tests.helpers import count_rows, write_csv
 
 #: Facilities with real-world coordinates (approximate site centres).
 FACILITIES = [
@@ -47,21 +46,6 @@ def add_facilities(engine: Engine) -> dict[str, int]:
     return ids
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> Path:
-    """Write rows (dicts of canonical column -> value) as a canonical CSV file."""
-    header = list(columns or CANONICAL_COLUMNS)
-    for row in rows:
-        for key in row:
-            if key not in header:
-                header.append(key)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return path
-
-
 def write_grid_csv(
     path: Path,
     n_rows: int,
@@ -82,35 +66,26 @@ def write_grid_csv(
     """
     start = dt.date(2024, 1, 1)
     url_base = "https://example.org/" + tag.replace("-", "/")
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"])
-        for i in range(n_rows):
-            writer.writerow(
-                [
-                    f"{tag}-{i}",
-                    (start + dt.timedelta(days=i % days)).isoformat(),
-                    f"{latitude + (i // days) * 0.1:.4f}",
-                    f"{longitude + (i % columns) * 0.2:.4f}",
-                    attack_type,
-                    description.format(tag=tag, i=i),
-                    f"{url_base}/{i}",
-                ]
-            )
-    return path
-
-
-def count(engine: Engine, model: type) -> int:
-    """Number of rows of a model's table."""
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
+    header = ["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"]
+    rows = (
+        [
+            f"{tag}-{i}",
+            (start + dt.timedelta(days=i % days)).isoformat(),
+            f"{latitude + (i // days) * 0.1:.4f}",
+            f"{longitude + (i % columns) * 0.2:.4f}",
+            attack_type,
+            description.format(tag=tag, i=i),
+            f"{url_base}/{i}",
+        ]
+        for i in range(n_rows)
+    )
+    return write_csv(path, rows, header)
 
 
 def counts(engine: Engine) -> dict[str, int]:
     """Row counts of the tables the loader writes."""
-    return {
-        m.__tablename__: count(engine, m) for m in (Event, Source, EventSource, EventRevision, IngestRun, RejectedRow)
-    }
+    tables = (Event, Source, EventSource, EventRevision, IngestRun, RejectedRow)
+    return {m.__tablename__: count_rows(engine, m) for m in tables}
 
 
 def events_by(engine: Engine, column: str = "public_id") -> dict[Any, dict[str, Any]]:
@@ -152,4 +127,4 @@ def add_bundled_facilities(engine: Engine) -> int:
     from events.facilities import import_bundled
 
     import_bundled(engine)
-    return count(engine, Facility)
+    return count_rows(engine, Facility)

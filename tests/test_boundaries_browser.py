@@ -15,7 +15,7 @@ import pytest
 from events import geo
 from events.mapping import basemap
 from maps.render import build_map, write_map
-from tests.test_maps_browser import ARTIFACTS, LoadedPage, browser  # noqa: F401 - the browser fixture
+from tests.browser import ARTIFACTS, LoadedPage
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +74,7 @@ def arctic_map(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.parametrize("view", list(VIEWS), ids=list(VIEWS))
-def test_no_bands_at_zoom_3(browser, arctic_map, view: str) -> None:  # noqa: F811 - pytest fixture
+def test_no_bands_at_zoom_3(browser, arctic_map, view: str) -> None:
     page = LoadedPage(browser, arctic_map.as_uri())
     try:
         measured = page.page.evaluate(MEASURE, list(VIEWS[view]))

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from events.backup import describe_backup
 from events.db import is_sqlite, make_engine
 from events.models import Event, IngestRun
+from tests.helpers import write_csv
 from tests.ingest_fixtures import write_grid_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,11 +116,9 @@ def test_the_same_file_ingested_twice_at_once_is_stored_once(db_url: str, tmp_pa
     traceback (or, for near-duplicates, as two events that should have merged).
     """
     path = write_disjoint_csv(tmp_path / "same.csv", 0)
-    without_ids = tmp_path / "same-no-ids.csv"
-    with path.open(encoding="utf-8") as src, without_ids.open("w", newline="", encoding="utf-8") as dst:
-        writer = csv.writer(dst)
-        for row in csv.reader(src):
-            writer.writerow(row[1:])  # drop event_id: identity comes from the report key alone
+    with path.open(encoding="utf-8") as src:
+        # Drop event_id: identity comes from the report key alone.
+        without_ids = write_csv(tmp_path / "same-no-ids.csv", [row[1:] for row in csv.reader(src)])
     procs = [
         spawn(["--db", db_url, "ingest", str(without_ids), "--batch-size", str(BATCH)], tmp_path / f"same{n}.log")
         for n in (0, 1)

@@ -10,7 +10,6 @@ file, and the test deletes, merges and splits exactly those events while the sec
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import subprocess
@@ -24,6 +23,7 @@ from events import eventops
 from events.db import make_engine
 from events.ingest import ingest_file
 from events.models import Event, EventSource, IngestRun
+from tests.helpers import write_csv
 from tests.ingest_fixtures import write_grid_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,21 +36,19 @@ TIMEOUT_S = 600
 def write_matching_reports(path: Path) -> Path:
     """Id-less reports at the point and date of each row of the first file, with other URLs."""
     start = dt.date(2024, 1, 1)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["date", "latitude", "longitude", "attack_type", "description", "source_url"])
-        for i in range(ROWS):
-            writer.writerow(
-                [
-                    (start + dt.timedelta(days=i % DAYS)).isoformat(),
-                    f"{47 + (i // DAYS) * 0.1:.4f}",
-                    f"{33 + (i % 4) * 0.2:.4f}",
-                    "drone",
-                    f"second report {i}",
-                    f"https://second.example.net/r/{i}",
-                ]
-            )
-    return path
+    header = ["date", "latitude", "longitude", "attack_type", "description", "source_url"]
+    rows = (
+        [
+            (start + dt.timedelta(days=i % DAYS)).isoformat(),
+            f"{47 + (i // DAYS) * 0.1:.4f}",
+            f"{33 + (i % 4) * 0.2:.4f}",
+            "drone",
+            f"second report {i}",
+            f"https://second.example.net/r/{i}",
+        ]
+        for i in range(ROWS)
+    )
+    return write_csv(path, rows, header)
 
 
 def test_delete_merge_split_during_an_ingest(db_url: str, tmp_path: Path) -> None:

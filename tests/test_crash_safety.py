@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from events.cli import run
 from events.db import is_sqlite, make_engine, sqlite_path
 from events.models import Event, IngestRun, RejectedRow
+from tests.helpers import count_rows
 from tests.ingest_fixtures import write_grid_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,14 +42,9 @@ def write_synthetic_csv(path: Path, n_rows: int = N_ROWS) -> Path:
 
 
 def event_count(url: str) -> int:
-    # Read-only: a reader never waits for the ingest's write lock (a writable SQLite connection
-    # begins with BEGIN IMMEDIATE and could only look between two batches).
-    engine = make_engine(url, read_only=True)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(Event)).scalar_one()
-    finally:
-        engine.dispose()
+    # count_rows opens the URL read-only: a reader never waits for the ingest's write lock (a writable
+    # SQLite connection begins with BEGIN IMMEDIATE and could only look between two batches).
+    return count_rows(url, Event)
 
 
 def start_ingest(url: str, path: Path, log: Path) -> subprocess.Popen:

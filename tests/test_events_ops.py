@@ -12,7 +12,8 @@ from events import eventops
 from events.cli import run
 from events.errors import NotFoundError, ValidationError
 from events.ingest import ingest_file
-from tests.ingest_fixtures import RYAZAN_ROW, counts, events_by, sources_of, write_csv
+from tests.helpers import write_csv
+from tests.ingest_fixtures import RYAZAN_ROW, counts, events_by, sources_of
 
 # A second wire: the same kind of publisher as Reuters, so two of them raise credibility one step
 # (publishers of two kinds count as one more, see tests/test_grading.py).

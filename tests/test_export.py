@@ -21,7 +21,6 @@ from events.cli import run
 from events.db import make_engine, session_scope
 from events.errors import InputError
 from events.models import Event, Facility
-from tests.analysis_fixtures import add_sample_data, both_engines, sample_url  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +54,7 @@ def _csv_rows(out: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(out)))
 
 
-def test_export_csv_to_stdout(sample_url: str, capsys) -> None:  # noqa: F811
+def test_export_csv_to_stdout(sample_url: str, capsys) -> None:
     assert run(["--db", sample_url, "export"]) == 0
     rows = _csv_rows(capsys.readouterr().out)
     assert len(rows) == 10
@@ -71,7 +70,7 @@ def test_export_csv_to_stdout(sample_url: str, capsys) -> None:  # noqa: F811
     assert float(kirishi["longitude"]) == pytest.approx(32.0237)
 
 
-def test_export_filters(sample_url: str, capsys) -> None:  # noqa: F811
+def test_export_filters(sample_url: str, capsys) -> None:
     assert run(["--db", sample_url, "export", "--country", "UA"]) == 0
     assert {r["public_id"] for r in _csv_rows(capsys.readouterr().out)} == {"SDB-T07", "SDB-T10"}
     assert run(["--db", sample_url, "export", "--min-confidence", "confirmed", "--since", "2025-04-01"]) == 0
@@ -79,7 +78,7 @@ def test_export_filters(sample_url: str, capsys) -> None:  # noqa: F811
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "parquet"])
-def test_export_geodata_files(sample_url: str, tmp_path: Path, fmt: str, capsys) -> None:  # noqa: F811
+def test_export_geodata_files(sample_url: str, tmp_path: Path, fmt: str, capsys) -> None:
     (tmp_path / "out").mkdir()
     target = tmp_path / "out" / f"events.{fmt}"
     assert run(["--db", sample_url, "export", "--format", fmt, "--out", str(target)]) == 0
@@ -97,7 +96,7 @@ def test_export_geodata_files(sample_url: str, tmp_path: Path, fmt: str, capsys)
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left behind
 
 
-def test_gpkg_is_readable_by_ogrinfo(sample_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_gpkg_is_readable_by_ogrinfo(sample_url: str, tmp_path: Path) -> None:
     ogrinfo = shutil.which("ogrinfo")
     if ogrinfo is None:
         if os.environ.get("CI"):
@@ -109,7 +108,7 @@ def test_gpkg_is_readable_by_ogrinfo(sample_url: str, tmp_path: Path) -> None:  
     assert "Feature Count: 10" in report
 
 
-def test_geojson_to_stdout_is_rfc7946(sample_url: str, capsys) -> None:  # noqa: F811
+def test_geojson_to_stdout_is_rfc7946(sample_url: str, capsys) -> None:
     assert run(["--db", sample_url, "export", "-F", "geojson", "--country", "UA"]) == 0
     collection = json.loads(capsys.readouterr().out)
     assert collection["type"] == "FeatureCollection"
@@ -117,7 +116,7 @@ def test_geojson_to_stdout_is_rfc7946(sample_url: str, capsys) -> None:  # noqa:
     assert coords == [(24.6489, 49.2083), (30.7396, 50.1356)]  # longitude first
 
 
-def test_export_errors(sample_url: str, tmp_path: Path, capsys) -> None:  # noqa: F811
+def test_export_errors(sample_url: str, tmp_path: Path, capsys) -> None:
     assert run(["--db", sample_url, "export", "-F", "gpkg"]) == 1
     assert "--out" in capsys.readouterr().err
     assert run(["--db", sample_url, "export", "-F", "shp", "-o", str(tmp_path / "x.shp")]) == 1
@@ -128,7 +127,7 @@ def test_export_errors(sample_url: str, tmp_path: Path, capsys) -> None:  # noqa
     assert "confidence level" in capsys.readouterr().err
 
 
-def test_report_csv_neutralises_formulas(sample_url: str, capsys) -> None:  # noqa: F811
+def test_report_csv_neutralises_formulas(sample_url: str, capsys) -> None:
     engine = make_engine(sample_url)
     with session_scope(engine) as session:
         evil = Facility(slug="@evil", name="=cmd|' /C calc'!A0", facility_type="oil_depot", country="RU")
@@ -159,7 +158,7 @@ def test_write_result_rejects_unknown_format() -> None:
 
 
 @pytest.mark.postgres
-def test_export_identical_on_both_backends(both_engines: dict[str, Engine]) -> None:  # noqa: F811
+def test_export_identical_on_both_backends(both_engines: dict[str, Engine]) -> None:
     volatile = {"created_at", "updated_at"}
     tables = {}
     for name, engine in both_engines.items():

@@ -28,6 +28,7 @@ from events.facilities import (
 from events.facilities.units import mtpa_to_kbd
 from events.models import Event, EventRevision, Facility, FacilityAlias, FacilityExternalId, IngestRun, RejectedRow
 from events.records import RejectedRecord
+from tests.helpers import count_rows
 
 
 def _record(props: dict, geometry=None, schema: str | None = None, **kw):
@@ -162,17 +163,12 @@ def test_read_facilities_refuses_unknown_inputs(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _count(engine: Engine, model) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(model)).scalar_one()
-
-
 def test_bundled_import_is_idempotent(engine: Engine) -> None:
     first = import_bundled(engine)
     assert first.created == first.read >= 300 and first.rejected == 0
     again = import_bundled(engine)
     assert (again.created, again.matched, again.unchanged) == (0, 0, first.read)
-    assert _count(engine, Facility) == first.read
+    assert count_rows(engine, Facility) == first.read
     with engine.connect() as conn:
         kirishi = get_facility(conn, "ru-kirishi-kinef")
     with Session(engine) as session:
@@ -198,13 +194,13 @@ def test_second_source_matches_instead_of_duplicating(engine: Engine, tmp_path: 
         "Brand new refinery,refinery,61.0,70.0,3 Mt/yr\n",
         encoding="utf-8",
     )
-    before = _count(engine, Facility)
+    before = count_rows(engine, Facility)
     report = import_facilities(engine, other)
     assert (report.matched, report.created, report.rejected) == (3, 1, 0)
     assert {(m[1], m[2]) for m in report.matches} == {
         ("ru-novokuibyshevsk", "name"), ("ru-salavat", "radius"), ("ru-ufa-ufimsky", "name"),
     }  # fmt: skip
-    assert _count(engine, Facility) == before + 1
+    assert count_rows(engine, Facility) == before + 1
     with engine.connect() as conn:
         novo = get_facility(conn, "ru-novokuibyshevsk")
         new = get_facility(conn, "other:brand-new-refinery")

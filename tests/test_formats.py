@@ -12,6 +12,7 @@ from events.errors import InputError
 from events.readers import FORMATS, READERS, read_events
 from events.readers.layouts import ACLED_COLUMNS
 from events.records import EventRecord, RejectedRecord
+from tests.helpers import write_csv
 
 UCDP_HEADER = (
     "id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,conflict_new_id,conflict_name,"
@@ -49,14 +50,8 @@ def acled_line(**overrides: str) -> str:
     return ",".join(f'"{values[c]}"' if ("," in values[c] or ";" in values[c]) else values[c] for c in ACLED_COLUMNS)
 
 
-def write(tmp_path: Path, text: str, name: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_acled_row_is_mapped(tmp_path: Path) -> None:
-    path = write(tmp_path, ",".join(ACLED_COLUMNS) + "\n" + acled_line() + "\n", "acled.csv")
+    path = write_csv(tmp_path / "acled.csv", ",".join(ACLED_COLUMNS) + "\n" + acled_line() + "\n")
     (event,) = read_events(path, fmt="acled")
     assert isinstance(event, EventRecord), event
     assert (event.origin, event.external_id, event.line_number) == ("acled", "UKR1", 2)
@@ -85,16 +80,15 @@ def test_acled_row_is_mapped(tmp_path: Path) -> None:
     ],
 )
 def test_acled_precision_and_type_mapping(tmp_path: Path, overrides: dict, field: str, expected: object) -> None:
-    path = write(tmp_path, ",".join(ACLED_COLUMNS) + "\n" + acled_line(**overrides) + "\n", "acled.csv")
+    path = write_csv(tmp_path / "acled.csv", ",".join(ACLED_COLUMNS) + "\n" + acled_line(**overrides) + "\n")
     (event,) = read_events(path, fmt="acled")
     assert getattr(event, field) == expected
 
 
 def test_acled_bad_rows_are_rejected_with_all_problems(tmp_path: Path) -> None:
     bad = acled_line(event_date="NA", latitude="95", time_precision="7", fatalities="-3")
-    path = write(
-        tmp_path, ",".join(ACLED_COLUMNS) + "\n" + bad + "\n" + acled_line(event_id_cnty="UKR2") + "\n", "a.csv"
-    )
+    text = ",".join(ACLED_COLUMNS) + "\n" + bad + "\n" + acled_line(event_id_cnty="UKR2") + "\n"
+    path = write_csv(tmp_path / "a.csv", text)
     rejected, good = read_events(path, fmt="acled")
     assert isinstance(rejected, RejectedRecord) and isinstance(good, EventRecord)
     assert [p.column for p in rejected.problems] == ["event_date", "time_precision", "latitude", "fatalities"]
@@ -102,7 +96,7 @@ def test_acled_bad_rows_are_rejected_with_all_problems(tmp_path: Path) -> None:
 
 
 def test_acled_requires_its_columns(tmp_path: Path) -> None:
-    path = write(tmp_path, "date,location\n2025-01-01,Kyiv\n", "not_acled.csv")
+    path = write_csv(tmp_path / "not_acled.csv", "date,location\n2025-01-01,Kyiv\n")
     with pytest.raises(InputError, match="not a ACLED file: columns event_id_cnty"):
         list(read_events(path, fmt="acled"))
     # --map works with every format: a canonical field becomes the dataset's column (date -> event_date).
@@ -144,7 +138,7 @@ def ucdp_line(**overrides: str) -> str:
 
 
 def test_ucdp_row_is_mapped(tmp_path: Path) -> None:
-    path = write(tmp_path, UCDP_HEADER + "\n" + ucdp_line() + "\n", "ged.csv")
+    path = write_csv(tmp_path / "ged.csv", UCDP_HEADER + "\n" + ucdp_line() + "\n")
     (event,) = read_events(path, fmt="ucdp")
     assert isinstance(event, EventRecord), event
     assert (event.origin, event.external_id) == ("ucdp", "UKR-2022-1-14117-728")
@@ -177,7 +171,7 @@ def test_ucdp_row_is_mapped(tmp_path: Path) -> None:
     ],
 )
 def test_ucdp_precision_mapping(tmp_path: Path, overrides: dict, field: str, expected: object) -> None:
-    path = write(tmp_path, UCDP_HEADER + "\n" + ucdp_line(**overrides) + "\n", "ged.csv")
+    path = write_csv(tmp_path / "ged.csv", UCDP_HEADER + "\n" + ucdp_line(**overrides) + "\n")
     (event,) = read_events(path, fmt="ucdp")
     assert getattr(event, field) == expected
 
@@ -185,7 +179,7 @@ def test_ucdp_precision_mapping(tmp_path: Path, overrides: dict, field: str, exp
 def test_ucdp_article_only_and_bad_rows(tmp_path: Path) -> None:
     article_only = ucdp_line(source_office="", source_date="", source_headline="", source_article="Reuters 1989-05-17")
     bad = ucdp_line(where_prec="9", best="many", date_start="")
-    path = write(tmp_path, UCDP_HEADER + "\n" + article_only + "\n" + bad + "\n", "ged.csv")
+    path = write_csv(tmp_path / "ged.csv", UCDP_HEADER + "\n" + article_only + "\n" + bad + "\n")
     good, rejected = read_events(path, fmt="ucdp")
     assert [s.title for s in good.sources] == ["Reuters 1989-05-17"]
     assert isinstance(rejected, RejectedRecord)
@@ -210,7 +204,7 @@ def test_geojson_points_properties_and_rejections(tmp_path: Path) -> None:
             {"type": "Nonsense"},
         ],
     }
-    path = write(tmp_path, json.dumps(collection, indent=2), "strikes.geojson")
+    path = write_csv(tmp_path / "strikes.geojson", json.dumps(collection, indent=2))
     # Every date here reads both ways ("02/11/25"): the file alone cannot settle the order.
     with pytest.raises(InputError, match="day/month order of its dates cannot be told") as refused:
         read_events(path, fmt="geojson")
@@ -231,11 +225,11 @@ def test_geojson_points_properties_and_rejections(tmp_path: Path) -> None:
 
 def test_geojson_single_feature_and_member_order(tmp_path: Path) -> None:
     single = feature({"date": "2025-01-01", "location": "Kyiv"}, {"type": "Point", "coordinates": [30.5, 50.4]})
-    path = write(tmp_path, json.dumps(single), "one.geojson")
+    path = write_csv(tmp_path / "one.geojson", json.dumps(single))
     (event,) = read_events(path, fmt="geojson")
     assert event.latitude == 50.4
     later_type = '{"features": [' + json.dumps(single) + '], "type": "FeatureCollection", "bbox": [1, 2, 3, 4]}'
-    assert len(list(read_events(write(tmp_path, later_type, "b.geojson"), fmt="geojson"))) == 1
+    assert len(list(read_events(write_csv(tmp_path / "b.geojson", later_type), fmt="geojson"))) == 1
 
 
 def test_geojson_streams_big_features_across_chunks(tmp_path: Path) -> None:
@@ -244,7 +238,7 @@ def test_geojson_streams_big_features_across_chunks(tmp_path: Path) -> None:
         feature({"date": "2025-01-01", "notes": notes, "n": i}, {"type": "Point", "coordinates": [30 + i / 10, 50]})
         for i in range(5)
     ]
-    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}), "big.geojson")
+    path = write_csv(tmp_path / "big.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
     records = list(read_events(path, fmt="geojson"))
     assert [r.longitude for r in records] == [30.0, 30.1, 30.2, 30.3, 30.4]
     assert all(r.description == notes for r in records)
@@ -263,12 +257,12 @@ def test_geojson_streams_big_features_across_chunks(tmp_path: Path) -> None:
 )
 def test_geojson_whole_file_problems(tmp_path: Path, content: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        list(read_events(write(tmp_path, content, "bad.geojson"), fmt="geojson"))
+        list(read_events(write_csv(tmp_path / "bad.geojson", content), fmt="geojson"))
 
 
 def test_geojson_column_map_and_encoding(tmp_path: Path) -> None:
     data = {"type": "FeatureCollection", "features": [feature({"quando": "2025-01-01"}, None)]}
-    path = write(tmp_path, json.dumps(data), "m.geojson")
+    path = write_csv(tmp_path / "m.geojson", json.dumps(data))
     with pytest.raises(InputError, match="required columns"):
         list(read_events(path, fmt="geojson"))
     (rejected,) = read_events(path, fmt="geojson", column_map={"quando": "date"})

@@ -7,7 +7,6 @@ They go through the real reader and loader into a real database on each backend.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,8 @@ from events.cli import run
 from events.ingest import ingest_file
 from events.models import EventRevision, Source
 from events.publishers import bundled_path, bundled_registry, read_registry_file, url_keys
-from tests.ingest_fixtures import events_by, write_csv
+from tests.helpers import write_csv
+from tests.ingest_fixtures import events_by
 
 RYAZAN = {
     "date": "2025-10-23",
@@ -122,16 +122,10 @@ def test_two_channels_of_one_network_do_not_corroborate(engine: Engine, tmp_path
     assert _grades(_only(engine, [one_network], tmp_path)) == ("reported", "E", None, "possible")
 
 
-def _ucdp_csv(path: Path, rows: list[dict]) -> Path:
-    columns = [
-        "relid", "date_start", "latitude", "longitude", "where_prec", "date_prec", "country", "adm_1",
-        "event_clarity", "number_of_sources", "source_office", "source_date", "source_headline", "best",
-    ]  # fmt: skip
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+UCDP_GED_COLUMNS = [
+    "relid", "date_start", "latitude", "longitude", "where_prec", "date_prec", "country", "adm_1",
+    "event_clarity", "number_of_sources", "source_office", "source_date", "source_headline", "best",
+]  # fmt: skip
 
 
 UCDP_ROW = {
@@ -154,7 +148,7 @@ UCDP_ROW = {
 
 def test_ucdp_event_clarity_2_lowers_the_level(engine: Engine, tmp_path: Path) -> None:
     rows = [UCDP_ROW, dict(UCDP_ROW, relid="UKR-2022-1-14117-729", event_clarity="2", latitude="48.5")]
-    ingest_file(engine, _ucdp_csv(tmp_path / "ged.csv", rows), fmt="ucdp")
+    ingest_file(engine, write_csv(tmp_path / "ged.csv", rows, UCDP_GED_COLUMNS), fmt="ucdp")
     by_id = {e["external_id"]: e for e in events_by(engine).values()}
     assert _grades(by_id["UKR-2022-1-14117-728"]) == ("reported", "C", 3, "likely")
     assert _grades(by_id["UKR-2022-1-14117-729"]) == ("reported", "C", 4, "possible")
@@ -305,36 +299,32 @@ def test_sync_restores_the_bundled_rows_and_keeps_analyst_ones(engine: Engine) -
     assert (grades["tass.ru"], grades["t.me/rybar"], grades["reuters.com"]) == ("C", "D", "B")
 
 
-def test_map_popup_in_a_browser_names_the_publisher_and_its_grade(sqlite_url: str, tmp_path: Path) -> None:
+def test_map_popup_in_a_browser_names_the_publisher_and_its_grade(sqlite_url: str, tmp_path: Path, browser) -> None:
     from events.db import make_engine
     from events.mapping import make_map, save_map
     from events.selection import EventFilter
-    from tests.conftest import need_chromium, need_playwright
-    from tests.test_maps_browser import FLAGS, LoadedPage
+    from tests.browser import LoadedPage
 
-    chromium, sync_api = need_chromium(), need_playwright()
     engine = make_engine(sqlite_url)
     row = dict(BELGOROD_SUBSTATION, source_url="https://t.me/vvgladkov/11234", description="Substation on fire")
     ingest_file(engine, write_csv(tmp_path / "log.csv", [row]))
     out = tmp_path / "map.html"
     save_map(make_map(engine, EventFilter(), offline=True, title="Grades"), out)
     engine.dispose()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS, timeout=30_000)
-        try:
-            loaded = LoadedPage(browser, out.as_uri())
-            loaded.page.locator(".sdb-search").fill("Substation")
-            loaded.page.wait_for_function("StrikeDB.current.state.q === 'Substation'")
-            loaded.settle()
-            loaded.page.locator(".sdb-list-items li").first.click()
-            popup = loaded.page.locator(".leaflet-popup-content")
-            popup.wait_for()
-            text = popup.inner_text()
-            assert "Belgorod oblast governor (V. Gladkov)" in text
-            assert "[official, reliability C]" in text
-            assert loaded.errors == []
-        finally:
-            browser.close()
+    loaded = LoadedPage(browser, out.as_uri())
+    try:
+        loaded.page.locator(".sdb-search").fill("Substation")
+        loaded.page.wait_for_function("StrikeDB.current.state.q === 'Substation'")
+        loaded.settle()
+        loaded.page.locator(".sdb-list-items li").first.click()
+        popup = loaded.page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        text = popup.inner_text()
+        assert "Belgorod oblast governor (V. Gladkov)" in text
+        assert "[official, reliability C]" in text
+        assert loaded.errors == []
+    finally:
+        loaded.page.close()
 
 
 def test_events_stored_before_evidence_grading_keep_their_grades_until_regraded(engine: Engine, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 
 from events import duplicates
 from events.cli import run
@@ -22,6 +22,7 @@ from events.evidence import decide_category, says_rail, site_types_in_text
 from events.facilities import match_events
 from events.ingest import ingest_file
 from events.models import DuplicateCandidate, Event, EventRevision, RejectedRow
+from tests.helpers import count_rows, write_csv
 from tests.ingest_fixtures import add_bundled_facilities, counts
 
 # An OSINT event log: one row per event, its own id column ("entry"), a category and a description.
@@ -33,20 +34,10 @@ BRYANSK_ROWS = (
 )
 
 
-def _write(path: Path, content: str) -> Path:
-    path.write_text(content, encoding="utf-8")
-    return path
-
-
-def _n(engine: Engine, model: type) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(model)).scalar_one()
-
-
 def _written(engine: Engine) -> dict[str, int]:
     """Row counts of what an ingest writes besides its own run record."""
     found = {k: v for k, v in counts(engine).items() if k != "ingest_runs"}
-    return found | {"duplicate_candidates": _n(engine, DuplicateCandidate)}
+    return found | {"duplicate_candidates": count_rows(engine, DuplicateCandidate)}
 
 
 def _groups(engine: Engine) -> set[frozenset[str]]:
@@ -68,7 +59,7 @@ def _groups(engine: Engine) -> set[frozenset[str]]:
 
 
 def test_rows_of_one_file_with_distinct_ids_are_never_merged(engine: Engine, tmp_path: Path) -> None:
-    report = ingest_file(engine, _write(tmp_path / "log.csv", OSINT_HEADER + BRYANSK_ROWS))
+    report = ingest_file(engine, write_csv(tmp_path / "log.csv", OSINT_HEADER + BRYANSK_ROWS))
     assert report.id_column == "entry"
     assert (report.inserted, report.merged, report.candidates, report.rejected) == (3, 0, 0, 0)
     with engine.connect() as conn:
@@ -76,7 +67,7 @@ def test_rows_of_one_file_with_distinct_ids_are_never_merged(engine: Engine, tmp
     assert stored["101"] == "Burning Rosneft oil refinery in Bryansk"
     assert stored["102"] == "Burning oil tank in Bryansk"
     # The first import writes no revision.
-    assert _n(engine, EventRevision) == 0
+    assert count_rows(engine, EventRevision) == 0
 
 
 def test_id_column_option_chooses_the_column(engine: Engine, tmp_path: Path) -> None:
@@ -84,7 +75,7 @@ def test_id_column_option_chooses_the_column(engine: Engine, tmp_path: Path) -> 
         "7,A-1,2025-03-11,Drone hit the refinery,53.2468,34.3950\n"
         "7,A-2,2025-03-12,Drone hit the refinery,53.2468,34.3950\n"
     )
-    path = _write(tmp_path / "two_ids.csv", content)
+    path = write_csv(tmp_path / "two_ids.csv", content)
     by_default = ingest_file(engine, path, dry_run=True)
     assert by_default.id_column == "id" and by_default.rejected == 1
     chosen = ingest_file(engine, path, id_column="report_no")
@@ -95,7 +86,7 @@ def test_id_column_option_chooses_the_column(engine: Engine, tmp_path: Path) -> 
 
 def test_a_repeated_id_quarantines_the_later_row(engine: Engine, tmp_path: Path) -> None:
     content = OSINT_HEADER + BRYANSK_ROWS + '102,2025-03-12,Fire,"Oil tank still burning",53.259,34.395,\n'
-    report = ingest_file(engine, _write(tmp_path / "log.csv", content))
+    report = ingest_file(engine, write_csv(tmp_path / "log.csv", content))
     assert (report.inserted, report.rejected) == (3, 1)
     problem = report.problems[0]
     assert problem.line == 5 and "duplicate id '102', first at line 3" in problem.reason
@@ -127,7 +118,7 @@ def _ucdp_rows(n: int) -> str:
 def test_ucdp_file_whose_relid_is_zero_everywhere_says_the_id_column_looks_wrong(
     engine: Engine, tmp_path: Path
 ) -> None:
-    path = _write(tmp_path / "ged.csv", UCDP_HEADER + _ucdp_rows(12))
+    path = write_csv(tmp_path / "ged.csv", UCDP_HEADER + _ucdp_rows(12))
     report = ingest_file(engine, path, fmt="ucdp")
     assert report.id_column == "relid"
     assert (report.inserted, report.rejected) == (1, 11)  # nothing overwritten, nothing merged
@@ -147,16 +138,16 @@ def test_id_less_rows_with_the_same_date_place_and_sources_never_overwrite(engin
         "2025-05-02,54.5725,39.7482,Fire at the refinery after a drone attack,\n"
         "2025-05-02,54.5725,39.7482,Explosions at the refinery,\n"
     )
-    path = _write(tmp_path / "reports.csv", content)
+    path = write_csv(tmp_path / "reports.csv", content)
     report = ingest_file(engine, path)
     assert report.id_column is None
     # Row 3 repeats row 2 exactly; row 3 is a report of its own (not an overwrite of row 2).
     assert (report.inserted + report.merged, report.rejected, report.updated) == (2, 1, 0)
     assert "repeats line 2" in report.problems[0].reason
-    assert _n(engine, EventRevision) == 0
+    assert count_rows(engine, EventRevision) == 0
     again = ingest_file(engine, path)
     assert (again.inserted, again.updated, again.merged, again.unchanged) == (0, 0, 0, 2)
-    assert _n(engine, EventRevision) == 0
+    assert count_rows(engine, EventRevision) == 0
 
 
 # ------------------------------------------------------------------------------------------------
@@ -178,7 +169,7 @@ def test_strict_rule_merges_reports_of_one_strike_and_proposes_the_rest(engine: 
         # The day after, same place: a candidate (reports of a night strike are often dated both days).
         "2025-05-03,54.5690,39.7420,Ryazan refinery,Refinery burning,drone,https://t.me/chan/6\n"
     )
-    report = ingest_file(engine, _write(tmp_path / "reports.csv", content))
+    report = ingest_file(engine, write_csv(tmp_path / "reports.csv", content))
     assert (report.inserted, report.merged) == (3, 1)
     # Both weak reports are proposed against the merged event, and against each other.
     assert report.candidates == 3
@@ -186,7 +177,7 @@ def test_strict_rule_merges_reports_of_one_strike_and_proposes_the_rest(engine: 
     assert len(rows) == 3
     reasons = " | ".join("; ".join(r["reasons"]) for r in rows)
     assert "more than 2 km" in reasons and "a day apart" in reasons
-    assert _n(engine, EventRevision) == 0  # the first import writes no revision, merges included
+    assert count_rows(engine, EventRevision) == 0  # the first import writes no revision, merges included
     # The merged event explains itself.
     with engine.connect() as conn:
         extra = conn.execute(select(Event.extra).where(Event.description == "Drones hit the refinery")).scalar_one()
@@ -195,7 +186,7 @@ def test_strict_rule_merges_reports_of_one_strike_and_proposes_the_rest(engine: 
     assert any("0.21 km apart" in r or "0.2" in r for r in merged["rule"])
     # Unchanged re-import: nothing written, whatever merged or was proposed.
     before = _written(engine)
-    again = ingest_file(engine, _write(tmp_path / "reports.csv", content))
+    again = ingest_file(engine, write_csv(tmp_path / "reports.csv", content))
     assert (again.inserted, again.updated, again.merged, again.candidates) == (0, 0, 0, 0)
     assert _written(engine) == before
 
@@ -205,7 +196,7 @@ def test_contradicting_texts_are_candidates_not_merges(engine: Engine, tmp_path:
         "2025-03-11,Burning Rosneft oil refinery in Bryansk,53.2468,34.3950,https://t.me/a/1\n"
         "2025-03-11,Burning oil tank in Bryansk,53.2590,34.3950,https://t.me/a/2\n"
     )
-    report = ingest_file(engine, _write(tmp_path / "bryansk.csv", content))
+    report = ingest_file(engine, write_csv(tmp_path / "bryansk.csv", content))
     assert (report.inserted, report.merged, report.candidates) == (2, 0, 1)
     (pair,) = duplicates.list_candidates(engine)
     assert any("texts name different sites (oil_depot vs refinery)" in r for r in pair["reasons"])
@@ -217,7 +208,7 @@ def test_distinct_is_remembered_and_merge_resolves(db_url: str, tmp_path: Path, 
         "2025-03-12,Drone attack on the depot,53.2468,34.3950,https://t.me/a/2\n"
         "2025-03-13,Drone attack on the depot,53.2468,34.3950,https://t.me/a/3\n"
     )
-    path = _write(tmp_path / "depot.csv", content)
+    path = write_csv(tmp_path / "depot.csv", content)
     assert run(["--db", db_url, "ingest", str(path)]) == 0
     out = capsys.readouterr().out
     assert "merged automatically: 0; new duplicate candidates for review: 2" in out
@@ -257,7 +248,7 @@ FILE_B = REPORTS_HEADER + (
 @pytest.mark.parametrize("order", ["ab", "ba"])
 def test_two_files_in_either_order_give_the_same_events(engine: Engine, tmp_path: Path, order: str) -> None:
     add_bundled_facilities(engine)
-    files = {"a": _write(tmp_path / "a.csv", FILE_A), "b": _write(tmp_path / "b.csv", FILE_B)}
+    files = {"a": write_csv(tmp_path / "a.csv", FILE_A), "b": write_csv(tmp_path / "b.csv", FILE_B)}
     for name in order:
         ingest_file(engine, files[name])
     expected = {
@@ -287,7 +278,7 @@ def test_a_cemetery_next_to_a_refinery_is_not_a_refinery_strike(engine: Engine, 
         # Same place, and the text says the refinery was hit (Russian, inflected).
         '202,2025-04-03,Explosion,"Взрывы на Рязанском НПЗ, горит установка",54.5700,39.7480,\n'
     )
-    report = ingest_file(engine, _write(tmp_path / "log.csv", content))
+    report = ingest_file(engine, write_csv(tmp_path / "log.csv", content))
     assert report.inserted == 2
     with engine.connect() as conn:
         rows = {
@@ -312,7 +303,7 @@ def test_a_cemetery_next_to_a_refinery_is_not_a_refinery_strike(engine: Engine, 
 def test_town_precise_points_are_never_linked_by_distance(engine: Engine, tmp_path: Path) -> None:
     add_bundled_facilities(engine)
     content = "date,location,description\n2025-04-05,Ryazan,Drones attacked the refinery overnight\n"
-    report = ingest_file(engine, _write(tmp_path / "town.csv", content))
+    report = ingest_file(engine, write_csv(tmp_path / "town.csv", content))
     assert report.inserted == 1
     with engine.connect() as conn:
         event = conn.execute(select(Event.geo_precision, Event.facility_id, Event.target_category)).one()
@@ -328,7 +319,7 @@ def test_a_named_refinery_6_km_from_its_gazetteer_point_is_linked_with_its_dista
         "Raffineria di Ilsky,07/09/25,46.33291,38.93463,https://kyivindependent.com/y\n"
     )
     # Both dates read either way (02/08, 07/09): the tracker writes day first, which the file alone cannot show.
-    report = ingest_file(engine, _write(tmp_path / "tracker.csv", content), date_order="dmy")
+    report = ingest_file(engine, write_csv(tmp_path / "tracker.csv", content), date_order="dmy")
     assert report.inserted == 2
     with engine.connect() as conn:
         rows = {
@@ -404,7 +395,7 @@ def test_events_show_says_why_and_match_dry_run_shows_what_would_change(db_url: 
         "2025-05-02,54.5690,39.7420,,Drones hit the refinery,drone,https://reuters.example/ryazan\n"
         "2025-05-02,54.5700,39.7450,,Fire at the refinery,drone,https://kyivindependent.example/ry\n"
     )
-    assert run(["--db", db_url, "ingest", str(_write(tmp_path / "r.csv", content))]) == 0
+    assert run(["--db", db_url, "ingest", str(write_csv(tmp_path / "r.csv", content))]) == 0
     capsys.readouterr()
     assert run(["--db", db_url, "events", "list"]) == 0
     public_id = next(w for w in capsys.readouterr().out.split() if w.startswith("SDB-"))
@@ -421,7 +412,7 @@ def test_events_show_says_why_and_match_dry_run_shows_what_would_change(db_url: 
 def test_match_events_dry_run_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     add_bundled_facilities(engine)
     content = "date,latitude,longitude,description\n2025-05-02,54.5690,39.7420,Drones hit the refinery\n"
-    ingest_file(engine, _write(tmp_path / "r.csv", content))
+    ingest_file(engine, write_csv(tmp_path / "r.csv", content))
     before = counts(engine)
     report = match_events(engine, radius_km=0.1, dry_run=True)
     assert report.unlinked == 1 and report.changes[0]["after"]["facility"] is None

@@ -14,6 +14,7 @@ from events.cli import run
 from events.ingest import ingest_file, sample_events_path
 from events.models import EventRevision, IngestRun, RejectedRow
 from events.readers import template_header
+from tests.helpers import write_csv
 from tests.ingest_fixtures import (
     RYAZAN_ROW,
     add_bundled_facilities,
@@ -21,7 +22,6 @@ from tests.ingest_fixtures import (
     counts,
     events_by,
     sources_of,
-    write_csv,
 )
 
 

@@ -13,7 +13,8 @@ from events import ingest
 from events.db import make_engine, sqlite_path, sqlite_rtree_filled_after
 from events.ingest import _chunks_of_batches, ingest_file, sample_events_path
 from tests.conftest import PgServer
-from tests.ingest_fixtures import RYAZAN_ROW, add_bundled_facilities, add_facilities, counts, write_csv
+from tests.helpers import write_csv
+from tests.ingest_fixtures import RYAZAN_ROW, add_bundled_facilities, add_facilities, counts
 
 
 def _trigger_sql(url: str) -> str | None:

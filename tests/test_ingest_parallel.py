@@ -21,7 +21,8 @@ from events.errors import InputError
 from events.ingest import ingest_file
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source
 from events.workers import WorkerError, can_fork, forked_iter
-from tests.ingest_fixtures import RYAZAN_ROW, add_facilities, counts, write_csv
+from tests.helpers import write_csv
+from tests.ingest_fixtures import RYAZAN_ROW, add_facilities, counts
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork and more than one CPU")
 

@@ -8,14 +8,12 @@ peak is that of the CLI process and its worker, measured by :func:`tests.test_ho
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from events.db import make_engine
 from events.models import Event
+from tests.helpers import count_rows, write_csv
 from tests.test_hostile import run_cli_measured
 
 LIMIT_MB = 400
@@ -23,36 +21,23 @@ LIMIT_MB = 400
 
 def write_hot_spot(path: Path, rows: int = 8000) -> Path:
     """Reports of distinct strikes (own ids and URLs) at one point on one date."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"])
-        for i in range(rows):
-            writer.writerow(
-                [f"HOT-{i}", "2025-03-01", "50.45", "30.52", "drone", f"hot {i}", f"https://hot.example.org/{i}"]
-            )
-    return path
+    header = ["event_id", "date", "latitude", "longitude", "attack_type", "description", "source_url"]
+    body = ([f"HOT-{i}", "2025-03-01", "50.45", "30.52", "drone", f"hot {i}", f"https://hot.example.org/{i}"]
+            for i in range(rows))  # fmt: skip
+    return write_csv(path, body, header)
 
 
 def write_wide(path: Path, rows: int = 2000, columns: int = 10_000) -> Path:
     """A ~40 MB file: six canonical columns and ~10,000 extra ones."""
     head = ["event_id", "date", "latitude", "longitude", "attack_type", "source_url"]
     extra = [f"x{i}" for i in range(columns - len(head))]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(head + extra)
+
+    def body():
         for r in range(rows):
             canonical = [f"W-{r}", f"2025-03-{1 + r % 28:02d}", f"{48 + (r // 28) * 0.1:.4f}", "35.0", "drone"]
-            writer.writerow([*canonical, f"https://w.example.org/{r}", *(str((r + i) % 10) for i in range(len(extra)))])
-    return path
+            yield [*canonical, f"https://w.example.org/{r}", *(str((r + i) % 10) for i in range(len(extra)))]
 
-
-def stored(url: str) -> int:
-    engine = make_engine(url, read_only=True)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(Event)).scalar_one()
-    finally:
-        engine.dispose()
+    return write_csv(path, body(), head + extra)
 
 
 @pytest.mark.slow
@@ -60,11 +45,11 @@ def test_hot_spot_memory_is_bounded(db_url: str, tmp_path: Path) -> None:
     path = write_hot_spot(tmp_path / "hot.csv")
     code, err, peak_mb = run_cli_measured(["--db", db_url, "ingest", str(path)], tmp_path)
     assert code == 0, err[-3000:]
-    assert stored(db_url) == 8000  # distinct ids: no two reports are one strike
+    assert count_rows(db_url, Event) == 8000  # distinct ids: no two reports are one strike
     assert peak_mb < LIMIT_MB, f"peak RSS {peak_mb:.0f} MB"
     # A re-run finds every report by its key: unchanged, and no more memory.
     code, err, again_mb = run_cli_measured(["--db", db_url, "ingest", str(path)], tmp_path)
-    assert code == 0 and stored(db_url) == 8000, err[-3000:]
+    assert code == 0 and count_rows(db_url, Event) == 8000, err[-3000:]
     assert again_mb < LIMIT_MB, f"re-run peak RSS {again_mb:.0f} MB"
     print(f"hot spot: peak RSS {peak_mb:.0f} MB, re-run {again_mb:.0f} MB")
 
@@ -74,6 +59,6 @@ def test_wide_rows_memory_is_bounded(sqlite_url: str, tmp_path: Path) -> None:
     path = write_wide(tmp_path / "wide.csv")
     code, err, peak_mb = run_cli_measured(["--db", sqlite_url, "ingest", str(path), "--batch-size", "100"], tmp_path)
     assert code == 0, err[-3000:]
-    assert stored(sqlite_url) == 2000
+    assert count_rows(sqlite_url, Event) == 2000
     assert peak_mb < LIMIT_MB, f"peak RSS {peak_mb:.0f} MB"
     print(f"wide rows: peak RSS {peak_mb:.0f} MB")

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, select
 
 from events import eventops
 from events.ingest import events_t, ingest_file, links_t
-from tests.ingest_fixtures import RYAZAN_ROW, write_csv
+from tests.helpers import write_csv
+from tests.ingest_fixtures import RYAZAN_ROW
 
 #: Columns that say when a row was last written, not what it holds.
 NOT_COMPARED = {"updated_at"}

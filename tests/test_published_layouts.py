@@ -25,6 +25,7 @@ from events.ingest import ingest_file
 from events.readers import plan_file, read_events
 from events.readers.layouts import ACLED_COLUMNS, UCDP_COLUMNS
 from events.records import EventRecord, RejectedRecord
+from tests.helpers import write_csv
 
 
 def _csv(columns: tuple[str, ...] | list[str], rows: list[dict[str, str]], default: str = "") -> str:
@@ -100,12 +101,6 @@ def ucdp_row(**values: str) -> dict[str, str]:
     return row
 
 
-def _write(tmp_path: Path, name: str, content: str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(content.encode(encoding))
-    return path
-
-
 def _stored(engine, sql: str) -> list[tuple]:
     with engine.connect() as conn:
         return [tuple(row) for row in conn.execute(text(sql))]
@@ -128,7 +123,7 @@ def test_acled_day_first_timestamps_detected_and_kept(engine, tmp_path: Path) ->
             longitude="31.245",
         ),
     ]
-    path = _write(tmp_path, "acled_export.csv", _csv(ACLED_COLUMNS, rows, "NA"))
+    path = write_csv(tmp_path / "acled_export.csv", _csv(ACLED_COLUMNS, rows, "NA"))
     report = ingest_file(engine, path, parallel=False)  # no --format: detected from the header
     assert (report.read, report.inserted, report.rejected) == (3, 3, 0), report.problems
     assert "ACLED export" in report.layout and "detected from its header" in report.layout
@@ -153,7 +148,7 @@ def test_acled_month_first_file_and_contradicting_row(tmp_path: Path) -> None:
         acled_row(event_id_cnty="UKR1", event_date="08/14/2020"),
         acled_row(event_id_cnty="UKR2", event_date="14/08/2020"),
     ]
-    path = _write(tmp_path, "acled_mdy.csv", _csv(ACLED_COLUMNS, rows, "NA"))
+    path = write_csv(tmp_path / "acled_mdy.csv", _csv(ACLED_COLUMNS, rows, "NA"))
     first, second = read_events(path)
     assert isinstance(first, EventRecord) and first.event_date == dt.date(2020, 8, 14)
     assert isinstance(second, RejectedRecord)
@@ -163,13 +158,13 @@ def test_acled_month_first_file_and_contradicting_row(tmp_path: Path) -> None:
 
 
 def test_hints_quote_the_value_and_what_was_understood(tmp_path: Path) -> None:
-    path = _write(tmp_path, "bad_iso.csv", "date,latitude,longitude\n2025-13-45,50.4,30.5\n")
+    path = write_csv(tmp_path / "bad_iso.csv", "date,latitude,longitude\n2025-13-45,50.4,30.5\n")
     (rejected,) = read_events(path)
     assert rejected.problems[0].reason == "'2025-13-45' read as ISO year-month-day: 13 is not a month (1-12)"
 
 
 def test_acled_without_format_is_not_the_canonical_layout(tmp_path: Path) -> None:
-    path = _write(tmp_path, "acled.csv", _csv(ACLED_COLUMNS, [acled_row(event_date="2020-08-14")], "NA"))
+    path = write_csv(tmp_path / "acled.csv", _csv(ACLED_COLUMNS, [acled_row(event_date="2020-08-14")], "NA"))
     assert plan_file(path).fmt == "acled"
     with pytest.raises(InputError) as forced:
         read_events(path, fmt="csv")
@@ -185,7 +180,7 @@ def test_ucdp_month_first_am_pm_cp1252(engine, tmp_path: Path) -> None:
         ucdp_row(relid="UKR-2", date_start="05/02/2014 00:00", date_end="05/02/2014 00:00", adm_1="Donec'ka"),
         ucdp_row(relid="UKR-3", date_start="2/3/2014 3:30:00 PM", where_coordinates="Mariupol – port"),
     ]
-    path = _write(tmp_path, "ged.csv", _csv(UCDP_COLUMNS, rows), encoding="cp1252")
+    path = write_csv(tmp_path / "ged.csv", _csv(UCDP_COLUMNS, rows), encoding="cp1252")
     report = ingest_file(engine, path, encoding="cp1252", parallel=False)
     assert (report.inserted, report.rejected) == (3, 0), report.problems
     assert "UCDP GED" in report.layout and "month first" in report.layout
@@ -221,7 +216,7 @@ def test_ucdp_geojson_with_precision_codes(engine, tmp_path: Path) -> None:
             feature("UKR-12", 35.2, 47.8, where_prec=6, date_prec=5, adm_1=None),
         ],
     }
-    path = _write(tmp_path, "ged231.geojson", json.dumps(collection))
+    path = write_csv(tmp_path / "ged231.geojson", json.dumps(collection))
     plan = plan_file(path)
     assert (plan.fmt, plan.container) == ("ucdp", "geojson")
     assert plan_file(path, fmt="ucdp").container == "geojson"  # --format ucdp reads GeoJSON too
@@ -243,7 +238,7 @@ def test_ucdp_geojson_with_precision_codes(engine, tmp_path: Path) -> None:
 def test_map_works_with_dataset_formats(tmp_path: Path) -> None:
     rows = [ucdp_row(relid="X-1", date_start="2014-05-02")]
     text_ = _csv(UCDP_COLUMNS, rows).replace("date_start", "Start Date", 1)
-    path = _write(tmp_path, "renamed.csv", text_)
+    path = write_csv(tmp_path / "renamed.csv", text_)
     with pytest.raises(InputError, match="date_start"):
         read_events(path, fmt="ucdp")
     (event,) = read_events(path, fmt="ucdp", column_map={"Start Date": "date"})
@@ -257,7 +252,7 @@ def test_map_works_with_dataset_formats(tmp_path: Path) -> None:
 
 def test_undecidable_file_needs_date_order(engine, tmp_path: Path) -> None:
     body = "date,latitude,longitude,location\n03/04/2025,50.45,30.52,Kyiv\n05/06/2025,49.99,36.23,Kharkiv\n"
-    path = _write(tmp_path, "ambiguous.csv", body)
+    path = write_csv(tmp_path / "ambiguous.csv", body)
     with pytest.raises(InputError, match="day/month order of its dates cannot be told") as refused:
         ingest_file(engine, path, parallel=False)
     assert "--date-order" in refused.value.hint and "'03/04/2025' on line 2" in str(refused.value)
@@ -272,7 +267,7 @@ def test_undecidable_file_needs_date_order(engine, tmp_path: Path) -> None:
 
 def test_date_format_pattern(tmp_path: Path) -> None:
     body = "date,latitude,longitude\n2025.14.09 13:05,50.45,30.52\n2025-09-15,50.45,30.52\n"
-    path = _write(tmp_path, "pattern.csv", body)
+    path = write_csv(tmp_path / "pattern.csv", body)
     first, second = read_events(path, date_format="%Y.%d.%m %H:%M")
     assert (first.event_date, first.event_time_utc) == (dt.date(2025, 9, 14), dt.time(13, 5))
     assert second.event_date == dt.date(2025, 9, 15)
@@ -280,7 +275,7 @@ def test_date_format_pattern(tmp_path: Path) -> None:
 
 def test_two_digit_years_and_iso_times(tmp_path: Path) -> None:
     body = "date,latitude,longitude\n26/10/25,50.45,30.52\n2025-09-14T03:10:00+03:00,50.45,30.52\n"
-    first, second = read_events(_write(tmp_path, "log.csv", body))
+    first, second = read_events(write_csv(tmp_path / "log.csv", body))
     assert first.event_date == dt.date(2025, 10, 26) and first.event_time_utc is None
     assert second.event_date == dt.date(2025, 9, 14) and second.event_time_utc == dt.time(0, 10)
 
@@ -297,7 +292,7 @@ def test_bad_source_cells_drop_only_that_source(engine, tmp_path: Path) -> None:
         {"date": "2025-09-16", "latitude": "54.6", "longitude": "39.7", "country": "RU",
          "source_url": "C:\\Users\\analyst\\Desktop\\strike.png https://example.org/ok"},
     ]  # fmt: skip
-    path = _write(tmp_path, "log.csv", _csv(["date", "latitude", "longitude", "country", "source_url"], rows))
+    path = write_csv(tmp_path / "log.csv", _csv(["date", "latitude", "longitude", "country", "source_url"], rows))
     report = ingest_file(engine, path, parallel=False)
     assert (report.inserted, report.rejected, report.source_problems) == (3, 0, 3)
     urls = _stored(
@@ -334,7 +329,7 @@ def test_sea_events(engine, tmp_path: Path) -> None:
         {"event_id": "S4", "date": "2025-09-14", "latitude": "59.46", "longitude": "32.07", "country": "RU"},
     ]  # fmt: skip
     columns = ["event_id", "date", "latitude", "longitude", "country", "location"]
-    report = ingest_file(engine, _write(tmp_path, "sea.csv", _csv(columns, rows)), parallel=False)
+    report = ingest_file(engine, write_csv(tmp_path / "sea.csv", _csv(columns, rows)), parallel=False)
     assert (report.inserted, report.rejected) == (3, 1)
     assert "outside UA" in report.problems[0].reason and report.problems[0].line == 4
     stored = _stored(engine, "SELECT external_id, at_sea FROM events ORDER BY external_id")
@@ -346,7 +341,7 @@ def test_sea_events(engine, tmp_path: Path) -> None:
 
 def test_strict_accounts_for_every_row(db_url: str, tmp_path: Path, capsys) -> None:
     body = "date,latitude,longitude\n" + "".join(f"2025-09-{d:02d},50.45,30.52\n" for d in range(1, 5))
-    path = _write(tmp_path, "five.csv", body + "not a date,50.45,30.52\n")
+    path = write_csv(tmp_path / "five.csv", body + "not a date,50.45,30.52\n")
     assert run(["--db", db_url, "ingest", str(path), "--strict"]) == 1
     captured = capsys.readouterr()
     assert "held" in captured.out and "back" in captured.out  # the column of held-back rows
@@ -366,7 +361,7 @@ def test_strict_accounts_for_every_row(db_url: str, tmp_path: Path, capsys) -> N
 
 def test_exports_keep_extra(engine, tmp_path: Path) -> None:
     rows = [ucdp_row(relid="UKR-20", date_start="2014-05-02")]
-    ingest_file(engine, _write(tmp_path, "ged.csv", _csv(UCDP_COLUMNS, rows)), parallel=False)
+    ingest_file(engine, write_csv(tmp_path / "ged.csv", _csv(UCDP_COLUMNS, rows)), parallel=False)
     columns, table = analysis.event_table(engine)
     extra = json.loads(table[0][columns.index("extra")])
     assert extra["conflict_name"] == "Ukraine: Donetsk" and extra["side_b"] == "DPR"

@@ -11,7 +11,7 @@ from events.facilities import import_bundled
 from events.ingest import ingest_file
 from events.mapping import make_map, save_map
 from maps.layers import geometry_geojson
-from tests.test_maps_browser import ARTIFACTS, LoadedPage, browser  # noqa: F401 (the browser fixture)
+from tests.browser import ARTIFACTS, LoadedPage
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_rail_line_popup_counts_its_strikes_and_escapes_names() -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_rail_strike_is_drawn_on_its_line(engine: Engine, tmp_path: Path, browser) -> None:  # noqa: F811
+def test_rail_strike_is_drawn_on_its_line(engine: Engine, tmp_path: Path, browser) -> None:
     path = _rail_map(engine, tmp_path)
     page = LoadedPage(browser, path.as_uri())
     try:

@@ -25,7 +25,6 @@ from events.cli import run
 from events.db import make_engine, parse_url
 from events.errors import ReadOnlyViolation
 from events.selection import EventFilter, select_events
-from tests.analysis_fixtures import sample_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +38,7 @@ def _rows(n: int, pad: int = 0) -> str:
     return f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) SELECT x{padding} FROM c"
 
 
-def test_colons_in_literals_are_not_parameters(sample_url: str, capsys) -> None:  # noqa: F811
+def test_colons_in_literals_are_not_parameters(sample_url: str, capsys) -> None:
     code = _run(sample_url, "sql", "-F", "json",
                 "SELECT 'a :b' AS t, ':x' LIKE '%:x%' AS hit, public_id FROM events WHERE public_id = :p",
                 "--param", "p=SDB-T01")
@@ -49,7 +48,7 @@ def test_colons_in_literals_are_not_parameters(sample_url: str, capsys) -> None:
                                 "public_id": "SDB-T01"}]
 
 
-def test_text_parameters_work_as_numbers_on_both_backends(sample_url: str, capsys) -> None:  # noqa: F811
+def test_text_parameters_work_as_numbers_on_both_backends(sample_url: str, capsys) -> None:
     code = _run(sample_url, "sql", "-F", "csv",
                 "SELECT public_id, round(CAST(distance_km(latitude, longitude, :lat, :lon) AS NUMERIC), 1) AS km "
                 "FROM events WHERE distance_km(latitude, longitude, :lat, :lon) < :km ORDER BY public_id",
@@ -62,7 +61,7 @@ def test_text_parameters_work_as_numbers_on_both_backends(sample_url: str, capsy
     assert float(rows[1][1]) == pytest.approx(4.5, abs=0.1) and float(rows[3][1]) == 0  # T08 sits on the point
 
 
-def test_integer_results_print_as_integers(sample_url: str, capsys) -> None:  # noqa: F811
+def test_integer_results_print_as_integers(sample_url: str, capsys) -> None:
     query = "SELECT SUM(strikes) AS total, SUM(1) AS one, COUNT(*) AS n, AVG(strikes) AS mean FROM facility_strikes"
     assert _run(sample_url, "sql", query) == 0
     table = capsys.readouterr().out
@@ -73,7 +72,7 @@ def test_integer_results_print_as_integers(sample_url: str, capsys) -> None:  # 
     assert json.loads(capsys.readouterr().out) == [{"total": 9, "one": 8, "n": 8, "mean": 1.125}]
 
 
-def test_table_shows_at_most_limit_rows_and_counts_the_rest(sample_url: str, capsys) -> None:  # noqa: F811
+def test_table_shows_at_most_limit_rows_and_counts_the_rest(sample_url: str, capsys) -> None:
     assert _run(sample_url, "sql", _rows(5000)) == 0
     out, err = capsys.readouterr()
     assert "1,000 rows shown, 4,000 rows left out" in err
@@ -89,7 +88,7 @@ def test_table_shows_at_most_limit_rows_and_counts_the_rest(sample_url: str, cap
     assert len(capsys.readouterr().out.splitlines()) == 5001
 
 
-def test_superuser_note_on_postgresql_only(sample_url: str, capsys) -> None:  # noqa: F811
+def test_superuser_note_on_postgresql_only(sample_url: str, capsys) -> None:
     assert _run(sample_url, "sql", "SELECT 1 AS one") == 0
     err = capsys.readouterr().err
     if sample_url.startswith("sqlite"):
@@ -101,7 +100,7 @@ def test_superuser_note_on_postgresql_only(sample_url: str, capsys) -> None:  # 
 # --------------------------------------------------------------------------- outputs
 
 
-def test_out_follows_a_symlink_and_keeps_permissions(sample_url: str, tmp_path: Path, capsys) -> None:  # noqa: F811
+def test_out_follows_a_symlink_and_keeps_permissions(sample_url: str, tmp_path: Path, capsys) -> None:
     target = tmp_path / "real.csv"
     target.write_text("old\n", encoding="utf-8")
     target.chmod(0o640)
@@ -114,7 +113,7 @@ def test_out_follows_a_symlink_and_keeps_permissions(sample_url: str, tmp_path: 
     assert "wrote 1 row" in capsys.readouterr().err
 
 
-def test_out_writes_through_a_fifo(sample_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_out_writes_through_a_fifo(sample_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     fifo = folder / "pipe"
@@ -131,7 +130,7 @@ def test_out_writes_through_a_fifo(sample_url: str, tmp_path: Path) -> None:  # 
     assert sorted(p.name for p in folder.iterdir()) == ["pipe"]
 
 
-def test_out_refuses_a_directory_and_keeps_the_old_file_on_failure(sample_url: str, tmp_path: Path,  # noqa: F811
+def test_out_refuses_a_directory_and_keeps_the_old_file_on_failure(sample_url: str, tmp_path: Path,
                                                                   capsys) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
@@ -163,7 +162,7 @@ def _peak_rss_mb(url: str, *args: str) -> tuple[int, float, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "parquet"])
-def test_memory_stays_flat_on_a_huge_result(sample_url: str, tmp_path: Path, fmt: str) -> None:  # noqa: F811
+def test_memory_stays_flat_on_a_huge_result(sample_url: str, tmp_path: Path, fmt: str) -> None:
     out = ["-o", str(tmp_path / f"out.{fmt}")] if fmt != "table" else []
     code, small, err = _peak_rss_mb(sample_url, "-F", fmt, *out, _rows(100_000, pad=200))
     assert code == 0, err
@@ -196,7 +195,7 @@ def _wait_until_running(proc: subprocess.Popen, url: str) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_a_running_query_without_timeout(sample_url: str) -> None:  # noqa: F811
+def test_ctrl_c_stops_a_running_query_without_timeout(sample_url: str) -> None:
     runaway = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     proc = subprocess.Popen(
         [sys.executable, "-m", "events.cli", "--db", sample_url, "sql", "--timeout", "0", runaway],
@@ -215,7 +214,7 @@ def test_ctrl_c_stops_a_running_query_without_timeout(sample_url: str) -> None: 
 # --------------------------------------------------------------------------- downgrade guard
 
 
-def test_downgrade_with_data_asks_backs_up_and_accepts_relative_revisions(sample_url: str, tmp_path: Path,  # noqa: F811
+def test_downgrade_with_data_asks_backs_up_and_accepts_relative_revisions(sample_url: str, tmp_path: Path,
                                                                           capsys) -> None:
     engine = make_engine(sample_url)
     head = migrate.current(engine)
@@ -265,7 +264,7 @@ def _pg_only(url: str) -> None:
         pytest.skip("reader roles are PostgreSQL only")
 
 
-def test_reader_role_reads_but_cannot_write_and_keeps_grants(sample_url: str, capsys, monkeypatch) -> None:  # noqa: F811
+def test_reader_role_reads_but_cannot_write_and_keeps_grants(sample_url: str, capsys, monkeypatch) -> None:
     _pg_only(sample_url)
     name = f"t18_reader_{uuid.uuid4().hex[:8]}"
     parsed = parse_url(sample_url)
@@ -320,14 +319,14 @@ def test_reader_role_reads_but_cannot_write_and_keeps_grants(sample_url: str, ca
         admin.close()
 
 
-def test_reader_commands_on_sqlite_say_postgresql_only(sample_url: str, capsys) -> None:  # noqa: F811
+def test_reader_commands_on_sqlite_say_postgresql_only(sample_url: str, capsys) -> None:
     if not sample_url.startswith("sqlite"):
         pytest.skip("about SQLite")
     assert _run(sample_url, "db", "reader", "create", "anna") == 1
     assert "PostgreSQL only" in capsys.readouterr().err
 
 
-def test_map_where_uses_the_postgresql_allow_list(sample_url: str) -> None:  # noqa: F811
+def test_map_where_uses_the_postgresql_allow_list(sample_url: str) -> None:
     _pg_only(sample_url)
     engine = make_engine(sample_url, read_only=True)
     try:
@@ -337,7 +336,7 @@ def test_map_where_uses_the_postgresql_allow_list(sample_url: str) -> None:  # n
         engine.dispose()
 
 
-def test_postgresql_runs_in_a_read_only_transaction_with_local_timeouts(sample_url: str, capsys) -> None:  # noqa: F811
+def test_postgresql_runs_in_a_read_only_transaction_with_local_timeouts(sample_url: str, capsys) -> None:
     _pg_only(sample_url)
     settings = {}
     for name in ("transaction_read_only", "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
@@ -352,7 +351,7 @@ def test_postgresql_runs_in_a_read_only_transaction_with_local_timeouts(sample_u
     engine.dispose()
 
 
-def test_explain_runs_on_both_backends(sample_url: str, capsys) -> None:  # noqa: F811
+def test_explain_runs_on_both_backends(sample_url: str, capsys) -> None:
     assert _run(sample_url, "sql", "-F", "csv", "EXPLAIN SELECT count(*) FROM events WHERE country = :c",
                 "-p", "c=RU") == 0
     assert len(capsys.readouterr().out.splitlines()) >= 2

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, text
 
 from events import migrate
 from events.db import make_engine
-from tests.analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data, both_engines  # noqa: F401
+from tests.analysis_fixtures import EXPECTED_BEST_SOURCE, add_sample_data
 
 VIEWS = ("events_enriched", "strikes_monthly", "facility_strikes", "capacity_hit_monthly")
 # Columns whose values depend on the moment of insertion, not on the data.
@@ -78,7 +78,7 @@ def test_view_columns_follow_the_contract(engine: Engine, view: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("view", VIEWS)
-def test_views_identical_on_both_backends(both_engines: dict[str, Engine], view: str) -> None:  # noqa: F811
+def test_views_identical_on_both_backends(both_engines: dict[str, Engine], view: str) -> None:
     sqlite_cols, sqlite_rows = _view_rows(both_engines["sqlite"], view)
     pg_cols, pg_rows = _view_rows(both_engines["postgresql"], view)
     assert sqlite_cols == pg_cols
