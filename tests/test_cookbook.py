@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from events import analysis
 from events.db import distance_km, make_engine
 from events.facilities import import_bundled
 from events.ingest import ingest_file
-from tests.analysis_fixtures import KIRISHI, add_sample_data, sample_url  # noqa: F401  (fixture)
+from tests.analysis_fixtures import KIRISHI, add_sample_data
 from tests.test_rail import rail_events_csv
 
 COOKBOOK = Path(__file__).resolve().parents[1] / "docs" / "sql-cookbook.md"
@@ -58,6 +59,153 @@ def recipes() -> list[Recipe]:
 
 RECIPES = recipes()
 
+#: The rail lines of the three rail strikes of tests/test_rail.py.
+RAIL_LINES = {
+    "Kharkiv - Lozova - Sloviansk - Kostiantynivka railway",
+    "Rostov-on-Don - Crimean Bridge - Dzhankoi railway",
+    "Voronezh - Liski - Millerovo - Rostov-on-Don main line",
+}
+#: What each recipe returns on the sample data, on both backends: its columns, number of rows, the values of
+#: its first column and the total of each numeric column (see :func:`totals`). A new recipe needs its entry here.
+EXPECTED: dict[str, tuple[list[str], int, set[str], dict[str, float]]] = {
+    "1": (
+        ["month", "strikes", "confirmed", "likely_or_better"],
+        3,
+        {"2025-03", "2025-04", "2025-05"},
+        {"strikes": 10.0, "confirmed": 3.0, "likely_or_better": 6.0},
+    ),
+    "2": (
+        ["name", "country", "admin1", "capacity_mtpa", "strikes", "confirmed_strikes", "first_strike", "last_strike"],
+        5,
+        {
+            "KINEF Kirishi refinery",
+            "Novoshakhtinsk refinery",
+            "Ryazan refinery",
+            "Tuapse refinery",
+            "Volgograd refinery",
+        },
+        {"capacity_mtpa": 64.9, "strikes": 7.0, "confirmed_strikes": 2.0},
+    ),
+    "3": (
+        ["month", "facilities_hit", "capacity_hit_mtpa", "country_capacity_mtpa", "percent_of_capacity"],
+        3,
+        {"2025-03", "2025-04", "2025-05"},
+        {"facilities_hit": 4.0, "capacity_hit_mtpa": 49.2, "country_capacity_mtpa": 194.7, "percent_of_capacity": 75.8},
+    ),
+    "4": (
+        ["public_id", "event_date", "facility_name", "location_text", "confidence", "km"],
+        3,
+        {"SDB-T01", "SDB-T02", "SDB-T08"},
+        {"km": 4.5},
+    ),
+    "5": (
+        ["public_id", "event_date", "facility_name", "location_text", "confidence", "km"],
+        3,
+        {"SDB-T01", "SDB-T02", "SDB-T08"},
+        {"km": 4.5},
+    ),
+    "6": (
+        ["public_id", "event_date", "facility_name", "location_text", "confidence", "km"],
+        3,
+        {"SDB-T01", "SDB-T02", "SDB-T08"},
+        {"km": 4.5},
+    ),
+    "7": (
+        ["strikes"],
+        1,
+        {"7"},
+        {"strikes": 7.0},
+    ),
+    "8": (
+        ["public_id", "event_date", "location_text", "claim_status", "confidence"],
+        6,
+        {"SDB-T02", "SDB-T05", "SDB-T06", "SDB-T08", "SDB-T09", "SDB-T10"},
+        {},
+    ),
+    "9": (
+        ["country", "strikes", "confirmed", "likely", "possible", "unverified"],
+        2,
+        {"RU", "UA"},
+        {"strikes": 10.0, "confirmed": 3.0, "likely": 3.0, "possible": 2.0, "unverified": 2.0},
+    ),
+    "10": (
+        ["facility_slug", "facility_name", "months_struck", "strikes", "first_month", "last_month"],
+        2,
+        {"ru-kirishi-kinef", "ru-tuapse"},
+        {"months_struck": 2.0, "strikes": 4.0},
+    ),
+    "11": (
+        ["slug", "name", "facility_type", "country", "capacity_mtpa", "capacity_mw"],
+        1,
+        {"ru-tikhoretsk-depot"},
+        {},
+    ),
+    "12": (
+        ["public_id", "location_text", "nearest_facility", "km"],
+        1,
+        {"SDB-T08"},
+        {"km": 4.5},
+    ),
+    "13": (
+        ["best_source_publisher", "events", "first_event"],
+        4,
+        {"=HYPERLINK(\"http://evil\")", "Kyiv Independent", "Leningrad Oblast governor", "Maxar"},
+        {"events": 4.0},
+    ),
+    "14": (
+        ["grade", "confidence", "events"],
+        10,
+        {"A1", "A2", "B2", "B3", "C6", "E5", "F3", "ungraded"},
+        {"events": 10.0},
+    ),
+    "15": (
+        ["region", "month", "strikes"],
+        6,
+        {"(unknown)", "Krasnodar Krai", "Leningrad Oblast", "Rostov Oblast", "Ryazan Oblast", "Volgograd Oblast"},
+        {"strikes": 8.0},
+    ),
+    "16": (
+        ["month", "facilities_hit", "capacity_hit_mw", "country_capacity_mw", "share_capacity"],
+        2,
+        {"2025-04", "2025-05"},
+        {"facilities_hit": 2.0, "capacity_hit_mw": 4200.0, "country_capacity_mw": 8400.0, "share_capacity": 1.0},
+    ),
+    "17": (
+        ["public_id", "event_date", "facility_name", "confidence", "best_source_url"],
+        7,
+        {"SDB-T04", "SDB-T05", "SDB-T06", "SDB-T07", "SDB-T08", "SDB-T09", "SDB-T10"},
+        {},
+    ),
+    "18": (
+        ["rail_line", "month", "strikes", "farthest_km_from_line"],
+        3,
+        RAIL_LINES,
+        {"strikes": 3.0, "farthest_km_from_line": 4.6},
+    ),
+    "19": (
+        ["rail_line", "event_date", "public_id", "km_along_line", "nearest_station", "km_to_station", "km_off_line"],
+        3,
+        RAIL_LINES,
+        {"km_along_line": 1063.1, "km_to_station": 19.1, "km_off_line": 4.7},
+    ),
+    "20": (
+        ["position", "name", "km_from_start", "latitude", "longitude"],
+        11,
+        {"0", "1", "10", "2", "3", "4", "5", "6", "7", "8", "9"},
+        {"position": 55.0, "km_from_start": 3409.2, "latitude": 502.5, "longitude": 410.3},
+    ),
+}
+
+
+def totals(columns: list[str], rows: list[tuple]) -> dict[str, float]:
+    """The total of each numeric column (``None`` cells left out), rounded to 0.1."""
+    found = {}
+    for i, name in enumerate(columns):
+        cells = [row[i] for row in rows if row[i] is not None]
+        if cells and all(isinstance(c, (int, float, Decimal)) and not isinstance(c, bool) for c in cells):
+            found[name] = round(sum(float(c) for c in cells), 1)
+    return found
+
 
 def test_the_cookbook_has_at_least_ten_portable_questions() -> None:
     assert len({r.title for r in RECIPES if r.backend is None}) >= 10
@@ -77,8 +225,13 @@ def test_recipe_runs(db_url: str, tmp_path: Path, recipe: Recipe) -> None:
         pytest.skip(f"{recipe.backend} only")
     columns, rows = analysis.run_query(engine, recipe.sql, recipe.params)
     engine.dispose()
-    assert columns
-    assert rows, f"{recipe.title!r} returned no rows on the sample data"
+    number = recipe.title.split(".")[0]
+    assert number in EXPECTED, f"{recipe.title!r} has no expected result in EXPECTED"
+    expected_columns, expected_rows, first_values, expected_totals = EXPECTED[number]
+    assert columns == expected_columns
+    assert len(rows) == expected_rows, rows
+    assert {str(row[0]) for row in rows} == first_values
+    assert totals(columns, rows) == expected_totals, rows
 
 
 def add_rail_sample(engine, tmp_path: Path) -> None:
@@ -87,7 +240,7 @@ def add_rail_sample(engine, tmp_path: Path) -> None:
     ingest_file(engine, rail_events_csv(tmp_path))
 
 
-def test_radius_recipes_agree_with_python(sample_url: str) -> None:  # noqa: F811
+def test_radius_recipes_agree_with_python(sample_url: str) -> None:
     """The portable and indexed radius queries return exactly the events within 50 km."""
     engine = make_engine(sample_url, read_only=True)
     with engine.connect() as conn:
@@ -114,7 +267,7 @@ def _plan(engine, sql: str) -> str:
         return "\n".join(row[0] for row in conn.execute(text("EXPLAIN " + sql)))
 
 
-def test_indexed_recipes_use_their_indexes(sample_url: str) -> None:  # noqa: F811
+def test_indexed_recipes_use_their_indexes(sample_url: str) -> None:
     engine = make_engine(sample_url, read_only=True)
     date_plan = _plan(engine, _recipe("date range").sql)
     assert "ix_events_event_date" in date_plan

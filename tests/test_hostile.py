@@ -17,13 +17,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from events.cli import run
 from events.db import make_engine
 from events.models import Event, IngestRun, RejectedRow, Source
 from tests.data.hostile import corpus
 from tests.data.hostile.corpus import CASES, Case
+from tests.helpers import count_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Peak resident memory allowed for one ingest of a big hostile file (an ingest of a header-only
@@ -43,19 +44,12 @@ def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def stored_counts(url: str) -> tuple[int, int, int]:
     """Events, rejected rows and ingest runs in the database."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return (
-                conn.execute(select(func.count()).select_from(Event)).scalar_one(),
-                # Rows not loaded; source problems of loaded events (kind 'source') are not rejections.
-                conn.execute(
-                    select(func.count()).select_from(RejectedRow).where(RejectedRow.kind == "row")
-                ).scalar_one(),
-                conn.execute(select(func.count()).select_from(IngestRun)).scalar_one(),
-            )
-    finally:
-        engine.dispose()
+    return (
+        count_rows(url, Event),
+        # Rows not loaded; source problems of loaded events (kind 'source') are not rejections.
+        count_rows(url, RejectedRow, RejectedRow.kind == "row"),
+        count_rows(url, IngestRun),
+    )
 
 
 def check_outcome(case: Case, url: str, code: int, err: str, path: Path) -> None:
@@ -113,19 +107,27 @@ def test_small_case_in_process(case: Case, db_url: str, capsys) -> None:
 def test_quarantined_rows_keep_their_text_and_reasons(case: Case, db_url: str, capsys) -> None:
     path = corpus.HERE / case.filename
     run(ingest_args(db_url, case, path))
-    capsys.readouterr()
+    err = capsys.readouterr().err
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(select(RejectedRow.line_number, RejectedRow.raw_row, RejectedRow.reasons)).all()
+            rows = conn.execute(
+                select(RejectedRow.line_number, RejectedRow.raw_row, RejectedRow.reasons)
+                .where(RejectedRow.kind == "row")
+                .order_by(RejectedRow.line_number)
+            ).all()
     finally:
         engine.dispose()
+    assert case.rejected > 0
+    assert len(rows) == case.rejected, rows
+    assert len({line_number for line_number, _, _ in rows}) == case.rejected  # one row per bad line
     text = path.read_bytes().decode("utf-8-sig")
     for line_number, raw_row, reasons in rows:
         assert line_number >= 2
         # NUL cannot be stored in PostgreSQL text: the loader writes it as the four characters \x00.
         assert raw_row and raw_row.replace("\\x00", "\x00") in text
-        assert reasons and all(r["reason"] for r in reasons)
+        assert reasons and all(isinstance(r["reason"], str) and r["reason"].strip() for r in reasons), reasons
+        assert f"{path.name}:{line_number}:" in err, err
 
 
 def _stored_texts(url: str) -> dict[str, set[str]]:

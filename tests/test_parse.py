@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import pytest
@@ -16,15 +19,10 @@ from events.readers import (
     template_header,
 )
 from events.records import EventRecord, RejectedRecord
+from tests.helpers import write_csv
 
 HEADER = "date,latitude,longitude,facility,attack_type,source_url"
 ROW = "2025-09-14,59.4606,32.0708,Kirishi refinery,drone,https://example.org/a"
-
-
-def write(tmp_path: Path, text: str | bytes, name: str = "in.csv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode() if isinstance(text, str) else text)
-    return path
 
 
 def read(path: Path, **kwargs) -> list[EventRecord | RejectedRecord]:
@@ -71,7 +69,7 @@ def test_canonical_template_round_trips(tmp_path: Path) -> None:
     assert set(values) == set(CANONICAL_COLUMNS)
     row = ",".join(f'"{values[c]}"' if "," in values[c] or '"' in values[c] else values[c] for c in CANONICAL_COLUMNS)
     row = row.replace('"59°27\'37"N"', '"59°27\'37""N"')
-    path = write(tmp_path, template_header() + "\n" + row + "\n")
+    path = write_csv(tmp_path / "in.csv", template_header() + "\n" + row + "\n")
     event = only_event(read(path))
     assert event.external_id == "K-1" and event.origin == "csv"
     assert event.event_date == dt.date(2025, 9, 14) and event.date_precision == "day"
@@ -99,7 +97,7 @@ def test_line_numbers_and_raw_with_multiline_quoted_fields(tmp_path: Path) -> No
         '2025-01-03,50,30,"a ""quoted""\nword"\n'
         "2025-01-04,50,30,last"
     )
-    records = read(write(tmp_path, text))
+    records = read(write_csv(tmp_path / "in.csv", text))
     assert [r.line_number for r in records] == [2, 6, 7, 9]
     assert records[0].raw == '2025-01-01,50,30,"first\r\nsecond\r\nthird"'
     assert records[0].description == "first\r\nsecond\r\nthird"
@@ -108,7 +106,7 @@ def test_line_numbers_and_raw_with_multiline_quoted_fields(tmp_path: Path) -> No
 
 
 def test_lone_cr_line_endings_count_as_lines(tmp_path: Path) -> None:
-    records = read(write(tmp_path, "date,location\r2025-01-01,Kyiv\r2025-01-02,Lviv\r"))
+    records = read(write_csv(tmp_path / "in.csv", "date,location\r2025-01-01,Kyiv\r2025-01-02,Lviv\r"))
     assert [r.line_number for r in records] == [2, 3]
     assert [r.location_text for r in records] == ["Kyiv", "Lviv"]
 
@@ -116,14 +114,14 @@ def test_lone_cr_line_endings_count_as_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_delimiter_is_sniffed(tmp_path: Path, delimiter: str) -> None:
     text = HEADER.replace(",", delimiter) + "\n" + ROW.replace(",", delimiter) + "\n"
-    event = only_event(read(write(tmp_path, text)))
+    event = only_event(read(write_csv(tmp_path / "in.csv", text)))
     assert event.facility_name == "Kirishi refinery" and event.latitude == 59.4606
 
 
 def test_semicolon_file_with_decimal_commas(tmp_path: Path) -> None:
     text = "Datum;Breite;Länge;Ort\n14.09.2025;59,4606;32,0708;Kirishi\n"
     events = read(
-        write(tmp_path, text),
+        write_csv(tmp_path / "in.csv", text),
         column_map=parse_column_map(["Datum=date", "Breite=latitude", "Länge=longitude", "Ort=location"]),
     )
     event = only_event(events)
@@ -131,7 +129,7 @@ def test_semicolon_file_with_decimal_commas(tmp_path: Path) -> None:
 
 
 def test_explicit_delimiter_overrides_sniffing(tmp_path: Path) -> None:
-    path = write(tmp_path, "date;location\n2025-01-01;Kyiv, Ukraine\n")
+    path = write_csv(tmp_path / "in.csv", "date;location\n2025-01-01;Kyiv, Ukraine\n")
     assert only_event(read(path, delimiter=";")).location_text == "Kyiv, Ukraine"
     with pytest.raises(InputError, match="one character"):
         read(path, delimiter=";;")
@@ -139,7 +137,7 @@ def test_explicit_delimiter_overrides_sniffing(tmp_path: Path) -> None:
 
 def test_headers_are_normalised_and_synonyms_applied(tmp_path: Path) -> None:
     text = "\ufeff Event Date ,LAT,Lng,Target,Type,URL,Mystery Column\n2025-09-14,59.46,32.07,Kirishi,Drones,https://x.org/a,42\n"
-    event = only_event(read(write(tmp_path, text)))
+    event = only_event(read(write_csv(tmp_path / "in.csv", text)))
     assert (event.event_date, event.latitude, event.longitude) == (dt.date(2025, 9, 14), 59.46, 32.07)
     assert event.facility_name == "Kirishi" and event.attack_type == "drone"
     assert event.sources[0].url == "https://x.org/a"
@@ -147,17 +145,17 @@ def test_headers_are_normalised_and_synonyms_applied(tmp_path: Path) -> None:
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
-    event = only_event(read(write(tmp_path, b"\xef\xbb\xbfdate,location\n2025-01-01,Ki\xc3\xafv\n")))
+    event = only_event(read(write_csv(tmp_path / "in.csv", b"\xef\xbb\xbfdate,location\n2025-01-01,Ki\xc3\xafv\n")))
     assert event.location_text == "Kiïv"
 
 
 def test_utf16_with_bom_is_accepted(tmp_path: Path) -> None:
-    path = write(tmp_path, "date,location\r\n2025-01-01,Кириши\r\n".encode("utf-16"))
+    path = write_csv(tmp_path / "in.csv", "date,location\r\n2025-01-01,Кириши\r\n".encode("utf-16"))
     assert only_event(read(path)).location_text == "Кириши"
 
 
 def test_wrong_encoding_names_byte_line_and_hint(tmp_path: Path) -> None:
-    path = write(tmp_path, "date,location\n2025-01-01,Kyiv\n2025-01-02,Кириши\n".encode("cp1251"))
+    path = write_csv(tmp_path / "in.csv", "date,location\n2025-01-01,Kyiv\n2025-01-02,Кириши\n".encode("cp1251"))
     with pytest.raises(InputError) as info:
         read(path)
     message = str(info.value)
@@ -167,7 +165,7 @@ def test_wrong_encoding_names_byte_line_and_hint(tmp_path: Path) -> None:
 
 
 def test_encoding_hint_puts_the_likely_codepage_first(tmp_path: Path) -> None:
-    latin = write(tmp_path, "date,location\n2025-01-01,Città di Roma\n".encode("latin-1"), "latin.csv")
+    latin = write_csv(tmp_path / "latin.csv", "date,location\n2025-01-01,Città di Roma\n".encode("latin-1"))
     with pytest.raises(InputError) as info:
         read(latin)
     assert (info.value.hint or "").index("cp1252") < (info.value.hint or "").index("cp1251")
@@ -175,14 +173,14 @@ def test_encoding_hint_puts_the_likely_codepage_first(tmp_path: Path) -> None:
 
 def test_decode_error_far_into_the_file_is_located(tmp_path: Path) -> None:
     body = "".join(f"2025-01-01,place {i}\n" for i in range(10_000))
-    path = write(tmp_path, ("date,location\n" + body).encode() + b"2025-01-01,bad \xff\n")
+    path = write_csv(tmp_path / "in.csv", ("date,location\n" + body).encode() + b"2025-01-01,bad \xff\n")
     with pytest.raises(InputError, match=r"line 10002\)"):
         read(path)
 
 
 def test_unknown_encoding_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown encoding"):
-        read(write(tmp_path, "date\n"), encoding="klingon")
+        read(write_csv(tmp_path / "in.csv", "date\n"), encoding="klingon")
 
 
 @pytest.mark.parametrize(
@@ -200,12 +198,12 @@ def test_unknown_encoding_is_an_input_error(tmp_path: Path) -> None:
 )
 def test_whole_file_problems_raise_input_error(tmp_path: Path, content: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        read(write(tmp_path, content))
+        read(write_csv(tmp_path / "in.csv", content))
 
 
 def test_missing_columns_error_lists_header_and_map_hint(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
-        read(write(tmp_path, "Datum,Ort\n2025-01-01,Kyiv\n"))
+        read(write_csv(tmp_path / "in.csv", "Datum,Ort\n2025-01-01,Kyiv\n"))
     assert "'Datum'" in str(info.value) and "--map" in (info.value.hint or "")
 
 
@@ -239,7 +237,7 @@ def test_column_map_parsing() -> None:
 
 
 def test_column_map_applies_and_checks_columns(tmp_path: Path) -> None:
-    path = write(tmp_path, "when,site,notes\n2025-01-01,Depot 1,keep me\n")
+    path = write_csv(tmp_path / "in.csv", "when,site,notes\n2025-01-01,Depot 1,keep me\n")
     event = only_event(read(path, column_map={"WHEN": "date", "site": "location", "notes": "extra"}))
     assert event.location_text == "Depot 1" and event.extra == {"notes": "keep me"} and event.description is None
     ignored = only_event(read(path, column_map={"when": "date", "site": "location", "notes": "ignore"}))
@@ -253,7 +251,7 @@ def test_numbered_source_columns_make_several_sources(tmp_path: Path) -> None:
         "date,location,source_url_1,publisher_1,source_url_2,publisher_2,archived_url_2\n"
         "2025-01-01,Kyiv,https://a.org/1,A,https://b.org/2,B,https://archive.is/b\n"
     )
-    event = only_event(read(write(tmp_path, text)))
+    event = only_event(read(write_csv(tmp_path / "in.csv", text)))
     assert [(s.url, s.publisher, s.archived_url) for s in event.sources] == [
         ("https://a.org/1", "A", None),
         ("https://b.org/2", "B", "https://archive.is/b"),
@@ -265,7 +263,7 @@ def test_all_problems_of_a_row_are_reported(tmp_path: Path) -> None:
         "date,latitude,longitude,facility,attack_type,source_reliability,info_credibility,source_url\n"
         "31/02/2025,95,nan,Depot,catapult,G,9,javascript:alert(1)\n"
     )
-    (record,) = read(write(tmp_path, text))
+    (record,) = read(write_csv(tmp_path / "in.csv", text))
     assert isinstance(record, RejectedRecord)
     assert record.line_number == 2 and record.raw == text.splitlines()[1]
     columns = [p.column for p in record.problems]
@@ -292,7 +290,7 @@ def test_row_level_rules(tmp_path: Path) -> None:
         "2025-01-01,,,Kyiv,B2,3\n"  # contradicting grades
         "2025-01-01,,,Kyiv,b2,\n"  # fine: combined grade
     )
-    records = read(write(tmp_path, text))
+    records = read(write_csv(tmp_path / "in.csv", text))
     reasons = [[p.reason for p in r.problems] if isinstance(r, RejectedRecord) else None for r in records]
     assert "date is missing" in reasons[0][0]
     assert "longitude is missing" in reasons[1][0]
@@ -311,7 +309,7 @@ def test_ragged_rows_nul_bytes_and_broken_quotes_are_rejected(tmp_path: Path) ->
         "2025-01-05,Ky\x00iv,nul,\n"
         "2025-01-06,Kyiv,trailing empties,,,,\n"
     )
-    records = read(write(tmp_path, text))
+    records = read(write_csv(tmp_path / "in.csv", text))
     kinds = [type(r).__name__ for r in records]
     assert kinds == ["EventRecord", "EventRecord", "RejectedRecord", "RejectedRecord", "RejectedRecord", "EventRecord"]
     assert [r.line_number for r in records] == [2, 3, 4, 5, 6, 7]
@@ -322,34 +320,60 @@ def test_ragged_rows_nul_bytes_and_broken_quotes_are_rejected(tmp_path: Path) ->
 def test_giant_field_is_rejected_not_fatal(tmp_path: Path) -> None:
     big = "x" * (17 * 1024 * 1024)
     text = f'date,location,notes\n2025-01-01,Kyiv,"{big}"\n2025-01-02,Lviv,fine\n'
-    records = read(write(tmp_path, text))
+    records = read(write_csv(tmp_path / "in.csv", text))
     assert isinstance(records[0], RejectedRecord) and "field larger than field limit" in records[0].problems[0].reason
     assert records[-1].location_text == "Lviv" and records[-1].line_number == 3
 
 
 def test_unterminated_quote_swallows_rest_but_is_reported(tmp_path: Path) -> None:
     text = 'date,location,notes\n2025-01-01,Kyiv,"never closed\n2025-01-02,Lviv,x\n'
-    records = read(write(tmp_path, text))
+    records = read(write_csv(tmp_path / "in.csv", text))
     assert len(records) == 1 and isinstance(records[0], RejectedRecord)
 
 
 def test_header_only_file_yields_nothing(tmp_path: Path) -> None:
-    assert read(write(tmp_path, template_header() + "\n")) == []
+    assert read(write_csv(tmp_path / "in.csv", template_header() + "\n")) == []
 
 
 def test_long_values_are_rejected_before_the_database(tmp_path: Path) -> None:
     text = f"date,location,facility,event_id\n2025-01-01,Kyiv,{'f' * 301},{'i' * 101}\n"
-    (record,) = read(write(tmp_path, text))
+    (record,) = read(write_csv(tmp_path / "in.csv", text))
     assert [p.column for p in record.problems] == ["event_id", "facility"]
     assert len(record.problems[1].value) == 200
 
 
+def open_fds(path: Path) -> int:
+    """How many file descriptors of this process are open on ``path`` (Linux: /proc/self/fd)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc/self/fd")
+    target = str(path.resolve())
+    count = 0
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):  # the descriptor iterdir itself used, closed by now
+            count += os.readlink(fd) == target
+    return count
+
+
 def test_reader_is_lazy_and_closes_its_file(tmp_path: Path) -> None:
-    path = write(tmp_path, HEADER + "\n" + (ROW + "\n") * 10)
-    iterator = read_events(path)
-    first = next(iterator)
-    assert isinstance(first, EventRecord)
-    iterator.close()  # consumer stops early: the file handle must be released without error
+    path = write_csv(tmp_path / "in.csv", HEADER + "\n" + (ROW + "\n") * 10)
+    unclosed = []  # the garbage collector warns about a file nobody closed: the reader must close it
+    iterator = read_events(path)  # plans the file (format, columns, dates) before the first record
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        first = next(iterator)
+        assert isinstance(first, EventRecord)
+        assert open_fds(path) == 1  # lazy: one record read, the file still open for the rest
+        iterator.close()  # consumer stops early: the file handle must be released without error
+        assert open_fds(path) == 0
+    unclosed += [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    rest = read_events(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert sum(1 for _ in rest) == 10
+        assert open_fds(path) == 0  # read to the end: closed as well
+    unclosed += [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert unclosed == []
 
 
 def test_memory_stays_flat_on_a_large_file(tmp_path: Path) -> None:
@@ -370,7 +394,7 @@ def test_memory_stays_flat_on_a_large_file(tmp_path: Path) -> None:
 def test_worked_example_in_docs_behaves_as_documented(tmp_path: Path) -> None:
     docs = Path(__file__).resolve().parents[1] / "docs" / "csv-format.md"
     example = docs.read_text(encoding="utf-8").split("```csv\n", 1)[1].split("```", 1)[0]
-    kir, tua, bad = read(write(tmp_path, example))
+    kir, tua, bad = read(write_csv(tmp_path / "in.csv", example))
     assert (kir.event_time_utc, kir.facility_type, kir.country, kir.claim_status) == (
         dt.time(0, 15),
         "refinery",

@@ -17,7 +17,6 @@ from events import analysis
 from events.cli import run
 from events.db import make_engine, sqlite_path
 from events.errors import QueryError, ReadOnlyViolation
-from tests.analysis_fixtures import sample_url  # noqa: F401  (fixture)
 
 WRITES = [
     "INSERT INTO facilities (slug, name, facility_type) VALUES ('x', 'X', 'refinery')",
@@ -79,7 +78,7 @@ def _run(url: str, *args: str) -> int:
     return run(["--db", url, *args])
 
 
-def test_select_prints_a_table(sample_url: str, capsys) -> None:  # noqa: F811
+def test_select_prints_a_table(sample_url: str, capsys) -> None:
     code = _run(sample_url, "sql", "SELECT public_id, facility_slug FROM events_enriched ORDER BY event_id")
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -87,7 +86,7 @@ def test_select_prints_a_table(sample_url: str, capsys) -> None:  # noqa: F811
     assert "10 rows" in err
 
 
-def test_bound_parameters_text_and_typed(sample_url: str, capsys) -> None:  # noqa: F811
+def test_bound_parameters_text_and_typed(sample_url: str, capsys) -> None:
     code = _run(
         sample_url, "sql", "-F", "json",
         "SELECT public_id FROM events_enriched WHERE country = :c AND event_date >= :since "
@@ -99,14 +98,14 @@ def test_bound_parameters_text_and_typed(sample_url: str, capsys) -> None:  # no
     assert json.loads(out) == [{"public_id": "SDB-T07"}]
 
 
-def test_missing_parameter_is_a_clear_error(sample_url: str, capsys) -> None:  # noqa: F811
+def test_missing_parameter_is_a_clear_error(sample_url: str, capsys) -> None:
     code = _run(sample_url, "sql", "SELECT * FROM events WHERE country = :country")
     _, err = capsys.readouterr()
     assert code == 1
     assert "Error:" in err and "country" in err and "--param" in err
 
 
-def test_query_from_file_and_stdin(sample_url: str, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
+def test_query_from_file_and_stdin(sample_url: str, tmp_path: Path, capsys, monkeypatch) -> None:
     query = tmp_path / "q.sql"
     query.write_text("-- count confirmed strikes\nSELECT count(*) AS n FROM events_enriched\n"
                      "WHERE confidence = 'confirmed';\n", encoding="utf-8")
@@ -117,7 +116,7 @@ def test_query_from_file_and_stdin(sample_url: str, tmp_path: Path, capsys, monk
     assert capsys.readouterr().out.splitlines() == ["n", "1"]  # only the Tikhoretsk depot
 
 
-def test_csv_output_neutralises_formulas(sample_url: str, capsys) -> None:  # noqa: F811
+def test_csv_output_neutralises_formulas(sample_url: str, capsys) -> None:
     code = _run(sample_url, "sql", "-F", "csv",
                 "SELECT description, best_source_publisher, longitude - 100 AS west FROM events_enriched "
                 "WHERE public_id = 'SDB-T04'")
@@ -129,7 +128,7 @@ def test_csv_output_neutralises_formulas(sample_url: str, capsys) -> None:  # no
     assert float(rows[1][2]) == pytest.approx(44.5858 - 100)  # numbers stay numbers, even negative
 
 
-def test_geojson_output(sample_url: str, capsys) -> None:  # noqa: F811
+def test_geojson_output(sample_url: str, capsys) -> None:
     code = _run(sample_url, "sql", "-F", "geojson",
                 "SELECT public_id, latitude, longitude FROM events_enriched WHERE country = 'UA' ORDER BY event_id")
     out, err = capsys.readouterr()
@@ -140,12 +139,12 @@ def test_geojson_output(sample_url: str, capsys) -> None:  # noqa: F811
     assert collection["features"][0]["geometry"] == {"type": "Point", "coordinates": [24.6489, 49.2083]}
 
 
-def test_geojson_needs_coordinates(sample_url: str, capsys) -> None:  # noqa: F811
+def test_geojson_needs_coordinates(sample_url: str, capsys) -> None:
     assert _run(sample_url, "sql", "-F", "geojson", "SELECT public_id FROM events") == 1
     assert "latitude and longitude" in capsys.readouterr().err
 
 
-def test_parquet_output_needs_and_writes_a_file(sample_url: str, tmp_path: Path, capsys) -> None:  # noqa: F811
+def test_parquet_output_needs_and_writes_a_file(sample_url: str, tmp_path: Path, capsys) -> None:
     assert _run(sample_url, "sql", "-F", "parquet", "SELECT * FROM strikes_monthly") == 1
     assert "--out" in capsys.readouterr().err
     target = tmp_path / "monthly.parquet"
@@ -157,7 +156,7 @@ def test_parquet_output_needs_and_writes_a_file(sample_url: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("statement", WRITES)
-def test_writes_are_refused_and_change_nothing(sample_url: str, statement: str, capsys) -> None:  # noqa: F811
+def test_writes_are_refused_and_change_nothing(sample_url: str, statement: str, capsys) -> None:
     before = _snapshot(sample_url)
     code = _run(sample_url, "sql", statement)
     _, err = capsys.readouterr()
@@ -169,7 +168,7 @@ def test_writes_are_refused_and_change_nothing(sample_url: str, statement: str, 
     assert _snapshot(sample_url) == before
 
 
-def test_backend_specific_writes_are_refused(sample_url: str, tmp_path: Path, capsys) -> None:  # noqa: F811
+def test_backend_specific_writes_are_refused(sample_url: str, tmp_path: Path, capsys) -> None:
     statements = SQLITE_ONLY_WRITES if sample_url.startswith("sqlite") else PG_ONLY_WRITES
     before = _snapshot(sample_url)
     for statement in statements:
@@ -182,7 +181,7 @@ def test_backend_specific_writes_are_refused(sample_url: str, tmp_path: Path, ca
     assert not (tmp_path / "copy.db").exists()
 
 
-def test_the_database_refuses_writes_the_statement_check_would_miss(sample_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_the_database_refuses_writes_the_statement_check_would_miss(sample_url: str, tmp_path: Path) -> None:
     """Below the statement check, the read-only connection itself refuses writes."""
     engine = make_engine(sample_url, read_only=True)
     before = _snapshot(sample_url)
@@ -199,7 +198,7 @@ def test_the_database_refuses_writes_the_statement_check_would_miss(sample_url: 
     assert not (tmp_path / "v.db").exists()
 
 
-def test_run_query_reports_the_statement_kind(sample_url: str) -> None:  # noqa: F811
+def test_run_query_reports_the_statement_kind(sample_url: str) -> None:
     engine = make_engine(sample_url, read_only=True)
     with pytest.raises(ReadOnlyViolation, match="UPDATE"):
         analysis.run_query(engine, "update events set country = 'XX'")
@@ -213,7 +212,7 @@ def test_run_query_reports_the_statement_kind(sample_url: str) -> None:  # noqa:
     engine.dispose()
 
 
-def test_timeout_cancels_a_runaway_query(sample_url: str, capsys) -> None:  # noqa: F811
+def test_timeout_cancels_a_runaway_query(sample_url: str, capsys) -> None:
     runaway = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     code = _run(sample_url, "sql", "--timeout", "0.5", runaway)
     _, err = capsys.readouterr()
@@ -237,18 +236,56 @@ def test_sql_does_not_modify_the_sqlite_file(sqlite_url: str) -> None:
     assert path.read_bytes() == before
 
 
+SAMPLE_IDS = {f"SDB-T{n:02d}" for n in range(1, 11)}
+STRUCK = {
+    "ru-kirishi-kinef", "ru-novoshakhtinsk", "ru-ryazan", "ru-tuapse", "ru-volgograd", "ua-burshtyn-tpp",
+    "ua-trypilska-tpp",
+}  # fmt: skip
+NEW_SINCE_COLUMNS = [
+    "public_id", "event_date", "created_at", "facility_name", "location_text", "country", "confidence",
+    "admiralty_grade", "best_source_url",
+]  # fmt: skip
+TOP_FACILITIES_COLUMNS = [
+    "facility_slug", "facility_name", "facility_type", "country", "strikes", "confirmed", "first_strike",
+    "last_strike", "capacity_mtpa", "capacity_mw",
+]  # fmt: skip
+#: What each report exports for the sample data since 2000-01-01, on both backends: the header, the values
+#: of the first column and the total of the ``strikes`` column (``None``: the report has none).
+REPORT_CSV = {
+    "confidence": (
+        ["confidence", "strikes", "percent", "facilities", "with_sources", "graded"],
+        {"confirmed", "likely", "possible", "unverified"},
+        10,
+    ),
+    "monthly": (
+        ["month", "strikes", "confirmed", "likely", "possible", "unverified", "facilities_hit", "countries"],
+        {"2025-03", "2025-04", "2025-05"},
+        10,
+    ),
+    "new-since": (NEW_SINCE_COLUMNS, SAMPLE_IDS, None),
+    "top-facilities": (TOP_FACILITIES_COLUMNS, STRUCK, 9),
+}
+
+
 @pytest.mark.parametrize("name", sorted(analysis.REPORTS))
-def test_every_report_runs_and_exports(sample_url: str, name: str, tmp_path: Path, capsys) -> None:  # noqa: F811
+def test_every_report_runs_and_exports(sample_url: str, name: str, tmp_path: Path, capsys) -> None:
+    header, first_column, strikes = REPORT_CSV[name]
     assert _run(sample_url, "report", name, "--since", "2000-01-01") == 0
-    table_out = capsys.readouterr().out
-    assert table_out.strip()
+    table = capsys.readouterr()
+    assert analysis.REPORTS[name].description in table.out
+    assert f"{len(first_column)} rows" in table.err
     target = tmp_path / f"{name}.csv"
     assert _run(sample_url, "report", name, "--since", "2000-01-01", "-F", "csv", "-o", str(target)) == 0
-    rows = list(csv.reader(target.open(encoding="utf-8")))
-    assert len(rows) > 1
+    with target.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == header
+    assert len(rows) == len(first_column)
+    assert {row[header[0]] for row in rows} == first_column
+    if strikes is not None:
+        assert sum(int(row["strikes"]) for row in rows) == strikes
 
 
-def test_report_values(sample_url: str) -> None:  # noqa: F811
+def test_report_values(sample_url: str) -> None:
     engine = make_engine(sample_url, read_only=True)
     columns, rows = analysis.run_report(engine, "monthly", analysis.ReportOptions(country="RU"))
     assert columns[:6] == ["month", "strikes", "confirmed", "likely", "possible", "unverified"]
@@ -269,7 +306,7 @@ def test_report_values(sample_url: str) -> None:  # noqa: F811
     engine.dispose()
 
 
-def test_report_errors(sample_url: str, capsys) -> None:  # noqa: F811
+def test_report_errors(sample_url: str, capsys) -> None:
     assert _run(sample_url, "report", "nope") == 1
     assert "no report named" in capsys.readouterr().err
     assert _run(sample_url, "report", "new-since") == 1
