@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing of the CSV/ACLED/UCDP/GeoJSON readers and the cell validators (atheris).
 
-Run by hand, not in CI (the hypothesis tests in ``tests/test_fuzz.py`` run there)::
+Run by hand, not in CI (the hypothesis tests in ``tests/readers/test_fuzz.py`` run there)::
 
     pip install -e '.[fuzz]'                 # atheris: a 35 MB manylinux wheel for CPython 3.11
     python bench/fuzz_atheris.py -max_total_time=300 [corpus_dir]

@@ -17,7 +17,7 @@ DEFAULT_TITLE = "Reported strikes on energy infrastructure"
 #: Fill colour per confidence level: one warm ramp from dark (confirmed) to white (unverified).
 #: The levels differ mostly in lightness, which every colour-vision deficiency keeps: the four stay
 #: at least 20 CAM02-UCS units apart under simulated deuteranopia, protanopia and tritanopia
-#: (tests/test_maps_palettes.py, with colorspacious). Weak evidence reads as a pale marker.
+#: (tests/maps/test_maps_palettes.py, with colorspacious). Weak evidence reads as a pale marker.
 CONFIDENCE_COLORS: dict[str, str] = {
     "confirmed": "#67001f",
     "likely": "#d6604d",
@@ -37,7 +37,7 @@ CONFIDENCE_EXPLANATIONS: dict[str, str] = {
 #: black, none of them a warm confidence colour: picked greedily from the Tol, Okabe-Ito and
 #: ColorBrewer qualitative sets for the largest smallest distance to each other AND to the
 #: confidence colours under simulated colour-vision deficiencies (>= 10 CAM02-UCS units, checked
-#: in tests/test_maps_palettes.py). Oil is blue, power olive/brown, rail purple/salmon.
+#: in tests/maps/test_maps_palettes.py). Oil is blue, power olive/brown, rail purple/salmon.
 FACILITY_TYPE_COLORS: dict[str, str] = {
     "refinery": "#053061",
     "oil_depot": "#2166ac",

@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 
 from events import migrate
 from events.db import make_engine, parse_url
-from tests.analysis_fixtures import add_sample_data
 from tests.browser import FLAGS
 
 PG_URL = os.environ.get("STRIKEDB_TEST_PG_URL")
@@ -161,24 +160,6 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def other_engine(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine on a second migrated database, on the backend of ``db_url`` (to compare two imports)."""
-    server: PgServer | None = None
-    if make_url(db_url).get_backend_name() == "sqlite":
-        url = f"sqlite:///{tmp_path / 'other.db'}"
-        eng = make_engine(url)
-        migrate.upgrade(eng)
-    else:
-        server = request.getfixturevalue("pg_server")
-        url = server.migrated_database()
-        eng = make_engine(url)
-    yield eng
-    eng.dispose()
-    if server is not None:
-        server.drop(url)
-
-
-@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """URL of a migrated SQLite file (for tests that are about SQLite only)."""
     url = f"sqlite:///{tmp_path / 'strikes.db'}"
@@ -186,31 +167,6 @@ def sqlite_url(tmp_path: Path) -> str:
     migrate.upgrade(eng)
     eng.dispose()
     return url
-
-
-@pytest.fixture
-def both_engines(tmp_path: Path, pg_server) -> Iterator[dict[str, Engine]]:
-    """The sample data in a SQLite file and in a PostgreSQL database, side by side."""
-    sqlite = make_engine(f"sqlite:///{tmp_path / 'side.db'}")
-    migrate.upgrade(sqlite)
-    pg_url = pg_server.migrated_database()
-    pg = make_engine(pg_url)
-    engines = {"sqlite": sqlite, "postgresql": pg}
-    for eng in engines.values():
-        add_sample_data(eng)
-    yield engines
-    sqlite.dispose()
-    pg.dispose()
-    pg_server.drop(pg_url)
-
-
-@pytest.fixture
-def sample_url(db_url: str) -> str:
-    """A migrated database (each backend) holding the sample data; returns its URL."""
-    eng = make_engine(db_url)
-    add_sample_data(eng)
-    eng.dispose()
-    return db_url
 
 
 @pytest.fixture(scope="module")

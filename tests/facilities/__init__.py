@@ -1,0 +1,1 @@
+"""Tests of the facility gazetteer (events.facilities): import, capacity, units, rail lines, linking."""

@@ -1,0 +1,1 @@
+"""Tests of the ingest pipeline (events.ingest): identity, merging, grading, quarantine, event operations."""

@@ -1,0 +1,1 @@
+"""Tests of the readers (events.readers): CSV, ACLED, UCDP and GeoJSON files, validators, fuzzing."""

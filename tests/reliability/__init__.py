@@ -1,0 +1,1 @@
+"""Reliability: crash safety, faults, concurrency, memory bounds, hostile inputs, backups."""
