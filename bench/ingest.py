@@ -26,7 +26,7 @@ peak RSS, from ``resource.getrusage``, is its own; a worker process's peak is re
   (``if_exists="append"``, ``chunksize=5000``); the DataFrame is built before timing.
 * ``strikedb writes only``: the rows strikedb writes for these reports (event with id and run,
   source, event-source link), written the way its loader writes them (``executemany`` per
-  :data:`events.ingest.CHUNK_ROWS` chunk, the R*Tree filled after each chunk by
+  :data:`events.ingest.pipeline.CHUNK_ROWS` chunk, the R*Tree filled after each chunk by
   :func:`events.db.sqlite_rtree_filled_after`, a commit every ``DEFAULT_BATCH_SIZE`` rows) from
   ready-made tuples, with no reading, validation, geocoding, look-ups or decisions: the floor of
   strikedb's single writer, i.e. what is left for everything else when it must beat ``to_sql``.
@@ -34,7 +34,7 @@ peak RSS, from ``resource.getrusage``, is its own; a worker process's peak is re
   (no validation, no geocoding), for a like-for-like "file to table" comparison.
 
 All phases use the same connection settings as a strikedb ingest run: WAL, ``synchronous =
-NORMAL`` and a ``cache_size`` of :data:`events.ingest.SQLITE_CACHE_KIB` (so the baselines are
+NORMAL`` and a ``cache_size`` of :data:`events.ingest.pipeline.SQLITE_CACHE_KIB` (so the baselines are
 not slowed by a smaller page cache than strikedb uses). CPU seconds are those of the timed part,
 worker processes included.
 
@@ -290,7 +290,7 @@ def connect_like_strikedb(db_path: str, **kwargs) -> sqlite3.Connection:
 
 def cache_kib() -> int:
     try:
-        from events.ingest import SQLITE_CACHE_KIB
+        from events.ingest.pipeline import SQLITE_CACHE_KIB
     except ImportError:  # an older checkout: SQLite's default page cache
         return 2000
     return SQLITE_CACHE_KIB
@@ -323,7 +323,7 @@ def phase_to_sql(n: int, db_path: str) -> dict:
 
 def phase_writes(n: int, db_path: str) -> dict:
     from events.db import make_engine, sqlite_rtree_filled_after
-    from events.ingest import CHUNK_ROWS, DEFAULT_BATCH_SIZE
+    from events.ingest.pipeline import CHUNK_ROWS, DEFAULT_BATCH_SIZE
 
     events = event_tuples(n)
     now = events[0][-1]

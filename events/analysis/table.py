@@ -17,7 +17,7 @@ EXPORT_COLUMNS = (
     "best_source_publisher", "origin", "external_id", "created_at", "updated_at", "admin1_code", "admin1_reported",
     "at_sea",
 )
-#: Key of the loader's bookkeeping inside ``events.extra`` (events.ingest.META_KEY): not exported.
+#: Key of the loader's bookkeeping inside ``events.extra`` (events.revisions.META_KEY): not exported.
 _BOOKKEEPING_KEY = "_strikedb"
 
 

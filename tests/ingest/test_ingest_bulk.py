@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from events import ingest
 from events.db import make_engine, sqlite_path, sqlite_rtree_filled_after
-from events.ingest import _chunks_of_batches, ingest_file, sample_events_path
+from events.ingest import ingest_file, loader, pipeline, sample_events_path
+from events.ingest.pipeline import chunks_of_batches
 from tests.conftest import PgServer
 from tests.helpers import write_csv
 from tests.ingest_fixtures import RYAZAN_ROW, add_bundled_facilities, add_facilities, counts
@@ -38,8 +38,8 @@ def _trigger_sql(url: str) -> str | None:
 def test_chunks_end_at_every_batch_end(
     monkeypatch: pytest.MonkeyPatch, n_items: int, batch_size: int, chunk: int, expected: list[int]
 ) -> None:
-    monkeypatch.setattr(ingest, "CHUNK_ROWS", chunk)
-    sizes = [len(c) for c in _chunks_of_batches(range(n_items), batch_size)]
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", chunk)
+    sizes = [len(c) for c in chunks_of_batches(range(n_items), batch_size)]
     assert sizes == expected
     # Every batch boundary is a chunk boundary, so a commit after batch_size rows is exact.
     ends = {sum(sizes[: i + 1]) for i in range(len(sizes))}
@@ -62,15 +62,15 @@ def test_a_transaction_of_several_chunks_commits_per_batch_and_dedups_across_chu
         publisher="Kyiv Independent",
     )
     path = write_csv(tmp_path / "chunks.csv", rows)
-    monkeypatch.setattr(ingest, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 3)
     committed_at: list[int] = []
-    real_commit = ingest._commit_batch
+    real_commit = pipeline.commit_batch
 
     def spy(conn, loader, report, dry_run, committed):  # type: ignore[no-untyped-def]
         committed_at.append(report.read)
         real_commit(conn, loader, report, dry_run, committed)
 
-    monkeypatch.setattr(ingest, "_commit_batch", spy)
+    monkeypatch.setattr(pipeline, "commit_batch", spy)
     report = ingest_file(engine, path, batch_size=10)
     assert committed_at == [10, 20, 23]
     assert (report.read, report.inserted, report.merged) == (23, 22, 1)
@@ -150,8 +150,8 @@ def test_postgresql_statistics_are_refreshed_as_the_table_grows(
 ) -> None:
     url = pg_server.migrated_database()
     engine = make_engine(url)
-    monkeypatch.setattr(ingest, "CHUNK_ROWS", 5)
-    monkeypatch.setattr(ingest, "PG_ANALYZE_MIN_ROWS", 10)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 5)
+    monkeypatch.setattr(loader, "PG_ANALYZE_MIN_ROWS", 10)
     rows = [dict(RYAZAN_ROW, date=f"2025-07-{day:02d}", latitude=f"{50 + day / 10:.4f}") for day in range(1, 29)]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")).scalar_one() < 1
@@ -167,7 +167,7 @@ def test_postgresql_statistics_are_refreshed_as_the_table_grows(
 def test_garbage_collector_settings_are_restored_after_a_run_and_after_a_failed_one(
     engine: Engine, tmp_path: Path
 ) -> None:
-    """A run tunes Python's GC for itself (``ingest._bulk_gc``); the caller's settings come back."""
+    """A run tunes Python's GC for itself (``pipeline._bulk_gc``); the caller's settings come back."""
     import gc
 
     add_facilities(engine)
@@ -179,7 +179,7 @@ def test_garbage_collector_settings_are_restored_after_a_run_and_after_a_failed_
 
     path = write_csv(tmp_path / "gc.csv", [RYAZAN_ROW])
     ingest_file(engine, path, progress=progress)
-    assert seen and seen[0][0][0] == ingest.GC_GEN0_THRESHOLD and seen[0][1] > 0
+    assert seen and seen[0][0][0] == pipeline.GC_GEN0_THRESHOLD and seen[0][1] > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
     def fail(_read: int) -> None:

@@ -1,5 +1,5 @@
 """The loader with a worker process preparing batches (``parallel=True``): same results as in one
-process, errors and aborts at the same place, no worker left behind; and events.workers itself."""
+process, errors and aborts at the same place, no worker left behind; and events.ingest.workers itself."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from events import migrate
 from events.db import make_engine
 from events.errors import InputError
 from events.ingest import ingest_file
+from events.ingest.workers import WorkerError, can_fork, forked_iter
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source
-from events.workers import WorkerError, can_fork, forked_iter
 from tests.helpers import write_csv
 from tests.ingest_fixtures import RYAZAN_ROW, add_facilities, counts
 
@@ -160,7 +160,7 @@ def test_strict_mode_with_a_worker(engine: Engine, tmp_path: Path) -> None:
     assert _no_worker_left()
 
 
-# -- events.workers ---------------------------------------------------------------------------
+# -- events.ingest.workers --------------------------------------------------------------------------
 
 
 def _numbers_then_error() -> Any:

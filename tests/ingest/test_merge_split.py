@@ -16,9 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from events import eventops
-from events.ingest import events_t, ingest_file, links_t
+from events.ingest import ingest_file
+from events.models import Event, EventSource
 from tests.helpers import write_csv
 from tests.ingest_fixtures import RYAZAN_ROW
+
+events_t = Event.__table__
+links_t = EventSource.__table__
 
 #: Columns that say when a row was last written, not what it holds.
 NOT_COMPARED = {"updated_at"}

@@ -1,0 +1,556 @@
+"""The ingest run: read a file in chunks, prepare them (in a worker process for large files),
+load each chunk with the :class:`events.ingest.loader.BatchLoader`, commit per batch, and keep
+the run's record (``ingest_runs``, :mod:`events.runs`) true however the run ends.
+
+Every step streams; memory stays flat whatever the file size::
+
+    read_events(path)            -> EventRecord | RejectedRecord   (events.readers, pure)
+    Enricher(record)             -> Prepared | RejectedRecord      (events.ingest.enrich)
+    chunks of <= CHUNK_ROWS      -> BatchLoader.load: look up, decide, write (events.ingest.loader)
+    batches of ``batch_size``    -> one transaction each (one or more chunks), then commit
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+from collections.abc import Callable, Iterable, Iterator
+from importlib.resources import files
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from events import dedup, health, rail, runs
+from events.errors import InputError
+from events.ingest.enrich import Enricher, Prepared
+from events.ingest.identity import guard, id_column_warning, with_id_column
+from events.ingest.loader import BatchLoader
+from events.ingest.report import IngestReport, ProgressCallback
+from events.ingest.workers import can_fork, forked_iter
+from events.models import os_user
+from events.publishers import load_registry
+from events.readers import check_format
+from events.readers.inputs import check_finite, check_regular_file
+from events.records import EventRecord, RejectedRecord, SourceProblems
+from events.runs import file_checksum
+
+#: Allocations between two collections of the youngest GC generation during a run (Python's
+#: default is 700); see ``_bulk_gc``.
+GC_GEN0_THRESHOLD = 100_000
+#: SQLite page cache (KiB) used during an ingest run; see ``_sqlite_bulk_cache``.
+SQLITE_CACHE_KIB = 65536
+
+
+def sample_events_path() -> Path:
+    """Return the path of the bundled illustrative sample (``events/data/sample_events.csv``)."""
+    return Path(str(files("events") / "data" / "sample_events.csv"))
+
+
+#: Rows per transaction unless told otherwise (``--batch-size``). Commits are what large files pay
+#: for at this size: with random-order keys in several indexes, every commit writes most index
+#: pages again (1,000,000 events: 121 s of inserts with 5,000-row transactions, 62 s with 50,000;
+#: docs/benchmarks.md). Memory does not grow with it (see :data:`CHUNK_ROWS`).
+DEFAULT_BATCH_SIZE = 50_000
+
+#: Rows read, prepared and decided at a time. A transaction (``batch_size`` rows) is made of one
+#: or more such chunks, cut so that every transaction ends at a chunk's end: large transactions
+#: (fewer commits) without large lists in memory or a long wait for the worker's first chunk.
+CHUNK_ROWS = 5000
+
+
+def chunks_of_batches(items: Iterable[Any], batch_size: int) -> Iterator[list[Any]]:
+    """Yield lists of at most :data:`CHUNK_ROWS` items; every ``batch_size`` items end a list."""
+    iterator = iter(items)
+    while True:
+        left = batch_size
+        while left:
+            chunk = list(islice(iterator, min(left, CHUNK_ROWS)))
+            if not chunk:
+                return
+            yield chunk
+            left -= len(chunk)
+
+
+def _split(
+    batch: list[EventRecord | RejectedRecord], enrich: Callable[[EventRecord], Prepared | RejectedRecord]
+) -> tuple[list[Prepared], list[RejectedRecord]]:
+    prepared: list[Prepared] = []
+    rejected: list[RejectedRecord] = []
+    for record in batch:
+        result = enrich(record) if isinstance(record, EventRecord) else record
+        (prepared if isinstance(result, Prepared) else rejected).append(result)  # type: ignore[arg-type]
+        if isinstance(record, EventRecord) and record.warnings:
+            # Dropped source cells of a loaded event go to the quarantine as source problems.
+            if isinstance(result, Prepared):
+                rejected.append(SourceProblems(record.file, record.line_number, record.raw, list(record.warnings)))
+            else:
+                result.problems.extend(record.warnings)
+    return prepared, rejected
+
+
+#: Files at least this large are read and geocoded in a worker process while the main process
+#: writes (``parallel=None``); below it the fork would cost more than the overlap saves.
+PARALLEL_MIN_BYTES = 1 << 20
+
+PreparedBatch = tuple[int, list[Prepared], list[RejectedRecord]]
+
+
+def _prepared_batches(
+    open_records: Callable[[], Iterator[EventRecord | RejectedRecord]],
+    enrich: Callable[[EventRecord], Prepared | RejectedRecord],
+    batch_size: int,
+    *,
+    parallel: bool,
+) -> Iterator[PreparedBatch]:
+    """Yield ``(rows read, prepared, rejected)`` per chunk (:func:`chunks_of_batches`), in file order.
+
+    With ``parallel`` the records are read, validated and enriched in a forked worker
+    (:mod:`events.ingest.workers`), one chunk ahead of the caller; the results are the same.
+    """
+
+    def produce() -> Iterator[PreparedBatch]:
+        # One identity tracker per pass over the file (strict mode reads it twice).
+        checked = guard(enrich)
+        for batch in chunks_of_batches(open_records(), batch_size):
+            prepared, rejected = _split(batch, checked)
+            yield len(batch), prepared, rejected
+
+    return forked_iter(produce) if parallel else produce()
+
+
+def _use_worker(parallel: bool | None, path: Path) -> bool:
+    if parallel is False or not can_fork():
+        return False
+    return parallel is True or path.stat().st_size >= PARALLEL_MIN_BYTES
+
+
+def ingest_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    id_column: str | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    radius_km: float = 3.0,
+    dedup_km: float = dedup.DEDUP_KM,
+    user: str | None = None,
+    progress: ProgressCallback | None = None,
+    parallel: bool | None = None,
+) -> IngestReport:
+    """Ingest one event file.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A database at the current schema.
+    path : str or Path
+        The input file.
+    fmt : str
+        ``auto`` (recognise the layout from the content), ``csv`` (the canonical format, or any CSV
+        with ``column_map``), ``acled``, ``ucdp`` (CSV or GeoJSON) or ``geojson``.
+    encoding, delimiter : str, optional
+        Override detection.
+    column_map : dict, optional
+        Input column -> canonical field.
+    id_column : str, optional
+        The column whose value identifies each row (default: recognised from the header, see
+        :mod:`events.ingest.identity`).
+    date_order, date_format : str, optional
+        ``dmy``/``mdy`` or a ``strptime`` pattern; by default the day/month order is decided from
+        the file's dates (see :mod:`events.readers.dates`).
+    strict : bool
+        Validate (and geocode) the whole file first; if any row is rejected, store the run as
+        ``failed`` with its rejected rows and load no event.
+    dry_run : bool
+        Do everything in one transaction and roll it back: the counts are exact, nothing is kept.
+    batch_size : int
+        Rows per transaction.
+    radius_km : float
+        Events within this distance of a known facility are linked to it.
+    dedup_km : float
+        Reports of the same date within this distance are one strike (see :mod:`events.dedup`).
+    user : str, optional
+        Recorded on the run and on revisions; defaults to the OS user.
+    progress : callable, optional
+        Called with the number of rows read after each batch is written and before it is
+        committed. An exception it raises aborts the run: that batch is rolled back, earlier
+        batches stay, and re-running the file completes it without duplicates.
+    parallel : bool, optional
+        Read, validate and geocode the next batch in a worker process while this one writes
+        (same results, same transactions). Default: when the file is at least
+        :data:`PARALLEL_MIN_BYTES` and the system can fork with more than one CPU.
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read at all (missing, undecodable, no header...).
+    """
+    from events import readers
+
+    path = Path(path)
+    check_format(fmt)
+    check_regular_file(path)
+    if batch_size < 1:
+        raise InputError(f"batch size must be at least 1, not {batch_size}")
+    check_finite(radius_km, "--radius-km")
+    check_finite(dedup_km, "--dedup-km")
+    plan = readers.plan_file(
+        path,
+        fmt=fmt,
+        encoding=encoding,
+        delimiter=delimiter,
+        column_map=column_map,
+        date_order=date_order,
+        date_format=date_format,
+    )
+    fmt = plan.fmt  # the layout recognised from the content when fmt was "auto"
+    if id_column and fmt in ("csv", "geojson"):
+        column_map = {**(column_map or {}), id_column: "event_id"}
+    used_id_column = _id_column_used(path, fmt, encoding, delimiter, column_map, id_column)
+
+    def open_records() -> Iterator[EventRecord | RejectedRecord]:
+        records = readers.read_events(path, encoding=encoding, delimiter=delimiter, column_map=column_map, plan=plan)
+        return with_id_column(records, id_column) if id_column and fmt in ("acled", "ucdp") else records
+
+    options = {
+        "format": plan.fmt,
+        "layout": plan.describe(),
+        "date_order": plan.dates.order,
+        "date_format": plan.dates.pattern,
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "column_map": column_map,
+        "id_column": used_id_column,
+        "strict": strict,
+        "batch_size": batch_size,
+        "radius_km": radius_km,
+        "dedup_km": dedup_km,
+    }
+    return _run(
+        engine,
+        open_records,
+        file_label=str(path),
+        checksum=file_checksum(path),
+        options=options,
+        strict=strict,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        radius_km=radius_km,
+        dedup_km=dedup_km,
+        user=user if user is not None else os_user(),
+        progress=progress,
+        parallel=_use_worker(parallel, path),
+        id_column=used_id_column,
+        layout=plan.describe(),
+    )
+
+
+def _id_column_used(
+    path: Path,
+    fmt: str,
+    encoding: str | None,
+    delimiter: str | None,
+    column_map: dict[str, str] | None,
+    id_column: str | None,
+) -> str | None:
+    """The column that identifies the rows of a file (for the summary), None when there is none."""
+    if id_column:
+        return id_column
+    if fmt == "acled":
+        return "event_id_cnty"
+    if fmt == "ucdp":
+        return "relid"
+    if fmt != "csv":
+        return None
+    from events.readers import id_column_of, open_csv, plan_columns
+
+    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    try:
+        return id_column_of(plan_columns(path, source.header, column_map))
+    finally:
+        source.records.close()
+
+
+def ingest_records(
+    engine: Engine,
+    records: Iterable[EventRecord | RejectedRecord],
+    *,
+    file_label: str = "<records>",
+    fmt: str = "csv",
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    radius_km: float = 3.0,
+    dedup_km: float = dedup.DEDUP_KM,
+    user: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest records produced by any reader (the library entry point behind :func:`ingest_file`).
+
+    Parameters are those of :func:`ingest_file`; ``records`` is consumed once (no strict mode,
+    which needs two passes over a file).
+    """
+    iterator = iter(records)
+    return _run(
+        engine,
+        lambda: iterator,
+        file_label=file_label,
+        checksum=None,
+        options={"format": fmt, "batch_size": batch_size, "radius_km": radius_km, "dedup_km": dedup_km},
+        strict=False,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        radius_km=radius_km,
+        dedup_km=dedup_km,
+        user=user,
+        progress=progress,
+        parallel=False,
+    )
+
+
+def _run(
+    engine: Engine,
+    open_records: Callable[[], Iterator[EventRecord | RejectedRecord]],
+    *,
+    file_label: str,
+    checksum: str | None,
+    options: dict[str, Any],
+    strict: bool,
+    dry_run: bool,
+    batch_size: int,
+    radius_km: float,
+    dedup_km: float,
+    user: str | None,
+    progress: ProgressCallback | None,
+    parallel: bool,
+    id_column: str | None = None,
+    layout: str = "",
+) -> IngestReport:
+    from events.geo import Geocoder
+
+    started = time.perf_counter()
+    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout)
+    committed = report.counts()
+    with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
+        health.refuse_damaged(conn)  # writing into a damaged file spreads the damage
+        run_id = runs.start_run(conn, file_label, checksum, options, user, dry_run=dry_run)
+        report.run_id = None if dry_run else run_id
+        if not dry_run:
+            stack.callback(runs.release_run, conn, run_id)
+        try:
+            geocoder = Geocoder(conn, radius_km=radius_km)
+            registry = load_registry(conn)
+            enrich = Enricher(geocoder, registry)
+            # checksum: quarantine rows of an identical re-run are stored once
+            loader = BatchLoader(
+                conn, run_id, dedup_km=dedup_km, user=user, report=report, registry=registry, checksum=checksum
+            )
+            stack.enter_context(_bulk_gc())
+
+            def batches() -> contextlib.closing[Iterator[PreparedBatch]]:
+                # closing(): an early stop (error, Ctrl-C) ends a worker process at once.
+                return contextlib.closing(_prepared_batches(open_records, enrich, batch_size, parallel=parallel))
+
+            if strict and _strict_precheck(batches(), loader, report):
+                report.status = "failed"
+            else:
+                _load_all(conn, batches(), loader, report, dry_run, progress, committed, batch_size)
+                report.status = "dry_run" if dry_run else "committed"
+        except BaseException as exc:
+            _end_failed_run(engine, conn, run_id, report, committed, dry_run=dry_run, exc=exc)
+            raise
+        if dry_run:
+            conn.rollback()
+        else:
+            runs.finish_run(conn, run_id, report.status, report.counts())
+            rail.link_rail_events(conn, run_id=run_id)  # strikes on rail lines (events/rail.py)
+            conn.commit()
+    report.id_warning = id_column_warning(id_column, report.read, report.duplicate_ids)
+    report.duration = time.perf_counter() - started
+    return report
+
+
+@contextlib.contextmanager
+def _bulk_gc() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector off the long-lived objects during a run.
+
+    A run allocates millions of short-lived containers (records, dicts, tuples), so the collector
+    runs often, and each older-generation pass walks every object alive: the gazetteer, the
+    boundaries, SQLAlchemy's metadata, the chunk in flight. Measured: it was 10 of the 17 us per
+    row that unpickling a worker's chunk cost, and 200,000 rows took 19 s instead of 24 without
+    it (docs/benchmarks.md). The objects alive at the start are frozen (never scanned; a forked
+    worker inherits that) and the youngest generation is collected every
+    :data:`GC_GEN0_THRESHOLD` allocations instead of 700. The run's data has no reference
+    cycles to speak of: reference counting frees it as before, and whatever cycles there are
+    still get collected. Both settings are restored.
+    """
+    thresholds = gc.get_threshold()
+    # A caller (an application server...) may have frozen objects itself: leave those frozen.
+    was_frozen = gc.get_freeze_count() > 0
+    gc.freeze()
+    gc.set_threshold(GC_GEN0_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        if not was_frozen:
+            gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _sqlite_bulk_cache(conn: Connection) -> Iterator[None]:
+    """Give a SQLite connection a larger page cache for the run, then restore the previous size.
+
+    The indexes of a growing ``events`` table soon outgrow SQLite's 2 MB default cache, after which
+    every insert reads index pages back from the OS. The cache is memory only (durability is
+    untouched) and bounded by :data:`SQLITE_CACHE_KIB`. Set on the DBAPI connection directly so no
+    transaction is opened for it.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    previous = dbapi.execute("PRAGMA cache_size").fetchone()[0]
+    dbapi.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            dbapi.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _load_all(
+    conn: Connection,
+    batches: contextlib.closing[Iterator[PreparedBatch]],
+    loader: BatchLoader,
+    report: IngestReport,
+    dry_run: bool,
+    progress: ProgressCallback | None,
+    committed: dict[str, int],
+    batch_size: int,
+) -> None:
+    """Load every chunk; commit each time ``batch_size`` rows are in (and at the end)."""
+    pending = 0
+    with batches as prepared_batches:
+        for read, prepared, rejected in prepared_batches:
+            report.read += read
+            loader.load(prepared, rejected)
+            pending += read
+            if progress is not None:
+                progress(report.read)
+            if pending >= batch_size:
+                commit_batch(conn, loader, report, dry_run, committed)
+                pending = 0
+    if pending:
+        commit_batch(conn, loader, report, dry_run, committed)
+
+
+def commit_batch(
+    conn: Connection, loader: BatchLoader, report: IngestReport, dry_run: bool, committed: dict[str, int]
+) -> None:
+    """Commit the batch (its counts are then what is really stored)."""
+    if not dry_run:
+        runs.finish_run(conn, loader.run_id, report.status, report.counts())
+        conn.commit()
+        committed.update(report.counts())
+
+
+def _strict_precheck(
+    batches: contextlib.closing[Iterator[PreparedBatch]], loader: BatchLoader, report: IngestReport
+) -> bool:
+    """Validate and geocode the whole file; quarantine rejected rows. True when any was rejected."""
+    read = 0
+    valid = 0
+    source_problems: list[RejectedRecord] = []
+    with batches as prepared_batches:
+        for batch_read, prepared, rejected in prepared_batches:
+            read += batch_read
+            valid += len(prepared)
+            loader.quarantine([r for r in rejected if r.kind != "source"])
+            source_problems += [r for r in rejected if r.kind == "source"]
+    if report.rejected:
+        # Every row is accounted for: rejected, or valid but held back by --strict.
+        report.read = read
+        report.held_back = valid
+        loader.quarantine(source_problems)
+        return True
+    return False  # the source problems are stored when the rows are loaded
+
+
+def _end_failed_run(
+    engine: Engine,
+    conn: Connection,
+    run_id: int,
+    report: IngestReport,
+    committed: dict[str, int],
+    *,
+    dry_run: bool,
+    exc: BaseException,
+) -> None:
+    """Roll back the batch in progress and record the run as ``failed`` or ``interrupted``.
+
+    The counts are read back from the run's row: they were written in the transaction of the
+    last committed batch, so they are what is stored even when the error struck between a
+    commit and the bookkeeping after it. The report is attached to the exception as
+    ``exc.ingest_report`` (the CLI prints what was committed after Ctrl-C). Best effort: when the
+    database itself failed, the original error matters more; a run that cannot be closed here is
+    marked ``interrupted`` by the next ingest (:func:`events.runs.close_dead_runs`).
+    """
+    with contextlib.suppress(Exception):
+        conn.rollback()
+    for name, value in committed.items():
+        setattr(report, name, value)
+    with contextlib.suppress(AttributeError):
+        exc.ingest_report = report  # type: ignore[attr-defined]
+    if dry_run:
+        return
+    report.status = "failed" if isinstance(exc, Exception) else "interrupted"
+    for attempt in (conn, None):
+        try:
+            if attempt is None:
+                with engine.begin() as fresh:
+                    _store_final_status(fresh, run_id, report)
+            else:
+                _store_final_status(attempt, run_id, report)
+                attempt.commit()
+            return
+        except Exception:  # try the next way; the original error is re-raised by the caller
+            # The old connection may still hold SQLite's write lock (a statement cut short by
+            # Ctrl-C): close it, or the fresh connection would wait for it ("database is locked").
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            continue
+
+
+def _store_final_status(conn: Connection, run_id: int, report: IngestReport) -> None:
+    stored = runs.close_run(conn, run_id, report.status)
+    for name, value in (stored or {}).items():
+        setattr(report, name, value)
+
+
+__all__ = [
+    "CHUNK_ROWS",
+    "DEFAULT_BATCH_SIZE",
+    "GC_GEN0_THRESHOLD",
+    "PARALLEL_MIN_BYTES",
+    "SQLITE_CACHE_KIB",
+    "chunks_of_batches",
+    "commit_batch",
+    "ingest_file",
+    "ingest_records",
+    "sample_events_path",
+]
