@@ -58,6 +58,21 @@ class BackupReport:
     previous_copy: Path | None = None
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of_file(
+        cls, path: Path, backend: str, revision: str, counts: dict[str, int], notes: list[str], **extra
+    ) -> BackupReport:
+        """Return the report of a backup file, its size read from the disk.
+
+        Parameters
+        ----------
+        path, backend, revision, counts, notes
+            As the attributes of the same names.
+        **extra
+            Further attributes (``previous_copy``).
+        """
+        return cls(path, backend, revision, counts, path.stat().st_size, notes=notes, **extra)
+
 
 def _known_revisions() -> set[str]:
     return {rev for rev, _, _ in migrate.history()}

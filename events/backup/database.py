@@ -105,7 +105,7 @@ def describe_backup(backup: str | Path) -> BackupReport:
     """
     path = Path(backup)
     revision, counts = read_sqlite_copy(path)
-    return BackupReport(path=path, backend="sqlite", revision=revision, counts=counts, size_bytes=path.stat().st_size)
+    return BackupReport.of_file(path, "sqlite", revision, counts, [])
 
 
 __all__ = ["backup_database", "describe_backup", "restore_database"]

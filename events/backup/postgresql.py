@@ -155,14 +155,8 @@ def backup_postgresql(url: str, destination: Path) -> BackupReport:
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
-    return BackupReport(
-        path=destination,
-        backend="postgresql",
-        revision=revision,
-        counts=counts,
-        size_bytes=destination.stat().st_size,
-        notes=["counts were taken just before pg_dump's snapshot; writes in between are in the archive too"],
-    )
+    notes = ["counts were taken just before pg_dump's snapshot; writes in between are in the archive too"]
+    return BackupReport.of_file(destination, "postgresql", revision, counts, notes)
 
 
 def restore_postgresql(url: str, backup: Path, *, force: bool) -> BackupReport:
@@ -190,14 +184,7 @@ def restore_postgresql(url: str, backup: Path, *, force: bool) -> BackupReport:
         engine.dispose()
     if restored_at != revision:
         raise StrikeDBError(f"after pg_restore the database is at revision {restored_at!r}, expected {revision}")
-    return BackupReport(
-        path=backup,
-        backend="postgresql",
-        revision=revision,
-        counts=counts,
-        size_bytes=backup.stat().st_size,
-        notes=revision_notes(revision),
-    )
+    return BackupReport.of_file(backup, "postgresql", revision, counts, revision_notes(revision))
 
 
 __all__ = ["backup_postgresql", "pg_dump_command", "pg_restore_command", "restore_postgresql"]

@@ -8,15 +8,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from events.backup.common import (
-    SQLITE_MAGIC,
-    BackupReport,
-    check_revision,
-    counted_tables,
-    require_backup_file,
-    revision_notes,
-    temporary_beside,
-)
+from events.backup import common
+from events.backup.common import SQLITE_MAGIC, BackupReport
 from events.errors import ConfigError, InputError, StrikeDBError
 
 
@@ -35,7 +28,7 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     # Table names come from our own models, never from input, so formatting them in is safe.
     return {
         name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-        for name in counted_tables()
+        for name in common.counted_tables()
         if name in present
     }
 
@@ -63,7 +56,7 @@ def read_sqlite_copy(path: Path) -> tuple[str, dict[str, int]]:
     InputError
         When the file is missing, not SQLite, damaged, or not a strikedb database.
     """
-    require_backup_file(
+    common.require_backup_file(
         path,
         SQLITE_MAGIC,
         "a SQLite database",
@@ -74,7 +67,7 @@ def read_sqlite_copy(path: Path) -> tuple[str, dict[str, int]]:
         problems = _sqlite_integrity_problems(conn)
         if problems:
             raise InputError(f"{path} is damaged: {'; '.join(problems[:5])}", hint="use an older backup")
-        revision = check_revision(_sqlite_revision(conn), str(path))
+        revision = common.check_revision(_sqlite_revision(conn), str(path))
         return revision, _sqlite_counts(conn)
     except sqlite3.DatabaseError as exc:
         raise InputError(f"{path} cannot be read as a SQLite database: {exc}") from exc
@@ -91,7 +84,7 @@ def backup_sqlite(source: Path, destination: Path) -> BackupReport:
     """Copy a live SQLite database to ``destination`` and verify the copy."""
     if not source.is_file():
         raise ConfigError(f"database file {source} does not exist")
-    partial = temporary_beside(destination)
+    partial = common.temporary_beside(destination)
     _remove_sqlite_file(partial)
     src = _open_sqlite_read_only(source)
     try:
@@ -100,7 +93,7 @@ def backup_sqlite(source: Path, destination: Path) -> BackupReport:
             # One read transaction around the counts and the copy: both see the same snapshot,
             # so the copy can be checked against exact numbers even while others write.
             src.execute("BEGIN")
-            revision = check_revision(_sqlite_revision(src), f"database {source}")
+            revision = common.check_revision(_sqlite_revision(src), f"database {source}")
             expected = _sqlite_counts(src)
             src.backup(dst)
             src.execute("COMMIT")
@@ -125,14 +118,7 @@ def backup_sqlite(source: Path, destination: Path) -> BackupReport:
     except BaseException:
         _remove_sqlite_file(partial)
         raise
-    return BackupReport(
-        path=destination,
-        backend="sqlite",
-        revision=revision,
-        counts=counts,
-        size_bytes=destination.stat().st_size,
-        notes=revision_notes(revision),
-    )
+    return BackupReport.of_file(destination, "sqlite", revision, counts, common.revision_notes(revision))
 
 
 def _has_user_tables(path: Path) -> bool:
@@ -192,14 +178,8 @@ def restore_sqlite(backup: Path, target: Path, *, force: bool) -> BackupReport:
             f"the restored database does not match the backup ({'; '.join(problems[:3]) or restored})",
             hint=f"the previous database was saved as {previous}" if previous else None,
         )
-    return BackupReport(
-        path=backup,
-        backend="sqlite",
-        revision=revision,
-        counts=restored,
-        size_bytes=backup.stat().st_size,
-        previous_copy=previous,
-        notes=revision_notes(revision),
+    return BackupReport.of_file(
+        backup, "sqlite", revision, restored, common.revision_notes(revision), previous_copy=previous
     )
 
 

@@ -188,7 +188,7 @@ def country_at(latitude: float, longitude: float) -> str | None:
     Parameters
     ----------
     latitude, longitude : float
-        WGS 84 degrees.
+        WGS 84 degrees; out of their ranges the answer is None.
 
     Returns
     -------
@@ -209,7 +209,7 @@ def admin1_at(latitude: float, longitude: float) -> tuple[str | None, str | None
     Parameters
     ----------
     latitude, longitude : float
-        WGS 84 degrees.
+        WGS 84 degrees of the point, as for :func:`country_at`.
 
     Returns
     -------
@@ -240,7 +240,7 @@ def region_at(latitude: float, longitude: float) -> Region:
     Parameters
     ----------
     latitude, longitude : float
-        WGS 84 degrees.
+        WGS 84 degrees, latitude first.
 
     Returns
     -------

@@ -371,7 +371,7 @@ def region_at(latitude: float, longitude: float) -> tuple[str | None, Region | N
     Parameters
     ----------
     latitude, longitude : float
-        WGS 84 degrees.
+        WGS 84 degrees, as for :func:`events.geo.boundaries.region_at`.
 
     Returns
     -------

@@ -82,7 +82,7 @@ def on_land(latitude: float, longitude: float) -> bool:
     Parameters
     ----------
     latitude, longitude : float
-        WGS 84 degrees.
+        WGS 84 degrees of the point to test.
 
     Returns
     -------
