@@ -21,6 +21,7 @@ from typing import Any
 
 from events import dedup, grading
 from events.ingest.candidates import CandidateFinder
+from events.ingest.corrections import CorrectionTracker
 from events.ingest.enrich import Prepared
 from events.ingest.report import IngestReport
 from events.ingest.state import BatchEvent, BatchState
@@ -67,10 +68,13 @@ class Decider:
         self.user = user
         self.report = report
         self.registry = registry
+        #: What the run saw of id-less reports, for :func:`events.ingest.corrections.apply_corrections`.
+        self.corrections = CorrectionTracker()
 
     def decide(self, state: BatchState, item: Prepared) -> None:
         """Decide what one report does: unchanged, update, merge into an event, or a new event."""
         report = self.report
+        self.corrections.saw(item)
         ev = state.by_key.get(item.key)
         if ev is not None:
             if ev.values["content_hash"] == item.content_hash:
@@ -100,6 +104,7 @@ class Decider:
             return
         ev = self._insert(state, item)
         report.inserted += 1
+        self.corrections.stored_new(item)
         # Several events agree with the report: it joins none of them (the order of the reports must
         # not decide), and each pair goes to review.
         ambiguous = ["agrees with more than one event: not merged automatically"] if agree else []

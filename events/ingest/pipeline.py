@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine
 
 from events import dedup, health, rail, runs
 from events.errors import InputError
+from events.ingest.corrections import apply_corrections
 from events.ingest.enrich import Enricher, Prepared
 from events.ingest.identity import guard, id_column_warning, with_id_column
 from events.ingest.loader import BatchLoader
@@ -375,6 +376,11 @@ def _run(
         if dry_run:
             conn.rollback()
         else:
+            if report.status == "committed":  # the whole file was read: rows it no longer has are known
+                apply_corrections(
+                    conn, loader.decider.corrections, run_id=run_id, run_file=loader.finder.run_file,
+                    report=report, user=user,
+                )  # fmt: skip
             runs.finish_run(conn, run_id, report.status, report.counts())
             rail.link_rail_events(conn, run_id=run_id)  # strikes on rail lines (events/rail.py)
             conn.commit()

@@ -1,0 +1,221 @@
+"""Corrections: a row without an id whose place or wording changed in a new version of its file.
+
+A row without an identifier is known by its report key (origin, date, place, sources; see
+:mod:`events.ingest.identity`). When a publisher corrects such a row (a latitude moved 0.05
+degrees, a better location text) and the file is imported again, the key changes, so the
+loader sees a new report: without this step it stores a second event beside the first, and the
+two become a duplicate candidate.
+
+After a run has loaded a whole file, this step pairs each new event of an id-less report with a
+stored event that the new version of the same file no longer has, and turns the pair into one
+revision of the stored event (its id and public id stay). The rule is strict on purpose; it pairs
+only when all of these hold:
+
+* both come from the same file (file name) and the same dataset of origin, without an id;
+* the stored event's report was not in this run (the file no longer has it) and it holds no
+  reports merged from elsewhere;
+* same date and date precision, and the same set of source URLs (at least one);
+* the pair is one to one: the new event has exactly one such stored event, and that stored event
+  is claimed by no other new event.
+
+Anything less clear (two rows of one day and source both moved, a row gone and none new) is left
+as the loader stored it: a new event, and a duplicate candidate where the rules of
+:mod:`events.dedup` find one, for an analyst to decide. The step runs in the run's final
+transaction, so it is committed with the run's status or not at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, delete, or_, select, text, update
+
+from events.ingest.enrich import Prepared
+from events.ingest.report import IngestReport
+from events.models import DuplicateCandidate, Event, EventLineLink, EventRevision, EventSource, Source, utcnow
+from events.revisions import peek_meta, revision_row, user_extra
+from events.runs import INGEST_LOCK_KEY
+
+events_t = Event.__table__
+sources_t = Source.__table__
+links_t = EventSource.__table__
+revisions_t = EventRevision.__table__
+candidates_t = DuplicateCandidate.__table__
+line_links_t = EventLineLink.__table__
+
+#: Columns that say where a row came from, not what it states: not copied, not shown as changes.
+KEPT = frozenset({"id", "public_id", "created_at", "updated_at", "ingest_run_id", "extra"})
+#: Columns copied to the stored event but not shown in its revision (the reason names the new key).
+HIDDEN = frozenset({"natural_key", "content_hash"})
+#: Keys looked up per query.
+CHUNK = 500
+
+
+class CorrectionTracker:
+    """What a run saw of id-less reports: every key, and the keys it stored as new events."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.inserted: list[str] = []
+
+    def saw(self, item: Prepared) -> None:
+        """Record a report of the run (only id-less ones can be corrections)."""
+        if not item.values.get("external_id"):
+            self.seen.add(item.key)
+
+    def stored_new(self, item: Prepared) -> None:
+        """Record a report the run stored as a new event."""
+        if not item.values.get("external_id") and any(s.url for s in item.sources):
+            self.inserted.append(item.key)
+
+
+def apply_corrections(
+    conn: Connection,
+    tracker: CorrectionTracker,
+    *,
+    run_id: int,
+    run_file: Callable[[int | None], str | None],
+    report: IngestReport,
+    user: str | None,
+) -> int:
+    """Turn each clear pair (new event, stored event the file no longer has) into a revision.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        In the run's final transaction.
+    tracker : CorrectionTracker
+        What the run saw.
+    run_id : int
+    run_file : callable
+        The file name an ingest run read (``CandidateFinder.run_file``).
+    report : IngestReport
+        Its counts move the paired reports from ``inserted`` to ``updated``.
+    user : str, optional
+        Recorded on the revisions.
+
+    Returns
+    -------
+    int
+        The number of corrections applied.
+    """
+    if not tracker.inserted:
+        return 0
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
+    this_file = run_file(run_id)
+    new_events = list(_new_events(conn, tracker.inserted, run_id))
+    matches = {new["id"]: _stored_matches(conn, new, tracker, run_id, this_file, run_file) for new in new_events}
+    claimed = Counter(old["id"] for found in matches.values() for old in found)
+    applied = 0
+    for new in new_events:
+        found = matches[new["id"]]
+        if len(found) == 1 and claimed[found[0]["id"]] == 1:
+            _correct(conn, found[0], new, run_id=run_id, user=user, report=report)
+            applied += 1
+    return applied
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _new_events(conn: Connection, keys: list[str], run_id: int) -> Iterator[dict[str, Any]]:
+    for chunk in _chunks(keys):
+        query = select(events_t).where(events_t.c.natural_key.in_(chunk), events_t.c.ingest_run_id == run_id)
+        for row in conn.execute(query.order_by(events_t.c.id)).mappings():
+            yield dict(row)
+
+
+def _urls(conn: Connection, event_id: int) -> frozenset[str]:
+    query = (
+        select(sources_t.c.url)
+        .join(links_t, links_t.c.source_id == sources_t.c.id)
+        .where(links_t.c.event_id == event_id, sources_t.c.url.is_not(None))
+    )
+    return frozenset(conn.execute(query).scalars())
+
+
+def _stored_matches(
+    conn: Connection,
+    new: dict[str, Any],
+    tracker: CorrectionTracker,
+    run_id: int,
+    this_file: str | None,
+    run_file: Callable[[int | None], str | None],
+) -> list[dict[str, Any]]:
+    """The stored events the new event could be a correction of (see the module docstring)."""
+    urls = _urls(conn, new["id"])
+    if not urls or this_file is None:
+        return []
+    query = select(events_t).where(
+        events_t.c.origin == new["origin"],
+        events_t.c.event_date == new["event_date"],
+        events_t.c.date_precision == new["date_precision"],
+        events_t.c.external_id.is_(None),
+        events_t.c.natural_key.is_not(None),
+        events_t.c.id != new["id"],
+        events_t.c.ingest_run_id != run_id,
+    )
+    found = []
+    for row in conn.execute(query).mappings():
+        old = dict(row)
+        if old["natural_key"] in tracker.seen or peek_meta(old).get("reports"):
+            continue
+        if run_file(old["ingest_run_id"]) == this_file and _urls(conn, old["id"]) == urls:
+            found.append(old)
+    return found
+
+
+def _correct(
+    conn: Connection, old: dict[str, Any], new: dict[str, Any], *, run_id: int, user: str | None, report: IngestReport
+) -> None:
+    """Give the stored event the new report's values (one revision) and remove the new event."""
+    changed = [c for c in new if c not in KEPT and new[c] != old[c]]
+    values: dict[str, Any] = {c: new[c] for c in changed}
+    previous = {c: old[c] for c in changed if c not in HIDDEN}
+    changes = {c: new[c] for c in changed if c not in HIDDEN}
+    old_extra, new_extra = user_extra(old), user_extra(new)
+    for name in sorted(old_extra.keys() | new_extra.keys()):
+        if old_extra.get(name) != new_extra.get(name):
+            previous[f"extra.{name}"] = old_extra.get(name)
+            changes[f"extra.{name}"] = new_extra.get(name)
+    if old_extra != new_extra:
+        values["extra"] = new["extra"]
+    reason = (
+        f"corrected by re-import of {report.file}: the row now reads differently "
+        f"({', '.join(sorted(changes)) or 'its key'}); the file no longer has the old row and has no "
+        "other row of that day and source"
+    )
+    _remove_event(conn, new, run_id=run_id, report=report)
+    conn.execute(
+        update(events_t).where(events_t.c.id == old["id"]).values(**values, ingest_run_id=run_id, updated_at=utcnow())
+    )
+    conn.execute(
+        revisions_t.insert(), revision_row(old, "update", previous, changes, user=user, run_id=run_id, reason=reason)
+    )
+    report.inserted -= 1
+    report.updated += 1
+    report.warnings.append(f"{report.file}: {old['public_id']} corrected ({', '.join(sorted(changes))})")
+
+
+def _remove_event(conn: Connection, event: dict[str, Any], *, run_id: int, report: IngestReport) -> None:
+    """Delete an event this run inserted, with its links and the duplicate candidates it was part of."""
+    public_id = event["public_id"]
+    pairs = or_(candidates_t.c.event_public_id == public_id, candidates_t.c.other_public_id == public_id)
+    mine = conn.execute(
+        delete(candidates_t).where(pairs, candidates_t.c.ingest_run_id == run_id).returning(candidates_t.c.id)
+    ).all()
+    report.candidates -= len(mine)
+    conn.execute(delete(candidates_t).where(pairs))
+    for table in (links_t, line_links_t, revisions_t):
+        conn.execute(delete(table).where(table.c.event_id == event["id"]))
+    conn.execute(delete(events_t).where(events_t.c.id == event["id"]))
+
+
+__all__ = ["CorrectionTracker", "apply_corrections"]
