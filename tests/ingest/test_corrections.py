@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from events.ingest import ingest_file
 from events.models import DuplicateCandidate, Event, EventRevision, EventSource
-from tests.ingest_fixtures import write_csv
+from tests.helpers import write_csv
 
 ROWS = [
     {"date": "2025-08-14", "latitude": "45.10", "longitude": "35.20", "country": "UA",
