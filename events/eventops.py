@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 from events import dedup, grading, vocab
 from events.confidence import confidence_level
 from events.errors import NotFoundError, ValidationError
-from events.models import Event, EventSource, Facility, Source, utcnow
+from events.models import events_t, facilities_t, links_t, sources_t, utcnow
 from events.publishers import load_registry
 from events.records import RowProblem
 from events.revisions import (
@@ -32,11 +32,6 @@ from events.revisions import (
     write_changes,
 )
 from events.runs import INGEST_LOCK_KEY, runs_t
-
-events_t = Event.__table__
-sources_t = Source.__table__
-links_t = EventSource.__table__
-facilities_t = Facility.__table__
 
 #: Columns an analyst may change with :func:`update_event`, with their vocabularies.
 EDITABLE: dict[str, tuple[Any, ...] | None] = {

@@ -532,3 +532,19 @@ class DuplicateCandidate(Base):
         Index("ix_duplicate_candidates_other_public_id", "other_public_id"),
         Index("ix_duplicate_candidates_status", "status"),
     )
+
+
+# The tables as SQLAlchemy Core objects, named once here for the modules that query them with Core.
+facilities_t = Facility.__table__
+aliases_t = FacilityAlias.__table__
+external_t = FacilityExternalId.__table__
+runs_t = IngestRun.__table__
+rejected_t = RejectedRow.__table__
+sources_t = Source.__table__
+publishers_t = PublisherRecord.__table__
+events_t = Event.__table__
+links_t = EventSource.__table__
+revisions_t = EventRevision.__table__
+stations_t = LineStation.__table__
+line_links_t = EventLineLink.__table__
+candidates_t = DuplicateCandidate.__table__

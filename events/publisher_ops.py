@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from events import grading, vocab
 from events.errors import NotFoundError, ValidationError
-from events.models import Event, EventSource, PublisherRecord, Source, utcnow
+from events.models import events_t, links_t, publishers_t, sources_t, utcnow
 from events.publishers import (
     PARTY_PATTERN,
     Publisher,
@@ -28,11 +28,6 @@ from events.publishers import (
     row_from_entry,
 )
 from events.revisions import regrade, revision_row, revisions_t
-
-events_t = Event.__table__
-sources_t = Source.__table__
-links_t = EventSource.__table__
-publishers_t = PublisherRecord.__table__
 
 #: What :func:`set_publisher` may change, with the allowed values (None: free text).
 SETTABLE: dict[str, tuple[str, ...] | None] = {

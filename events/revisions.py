@@ -19,12 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, insert, update
 
 from events import grading
-from events.models import Event, EventRevision
+from events.models import events_t, revisions_t
 from events.publishers import Registry
 from events.records import SourceRecord, json_default
-
-events_t = Event.__table__
-revisions_t = EventRevision.__table__
 
 #: Key in ``events.extra`` under which the loader keeps its bookkeeping.
 META_KEY = "_strikedb"

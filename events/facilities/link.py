@@ -10,15 +10,9 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text, upda
 from events import geo, rail
 from events.evidence import decide_category
 from events.linking import Link, decide_link, named_link_evidence, report_texts
-from events.models import Event, EventRevision, EventSource, Facility, Source, utcnow
+from events.models import events_t, facilities_t, links_t, revisions_t, sources_t, utcnow
 from events.readers.inputs import check_finite
 from events.runs import INGEST_LOCK_KEY
-
-facilities_t = Facility.__table__
-events_t = Event.__table__
-revisions_t = EventRevision.__table__
-links_t = EventSource.__table__
-sources_t = Source.__table__
 
 
 @dataclass

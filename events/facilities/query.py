@@ -7,14 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from events.errors import NotFoundError
-from events.models import Event, EventLineLink, Facility, FacilityAlias, FacilityExternalId, LineStation
-
-facilities_t = Facility.__table__
-aliases_t = FacilityAlias.__table__
-external_t = FacilityExternalId.__table__
-events_t = Event.__table__
-stations_t = LineStation.__table__
-line_links_t = EventLineLink.__table__
+from events.models import aliases_t, events_t, external_t, facilities_t, line_links_t, stations_t
 
 
 def line_stations(conn: Connection, facility_id: int) -> list[dict[str, Any]]:

@@ -24,23 +24,9 @@ from events import geo, lines
 from events.db import distance_km
 from events.facilities.read import bundled_path, bundled_rail_path, read_facilities
 from events.facilities.record import VALUE_COLUMNS, FacilityRecord, language_of, slugify
-from events.models import (
-    Facility,
-    FacilityAlias,
-    FacilityExternalId,
-    LineStation,
-    RejectedRow,
-    os_user,
-    utcnow,
-)
+from events.models import aliases_t, external_t, facilities_t, os_user, rejected_t, stations_t, utcnow
 from events.records import RejectedRecord, RowProblem
 from events.runs import file_checksum, finish_run, insert_run
-
-facilities_t = Facility.__table__
-aliases_t = FacilityAlias.__table__
-external_t = FacilityExternalId.__table__
-rejected_t = RejectedRow.__table__
-stations_t = LineStation.__table__
 
 #: Same-type facilities closer than this (km) are one facility when their names are similar.
 MERGE_RADIUS_KM: dict[str, float] = {
