@@ -13,8 +13,10 @@ let through; see ``docs/security.md``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,34 +132,27 @@ def create_reader(engine: Engine, name: str, password: str | None = None) -> Rea
     database = engine.url.database or ""
     group = reader_group(database)
     report = ReaderReport(role=name, group=group, database=database)
-    with engine.connect() as conn:
-        dbapi = conn.connection.driver_connection
-        try:
-            with dbapi.transaction(), dbapi.cursor() as cursor:
-                if _role_exists(cursor, name):
-                    raise InputError(
-                        f"role {name} already exists",
-                        hint=f"choose another name, or remove it first with `strikedb db reader drop {name}`",
-                    )
-                if not _role_exists(cursor, group):
-                    cursor.execute(f"CREATE ROLE {_ident(group)} NOLOGIN")
-                    report.notes.append(f"created group role {group}, which holds the read privileges")
-                for statement in _grant_statements(database, group, _has_distance_km(cursor)):
-                    cursor.execute(statement)
-                report.notes += _default_privileges(cursor, group)
-                secret = ""
-                if password:
-                    verifier = dbapi.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256")
-                    secret = f" PASSWORD {_literal(verifier.decode())}"
-                cursor.execute(
-                    f"CREATE ROLE {_ident(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                    f"NOBYPASSRLS INHERIT{secret} IN ROLE {_ident(group)}"
-                )
-                cursor.execute(f"ALTER ROLE {_ident(name)} SET default_transaction_read_only = on")
-        except StrikeDBError:
-            raise
-        except Exception as exc:
-            raise _server_error(exc, "create the reader role") from exc
+    with _server_transaction(engine, "create the reader role") as (dbapi, cursor):
+        if _role_exists(cursor, name):
+            raise InputError(
+                f"role {name} already exists",
+                hint=f"choose another name, or remove it first with `strikedb db reader drop {name}`",
+            )
+        if not _role_exists(cursor, group):
+            cursor.execute(f"CREATE ROLE {_ident(group)} NOLOGIN")
+            report.notes.append(f"created group role {group}, which holds the read privileges")
+        for statement in _grant_statements(database, group, _has_distance_km(cursor)):
+            cursor.execute(statement)
+        report.notes += _default_privileges(cursor, group)
+        secret = ""
+        if password:
+            verifier = dbapi.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256")
+            secret = f" PASSWORD {_literal(verifier.decode())}"
+        cursor.execute(
+            f"CREATE ROLE {_ident(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+            f"NOBYPASSRLS INHERIT{secret} IN ROLE {_ident(group)}"
+        )
+        cursor.execute(f"ALTER ROLE {_ident(name)} SET default_transaction_read_only = on")
     if not password:
         report.notes.append("no password set: log in by peer/certificate, or set one with --password-env VAR")
     return report
@@ -195,29 +190,22 @@ def drop_reader(engine: Engine, name: str) -> ReaderReport:
     database = engine.url.database or ""
     group = reader_group(database)
     report = ReaderReport(role=name, group=group, database=database)
-    with engine.connect() as conn:
-        dbapi = conn.connection.driver_connection
-        try:
-            with dbapi.transaction(), dbapi.cursor() as cursor:
-                if not _role_exists(cursor, name):
-                    raise InputError(f"role {name} does not exist")
-                is_reader = False
-                if _role_exists(cursor, group):
-                    cursor.execute(
-                        "SELECT pg_has_role(%s, %s, 'MEMBER') AND NOT rolsuper FROM pg_roles WHERE rolname = %s",
-                        (name, group, name),
-                    )
-                    is_reader = bool(cursor.fetchone()[0])
-                if not is_reader:
-                    raise InputError(
-                        f"role {name} is not a strikedb reader of database {database}",
-                        hint="only roles made with `strikedb db reader create` are dropped by this command",
-                    )
-                cursor.execute(f"DROP ROLE {_ident(name)}")
-        except StrikeDBError:
-            raise
-        except Exception as exc:
-            raise _server_error(exc, "drop the reader role") from exc
+    with _server_transaction(engine, "drop the reader role") as (_, cursor):
+        if not _role_exists(cursor, name):
+            raise InputError(f"role {name} does not exist")
+        is_reader = False
+        if _role_exists(cursor, group):
+            cursor.execute(
+                "SELECT pg_has_role(%s, %s, 'MEMBER') AND NOT rolsuper FROM pg_roles WHERE rolname = %s",
+                (name, group, name),
+            )
+            is_reader = bool(cursor.fetchone()[0])
+        if not is_reader:
+            raise InputError(
+                f"role {name} is not a strikedb reader of database {database}",
+                hint="only roles made with `strikedb db reader create` are dropped by this command",
+            )
+        cursor.execute(f"DROP ROLE {_ident(name)}")
     return report
 
 
@@ -248,6 +236,20 @@ def refresh_reader_grants(engine: Engine) -> list[str]:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+@contextlib.contextmanager
+def _server_transaction(engine: Engine, what: str) -> Iterator[tuple[Any, Any]]:
+    """Yield ``(psycopg connection, cursor)`` in one transaction; a refusal of the server becomes a StrikeDBError."""
+    with engine.connect() as conn:
+        dbapi = conn.connection.driver_connection
+        try:
+            with dbapi.transaction(), dbapi.cursor() as cursor:
+                yield dbapi, cursor
+        except StrikeDBError:
+            raise
+        except Exception as exc:
+            raise _server_error(exc, what) from exc
 
 
 def _server_error(exc: BaseException, what: str) -> StrikeDBError:

@@ -490,6 +490,7 @@ def check_sqlite(sql: str) -> Statement:
     Parameters
     ----------
     sql : str
+        The query as given, with its comments and ``:name`` placeholders.
 
     Returns
     -------

@@ -443,12 +443,8 @@ def run_query(
 
     Parameters
     ----------
-    engine : sqlalchemy.Engine
-        A read-only engine (``events.db.make_engine(url, read_only=True)``).
-    sql : str
-        One statement; ``:name`` placeholders are bound from ``params``.
-    params : mapping, optional
-        Values of the placeholders.
+    engine, sql, params
+        As for :func:`open_query`.
     timeout : float, optional
         Seconds before the statement is cancelled.
 
