@@ -24,6 +24,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from events import validate as v
 from events.errors import InputError
@@ -151,32 +152,41 @@ def detect_format(path: str | Path, *, encoding: str | None = None, delimiter: s
     return identify(source.header, "csv"), "csv"
 
 
-def plan_file(
-    path: str | Path,
-    *,
-    fmt: str = "auto",
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    date_order: str | None = None,
-    date_format: str | None = None,
-) -> ReadPlan:
+class PlanOptions(TypedDict, total=False):
+    """The options of :func:`plan_file`, all optional (as for :func:`read_events`).
+
+    Attributes
+    ----------
+    fmt : str
+        ``auto`` (detect, the default) or a name of :data:`READERS` (``csv``, ``acled``, ``ucdp``,
+        ``geojson``).
+    encoding, delimiter : str or None
+        For CSV files.
+    column_map : dict or None
+        ``--map`` (needed to find the date columns).
+    date_order : {"dmy", "mdy"} or None
+        Fixes the order of slash dates instead of deciding it from the file.
+    date_format : str or None
+        A ``strptime`` pattern for the dates (ISO dates are read as well).
+    """
+
+    fmt: str
+    encoding: str | None
+    delimiter: str | None
+    column_map: dict[str, str] | None
+    date_order: str | None
+    date_format: str | None
+
+
+def plan_file(path: str | Path, **options: Unpack[PlanOptions]) -> ReadPlan:
     """Decide the layout and the date rules of a file before reading it.
 
     Parameters
     ----------
     path : str or Path
         The file.
-    fmt : str
-        ``auto`` (detect) or a name of :data:`READERS` (``csv``, ``acled``, ``ucdp``, ``geojson``).
-    encoding, delimiter : str, optional
-        For CSV files.
-    column_map : dict, optional
-        ``--map`` (needed to find the date columns).
-    date_order : {"dmy", "mdy"}, optional
-        Fixes the order of slash dates instead of deciding it from the file.
-    date_format : str, optional
-        A ``strptime`` pattern for the dates (ISO dates are read as well).
+    **options
+        :class:`PlanOptions`.
 
     Returns
     -------
@@ -188,9 +198,11 @@ def plan_file(
         For an unknown format, a bad option, an unreadable file, or dates whose day/month order
         nothing in the file settles.
     """
+    fmt = options.get("fmt", "auto")
+    encoding, delimiter, column_map = options.get("encoding"), options.get("delimiter"), options.get("column_map")
     check_format(fmt)
     try:
-        given = check_options(date_order, date_format)
+        given = check_options(options.get("date_order"), options.get("date_format"))
     except v.FieldError as exc:
         raise InputError(exc.reason) from None
     path = Path(path)
@@ -331,6 +343,7 @@ __all__ = [
     "FORMATS",
     "READERS",
     "ColumnPlan",
+    "PlanOptions",
     "ReadPlan",
     "Reader",
     "check_format",

@@ -14,20 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Unpack
 
 from events import validate as v
-from events.readers.base import Reader
-from events.readers.datasets import (
-    MAX_SOURCES_PER_ROW,
-    dataset_date_columns,
-    dataset_record,
-    extra_cells,
-    finish,
-    int_cell,
-    precision,
-    read_dataset,
-    required_coordinates,
-)
+from events.readers import datasets
+from events.readers.base import ReadOptions
 from events.readers.dates import DateRules
 from events.readers.rows import cell
 from events.records import EventRecord, RejectedRecord, SourceRecord
@@ -75,53 +66,18 @@ ACLED_ATTACK_TYPES = {
 }
 
 
-def read_acled(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    dates: DateRules | None = None,
-) -> Iterator[EventRecord | RejectedRecord]:
-    """Stream an ACLED export as event records.
+def read_acled(path: str | Path, **options: Unpack[ReadOptions]) -> Iterator[EventRecord | RejectedRecord]:
+    """Stream an ACLED export (CSV from the Data Export Tool or API, or GeoJSON features with the same
+    properties) as event records: ``origin`` ``acled``, ``external_id`` the ``event_id_cnty``.
 
-    Parameters
-    ----------
-    path : str or Path
-        The export: CSV from the ACLED Data Export Tool or API, or GeoJSON features with the
-        same properties.
-    encoding, delimiter : str, optional
-        As for :func:`events.readers.read_events`.
-    column_map : dict, optional
-        ``--map``: input column -> canonical field, ACLED column, ``extra`` or ``ignore``.
-    dates : DateRules, optional
-        The file's date rules (:mod:`events.readers.dates`); None reads slash dates day first.
-
-    Returns
-    -------
-    Iterator of EventRecord or RejectedRecord
-        One per data row; ``origin`` is ``acled``, ``external_id`` the ``event_id_cnty``.
-
-    Raises
-    ------
-    InputError
-        When the file cannot be read or lacks the ACLED core columns.
+    Options, result and errors as for :func:`events.readers.datasets.read_dataset` (``--map`` may name
+    ACLED columns; the core columns are :data:`ACLED_REQUIRED`).
     """
-    return read_dataset(
-        path,
-        encoding=encoding,
-        delimiter=delimiter,
-        required=ACLED_REQUIRED,
-        name="ACLED",
-        convert=_acled_row,
-        fields=ACLED_FIELD_COLUMNS,
-        column_map=column_map,
-        dates=dates,
-    )
+    return datasets.read_dataset(path, ACLED, **options)
 
 
 def _acled_row(path: str, line: int, raw: str, cells: dict[str, str], dates: DateRules | None):
-    row, record = dataset_record(
+    row, record = datasets.dataset_record(
         path,
         line,
         raw,
@@ -132,21 +88,20 @@ def _acled_row(path: str, line: int, raw: str, cells: dict[str, str], dates: Dat
         id_label="ACLED event id",
         date_column="event_date",
     )
-    record.date_precision = precision(row, "time_precision", cells.get("time_precision"), ACLED_TIME_PRECISION) or (
-        "day"
-    )
-    record.latitude, record.longitude = required_coordinates(row, cells)
-    record.geo_precision = precision(row, "geo_precision", cells.get("geo_precision"), ACLED_GEO_PRECISION)
+    time_precision = datasets.precision(row, "time_precision", cells.get("time_precision"), ACLED_TIME_PRECISION)
+    record.date_precision = time_precision or "day"
+    record.latitude, record.longitude = datasets.required_coordinates(row, cells)
+    record.geo_precision = datasets.precision(row, "geo_precision", cells.get("geo_precision"), ACLED_GEO_PRECISION)
     record.country = _acled_country(cells)
     record.admin1 = cell(cells.get("admin1"))
     record.location_text = cell(cells.get("location"))
     record.description = cell(cells.get("notes"))
-    record.fatalities_best = int_cell(row, "fatalities", cells.get("fatalities"))
+    record.fatalities_best = datasets.int_cell(row, "fatalities", cells.get("fatalities"))
     record.attack_type = ACLED_ATTACK_TYPES.get((cell(cells.get("sub_event_type")) or "").lower(), "unknown")
     record.claim_status = "reported"
     record.sources = _acled_sources(cells.get("source"))
-    record.extra = extra_cells(cells, _ACLED_MAPPED)
-    return finish(row, record, raw)
+    record.extra = datasets.extra_cells(cells, _ACLED_MAPPED)
+    return datasets.finish(row, record, raw)
 
 
 def _acled_country(cells: dict[str, str]) -> str | None:
@@ -171,18 +126,14 @@ def _acled_sources(text: str | None) -> list[SourceRecord]:
         name = piece.strip()[:300]
         if name and name not in names:
             names.append(name)
-    return [SourceRecord(publisher=name) for name in names[:MAX_SOURCES_PER_ROW]]
+    return [SourceRecord(publisher=name) for name in names[: datasets.MAX_SOURCES_PER_ROW]]
 
 
-def _date_columns(path: str | Path, names: list[str], column_map: dict[str, str] | None) -> list[str]:
-    return dataset_date_columns(path, names, column_map, ACLED_FIELD_COLUMNS, READER.title, ("event_date",))
-
-
-READER = Reader(
-    name="acled",
-    title="ACLED export",
-    read=read_acled,
-    date_columns=_date_columns,
-    containers=("csv", "geojson"),
-    signature=ACLED_SIGNATURE,
+ACLED = datasets.Dataset(
+    name="ACLED",
+    required=ACLED_REQUIRED,
+    date_columns=("event_date",),
+    convert=_acled_row,
+    fields=ACLED_FIELD_COLUMNS,
 )
+READER = ACLED.reader(name="acled", title="ACLED export", read=read_acled, signature=ACLED_SIGNATURE)

@@ -11,25 +11,38 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from events.readers.dates import DateRules
 from events.readers.features import looks_like_json
 from events.records import EventRecord, RejectedRecord
 
 
+class ReadOptions(TypedDict, total=False):
+    """The options every reader takes, all optional (:class:`ReadFunction`).
+
+    Attributes
+    ----------
+    encoding : str or None
+        The text encoding (None: detected); GeoJSON is always UTF-8.
+    delimiter : str or None
+        The CSV delimiter (None: sniffed); GeoJSON has none.
+    column_map : dict or None
+        ``--map``: input column -> canonical field, a dataset column, ``extra`` or ``ignore``.
+    dates : DateRules or None
+        The file's date rules (:mod:`events.readers.dates`); None reads slash dates day first.
+    """
+
+    encoding: str | None
+    delimiter: str | None
+    column_map: dict[str, str] | None
+    dates: DateRules | None
+
+
 class ReadFunction(Protocol):
     """Stream the records of a file: one :class:`~events.records.EventRecord` or rejection per row."""
 
-    def __call__(
-        self,
-        path: str | Path,
-        *,
-        encoding: str | None = None,
-        delimiter: str | None = None,
-        column_map: dict[str, str] | None = None,
-        dates: DateRules | None = None,
-    ) -> Iterator[EventRecord | RejectedRecord]: ...
+    def __call__(self, path: str | Path, **options: Unpack[ReadOptions]) -> Iterator[EventRecord | RejectedRecord]: ...
 
 
 #: ``(path, names as written, column_map) -> names of the date columns``, for the date-order scan.

@@ -403,12 +403,10 @@ def plan_date_columns(
 
     Parameters
     ----------
-    path : str or Path
-        For messages.
+    path, column_map
+        As for :func:`dataset_header`.
     names : list of str
         The header (or GeoJSON property names) as written.
-    column_map : dict, optional
-        ``--map``.
     located : bool
         As for :func:`plan_columns`.
 

@@ -20,12 +20,13 @@ How the CSV reader copes with real files:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from typing import Unpack
 
-from events.readers.base import Reader
+from events.readers.base import Reader, ReadOptions
 from events.readers.columns import ColumnPlan, plan_columns, plan_date_columns
 from events.readers.csvfile import CsvRow, CsvSource, open_csv
-from events.readers.dates import DateRules
 from events.readers.rows import build_event
 from events.records import EventRecord, RejectedRecord
 
@@ -77,22 +78,15 @@ def read_csv(
     return read_csv_with_plan(path, encoding=encoding, delimiter=delimiter, column_map=column_map, dates=None)
 
 
-def read_csv_with_plan(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    dates: DateRules | None = None,
-) -> Iterator[EventRecord | RejectedRecord]:
+def read_csv_with_plan(path: str | Path, **options: Unpack[ReadOptions]) -> Iterator[EventRecord | RejectedRecord]:
     """Read a canonical-format CSV with the file's date rules (see :mod:`events.readers`)."""
-    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    source = open_csv(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
     try:
-        plan = plan_columns(path, source.header, column_map)
+        plan = plan_columns(path, source.header, options.get("column_map"))
     except BaseException:
         source.records.close()
         raise
-    plan.dates = dates
+    plan.dates = options.get("dates")
     return _convert(str(path), source, plan)
 
 
@@ -115,13 +109,9 @@ class _closing:
         self.generator.close()  # type: ignore[attr-defined]
 
 
-def _date_columns(path: str | Path, names: list[str], column_map: dict[str, str] | None) -> list[str]:
-    return plan_date_columns(path, names, column_map, located=False)
-
-
 READER = Reader(
     name="csv",
     title="strikedb CSV",
     read=read_csv_with_plan,
-    date_columns=_date_columns,
+    date_columns=partial(plan_date_columns, located=False),
 )

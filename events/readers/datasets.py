@@ -9,11 +9,14 @@ GeoJSON features, and checks the header (or the first feature's properties) befo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from events import validate as v
 from events.errors import InputError
+from events.readers.base import Reader, ReadFunction, ReadOptions
 from events.readers.columns import dataset_header
 from events.readers.csvfile import CsvRow, open_csv
 from events.readers.dates import DateRules, parse_datetime
@@ -27,29 +30,82 @@ MAX_SOURCES_PER_ROW = 50
 Converter = Callable[[str, int, str, dict[str, str], "DateRules | None"], EventRecord | RejectedRecord]
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """What :func:`read_dataset` needs to know of one dataset's export layout.
+
+    Attributes
+    ----------
+    name : str
+        The dataset's name, for messages (``ACLED``, ``UCDP GED``).
+    required : tuple of str
+        The core columns (lower-cased) a file must have.
+    convert : Converter
+        One row's cells (keyed by the dataset's lower-cased column names) -> a record.
+    fields : dict
+        Canonical field -> the dataset's column, for ``--map``.
+    date_columns : tuple of str
+        The columns (lower-cased) whose dates settle the file's day/month order.
+    """
+
+    name: str
+    required: tuple[str, ...]
+    convert: Converter
+    fields: dict[str, str]
+    date_columns: tuple[str, ...]
+
+    def reader(self, *, name: str, title: str, read: ReadFunction, signature: frozenset[str]) -> Reader:
+        """Return the registry entry of the dataset: CSV or GeoJSON, recognised by ``signature``.
+
+        Parameters
+        ----------
+        name, title, read, signature
+            As for :class:`~events.readers.base.Reader`; ``title`` also names the layout in the
+            messages of the date-order scan.
+
+        Returns
+        -------
+        Reader
+        """
+        date_columns = partial(dataset_date_columns, dataset=self, title=title)
+        return Reader(name, title, read, date_columns, containers=("csv", "geojson"), signature=signature)
+
+
 def read_dataset(
-    path: str | Path,
-    *,
-    encoding: str | None,
-    delimiter: str | None,
-    required: tuple[str, ...],
-    name: str,
-    convert: Converter,
-    fields: dict[str, str],
-    column_map: dict[str, str] | None,
-    dates: DateRules | None,
+    path: str | Path, dataset: Dataset, **options: Unpack[ReadOptions]
 ) -> Iterator[EventRecord | RejectedRecord]:
-    """Read a dataset from its CSV export or, when the file is JSON, its GeoJSON features."""
+    """Read a dataset from its CSV export or, when the file is JSON, its GeoJSON features.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export: CSV, or GeoJSON features with the same properties.
+    dataset : Dataset
+        The layout.
+    **options
+        :class:`~events.readers.base.ReadOptions`; ``column_map`` may name the dataset's columns.
+
+    Returns
+    -------
+    Iterator of EventRecord or RejectedRecord
+        One per data row, in file order.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or lacks the dataset's core columns.
+    """
+    column_map, dates = options.get("column_map"), options.get("dates")
     if looks_like_json(Path(path)):
-        return _dataset_features(str(path), required, name, convert, fields, column_map, dates)
-    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+        return _dataset_features(str(path), dataset, column_map, dates)
+    source = open_csv(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
     try:
-        header = dataset_header(path, source.header, column_map, fields, name)
-        _check_dataset_columns(path, header, required, name)
+        header = dataset_header(path, source.header, column_map, dataset.fields, dataset.name)
+        _check_dataset_columns(path, header, dataset.required, dataset.name)
     except BaseException:
         source.records.close()  # type: ignore[attr-defined]
         raise
-    return _convert_rows(str(path), source.records, header, convert, dates)
+    return _convert_rows(str(path), source.records, header, dataset.convert, dates)
 
 
 def _check_dataset_columns(path: str | Path, header: list[str], required: tuple[str, ...], name: str) -> None:
@@ -81,13 +137,7 @@ def _convert_rows(
 
 
 def _dataset_features(
-    path: str,
-    required: tuple[str, ...],
-    name: str,
-    convert: Converter,
-    fields: dict[str, str],
-    column_map: dict[str, str] | None,
-    dates: DateRules | None,
+    path: str, dataset: Dataset, column_map: dict[str, str] | None, dates: DateRules | None
 ) -> Iterator[EventRecord | RejectedRecord]:
     features = stream_features(Path(path))
     try:
@@ -97,25 +147,23 @@ def _dataset_features(
         raise
     if first is not None and isinstance(first, dict):
         names = list((first.get("properties") or {}).keys())
-        header = dataset_header(path, names, column_map, fields, name)
-        located = [c for c in required if c not in ("latitude", "longitude")]
+        header = dataset_header(path, names, column_map, dataset.fields, dataset.name)
+        located = [c for c in dataset.required if c not in ("latitude", "longitude")]
         try:
-            _check_dataset_columns(path, header, tuple(located), name)
+            _check_dataset_columns(path, header, tuple(located), dataset.name)
         except BaseException:
             features.close()  # type: ignore[attr-defined]
             raise
-    return _dataset_feature_records(path, first, features, convert, fields, column_map, dates, name)
+    return _dataset_feature_records(path, first, features, dataset, column_map, dates)
 
 
 def _dataset_feature_records(
     path: str,
     first: Any,
     features: Iterator[Any],
-    convert: Converter,
-    fields: dict[str, str],
+    dataset: Dataset,
     column_map: dict[str, str] | None,
     dates: DateRules | None,
-    name: str,
 ) -> Iterator[EventRecord | RejectedRecord]:
     headers: dict[tuple[str, ...], list[str]] = {}
     try:
@@ -129,7 +177,7 @@ def _dataset_feature_records(
             raw, properties, point = parts
             names = tuple(str(key) for key in properties)
             if names not in headers:
-                headers[names] = dataset_header(path, list(names), column_map, fields, name)
+                headers[names] = dataset_header(path, list(names), column_map, dataset.fields, dataset.name)
             cells = {
                 column: property_text(value)
                 for column, value in zip(headers[names], properties.values(), strict=True)
@@ -137,7 +185,7 @@ def _dataset_feature_records(
             }
             if point is not None and not (cell(cells.get("latitude")) and cell(cells.get("longitude"))):
                 cells["latitude"], cells["longitude"] = repr(point[0]), repr(point[1])
-            record = convert(path, index, raw, cells, dates)
+            record = dataset.convert(path, index, raw, cells, dates)
             if isinstance(record, EventRecord) and record.extra:
                 # Keep the property values as published (numbers stay numbers), as the GeoJSON reader does.
                 originals = dict(zip(headers[names], properties.values(), strict=True))
@@ -227,33 +275,22 @@ def dataset_record(
 
 
 def dataset_date_columns(
-    path: str | Path,
-    names: list[str],
-    column_map: dict[str, str] | None,
-    fields: dict[str, str],
-    name: str,
-    wanted: tuple[str, ...],
+    path: str | Path, names: list[str], column_map: dict[str, str] | None, *, dataset: Dataset, title: str
 ) -> list[str]:
     """Return the names (as written) of a dataset file's date columns, for the date-order scan.
 
     Parameters
     ----------
-    path : str or Path
-        For messages.
-    names : list of str
-        The header (or GeoJSON property names) as written.
-    column_map : dict, optional
-        ``--map``.
-    fields : dict
-        Canonical field -> the dataset's column.
-    name : str
-        The dataset's name, for messages.
-    wanted : tuple of str
-        The dataset's date columns (lower-cased).
+    path, names, column_map
+        As for :func:`events.readers.columns.plan_date_columns`.
+    dataset : Dataset
+        The layout; its ``date_columns`` are the columns wanted.
+    title : str
+        The reader's title, for messages.
 
     Returns
     -------
     list of str
     """
-    header = dataset_header(path, names, column_map, fields, name)
-    return [names[i] for i, column in enumerate(header) if column in wanted]
+    header = dataset_header(path, names, column_map, dataset.fields, title)
+    return [names[i] for i, column in enumerate(header) if column in dataset.date_columns]

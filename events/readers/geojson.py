@@ -8,11 +8,12 @@ rejected. The file is parsed incrementally, one feature at a time (:mod:`events.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from events.errors import InputError
-from events.readers.base import Reader
+from events.readers.base import Reader, ReadOptions
 from events.readers.columns import plan_columns, plan_date_columns
 from events.readers.dates import DateRules
 from events.readers.features import feature_parts, property_text, stream_features
@@ -94,27 +95,16 @@ def _feature_record(
     )
 
 
-def _read(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    dates: DateRules | None = None,
-) -> Iterator[EventRecord | RejectedRecord]:
+def _read(path: str | Path, **options: Unpack[ReadOptions]) -> Iterator[EventRecord | RejectedRecord]:
     # GeoJSON is always UTF-8 and has no delimiter: those options do not apply.
-    return read_geojson(path, column_map=column_map, dates=dates)
-
-
-def _date_columns(path: str | Path, names: list[str], column_map: dict[str, str] | None) -> list[str]:
-    return plan_date_columns(path, names, column_map, located=True)
+    return read_geojson(path, column_map=options.get("column_map"), dates=options.get("dates"))
 
 
 READER = Reader(
     name="geojson",
     title="GeoJSON features",
     read=_read,
-    date_columns=_date_columns,
+    date_columns=partial(plan_date_columns, located=True),
     containers=("geojson",),
     show_container=False,
 )

@@ -11,20 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Unpack
 
 from events import validate as v
-from events.readers.base import Reader
-from events.readers.datasets import (
-    MAX_SOURCES_PER_ROW,
-    dataset_date_columns,
-    dataset_record,
-    extra_cells,
-    finish,
-    int_cell,
-    precision,
-    read_dataset,
-    required_coordinates,
-)
+from events.readers import datasets
+from events.readers.base import ReadOptions
 from events.readers.dates import DateRules
 from events.readers.rows import cell
 from events.records import EventRecord, RejectedRecord, SourceRecord
@@ -70,58 +61,23 @@ _UCDP_MAPPED = frozenset(
 )
 
 
-def read_ucdp(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    dates: DateRules | None = None,
-) -> Iterator[EventRecord | RejectedRecord]:
-    """Stream a UCDP GED CSV as event records.
+def read_ucdp(path: str | Path, **options: Unpack[ReadOptions]) -> Iterator[EventRecord | RejectedRecord]:
+    """Stream a UCDP GED file as event records, ``origin`` ``ucdp`` and ``external_id`` the ``relid``.
 
-    Parameters
-    ----------
-    path : str or Path
-        A GED CSV (the 49-column layout), or GED GeoJSON features with the same properties
-        (positions from the geometry when the properties have none).
-    encoding, delimiter : str, optional
-        As for :func:`events.readers.read_events`.
-    column_map : dict, optional
-        ``--map``: input column -> canonical field, GED column, ``extra`` or ``ignore``.
-    dates : DateRules, optional
-        The file's date rules (:mod:`events.readers.dates`); None reads slash dates day first.
-
-    Returns
-    -------
-    Iterator of EventRecord or RejectedRecord
-        One per data row; ``origin`` is ``ucdp``, ``external_id`` the ``relid``.
-
-    Raises
-    ------
-    InputError
-        When the file cannot be read or lacks the GED core columns.
+    The file is a GED CSV (the 49-column layout) or GED GeoJSON features with the same properties
+    (positions from the geometry when the properties have none). Options, result and errors as for
+    :func:`events.readers.datasets.read_dataset`, with :data:`UCDP_REQUIRED` as the core columns.
     """
-    return read_dataset(
-        path,
-        encoding=encoding,
-        delimiter=delimiter,
-        required=UCDP_REQUIRED,
-        name="UCDP GED",
-        convert=_ucdp_row,
-        fields=UCDP_FIELD_COLUMNS,
-        column_map=column_map,
-        dates=dates,
-    )
+    return datasets.read_dataset(path, UCDP, **options)
 
 
 def _ucdp_row(path: str, line: int, raw: str, cells: dict[str, str], dates: DateRules | None):
-    row, record = dataset_record(
+    row, record = datasets.dataset_record(
         path, line, raw, cells, dates, origin="ucdp", id_column="relid", id_label="UCDP relid", date_column="date_start"
     )
-    record.date_precision = precision(row, "date_prec", cells.get("date_prec"), UCDP_DATE_PRECISION) or "day"
-    record.latitude, record.longitude = required_coordinates(row, cells)
-    record.geo_precision = precision(row, "where_prec", cells.get("where_prec"), UCDP_WHERE_PRECISION)
+    record.date_precision = datasets.precision(row, "date_prec", cells.get("date_prec"), UCDP_DATE_PRECISION) or "day"
+    record.latitude, record.longitude = datasets.required_coordinates(row, cells)
+    record.geo_precision = datasets.precision(row, "where_prec", cells.get("where_prec"), UCDP_WHERE_PRECISION)
     country_text = cell(cells.get("country"))
     if country_text is not None:
         try:
@@ -130,13 +86,13 @@ def _ucdp_row(path: str, line: int, raw: str, cells: dict[str, str], dates: Date
             record.country = None  # kept in extra below; an unknown name must not drop the event
     record.admin1 = cell(cells.get("adm_1"))
     record.location_text = cell(cells.get("where_coordinates"))
-    record.fatalities_low = int_cell(row, "low", cells.get("low"))
-    record.fatalities_best = int_cell(row, "best", cells.get("best"))
-    record.fatalities_high = int_cell(row, "high", cells.get("high"))
+    record.fatalities_low = datasets.int_cell(row, "low", cells.get("low"))
+    record.fatalities_best = datasets.int_cell(row, "best", cells.get("best"))
+    record.fatalities_high = datasets.int_cell(row, "high", cells.get("high"))
     record.claim_status = "reported"
     record.sources = _ucdp_sources(cells)
-    record.extra = extra_cells(cells, _UCDP_MAPPED - {"country"} if record.country is None else _UCDP_MAPPED)
-    return finish(row, record, raw)
+    record.extra = datasets.extra_cells(cells, _UCDP_MAPPED - {"country"} if record.country is None else _UCDP_MAPPED)
+    return datasets.finish(row, record, raw)
 
 
 def _ucdp_sources(cells: dict[str, str]) -> list[SourceRecord]:
@@ -146,7 +102,7 @@ def _ucdp_sources(cells: dict[str, str]) -> list[SourceRecord]:
     headlines = [p.strip() for p in (cell(cells.get("source_headline")) or "").split(";")]
     count = max(len(offices) if offices != [""] else 0, len(headlines) if headlines != [""] else 0)
     sources: list[SourceRecord] = []
-    for i in range(min(count, MAX_SOURCES_PER_ROW)):
+    for i in range(min(count, datasets.MAX_SOURCES_PER_ROW)):
         publisher = offices[i] if len(offices) == count and offices[i] else None
         title = headlines[i] if len(headlines) == count and headlines[i] else None
         published = _optional_date(dates[i]) if len(dates) == count else None
@@ -166,15 +122,11 @@ def _optional_date(text: str):
         return None
 
 
-def _date_columns(path: str | Path, names: list[str], column_map: dict[str, str] | None) -> list[str]:
-    return dataset_date_columns(path, names, column_map, UCDP_FIELD_COLUMNS, READER.title, ("date_start", "date_end"))
-
-
-READER = Reader(
-    name="ucdp",
-    title="UCDP GED",
-    read=read_ucdp,
-    date_columns=_date_columns,
-    containers=("csv", "geojson"),
-    signature=UCDP_SIGNATURE,
+UCDP = datasets.Dataset(
+    name="UCDP GED",
+    required=UCDP_REQUIRED,
+    date_columns=("date_start", "date_end"),
+    convert=_ucdp_row,
+    fields=UCDP_FIELD_COLUMNS,
 )
+READER = UCDP.reader(name="ucdp", title="UCDP GED", read=read_ucdp, signature=UCDP_SIGNATURE)
