@@ -173,6 +173,8 @@ def read_facilities(
 ) -> Iterator[FacilityRecord | RejectedRecord]:
     """Read a facility file into records (pure: no database access).
 
+    With ``auto`` each row's schema is detected from its own columns, so one file may mix them.
+
     Parameters
     ----------
     path : str or Path

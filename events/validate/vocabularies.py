@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from events import vocab
 from events.validate.fields import FieldError, lookup_key
@@ -109,138 +110,126 @@ def _lookup(text: str, table: dict[str, str], allowed: tuple[str, ...], what: st
     raise FieldError(f"unknown {what} {text.strip()!r}; expected one of {', '.join(allowed)} (or a common synonym)")
 
 
-def parse_attack_type(text: str) -> str:
-    """Map a reported attack type onto :data:`events.vocab.ATTACK_TYPES`.
+# The parsers differ only in their table, their keyword fallback and their words: one template.
+_PARSER_DOC = """{summary}
 
-    Exact synonyms first (``Drones``, ``UAV``, ``Kalibr``, ``Neptune missiles``...), then
-    keywords: text naming both drones and missiles is ``combined``.
+Parameters
+----------
+text : str
+    The value as written.
 
-    Parameters
-    ----------
-    text : str
-        The value as written.
+Returns
+-------
+str
+    {returns}
 
-    Returns
-    -------
-    str
-        One of ``drone``, ``missile``, ``combined``, ``sabotage``, ``unknown``.
+Raises
+------
+FieldError
+    {raises}
+"""
 
-    Raises
-    ------
-    FieldError
-        When no synonym or keyword matches.
-    """
-    key = lookup_key(text)
+
+def _vocabulary_parser(
+    name: str,
+    table: dict[str, str],
+    values: str,
+    what: str,
+    *,
+    summary: str,
+    returns: str = "",
+    raises: str = "",
+    fallback: Callable[[str], str | None] | None = None,
+) -> Callable[[str], str]:
+    """Build the parser ``name`` onto ``events.vocab.<values>``: ``table`` first, then ``fallback`` on the key."""
+    allowed = getattr(vocab, values)
+
+    def parse(text: str) -> str:
+        try:
+            return _lookup(text, table, allowed, what)
+        except FieldError:
+            found = fallback(lookup_key(text)) if fallback else None
+            if found is None:
+                raise
+            return found
+
+    parse.__name__ = parse.__qualname__ = name
+    parse.__doc__ = _PARSER_DOC.format(
+        summary=summary,
+        returns=returns or f"One of :data:`events.vocab.{values}`.",
+        raises=raises or f"When the value matches no {what} or synonym.",
+    )
+    return parse
+
+
+def _attack_by_keyword(key: str) -> str | None:
     if not key:
         return "unknown"
-    try:
-        return _lookup(text, _ATTACK_SYNONYMS, vocab.ATTACK_TYPES, "attack type")
-    except FieldError:
-        drone = any(word in key for word in _DRONE_WORDS)
-        missile = any(word in key for word in _MISSILE_WORDS)
-        if drone and missile:
-            return "combined"
-        if drone:
-            return "drone"
-        if missile:
-            return "missile"
-        if any(word in key for word in _SABOTAGE_WORDS):
-            return "sabotage"
-        raise
+    drone = any(word in key for word in _DRONE_WORDS)
+    missile = any(word in key for word in _MISSILE_WORDS)
+    if drone and missile:
+        return "combined"
+    if drone:
+        return "drone"
+    if missile:
+        return "missile"
+    if any(word in key for word in _SABOTAGE_WORDS):
+        return "sabotage"
+    return None
 
 
-def parse_effect(text: str) -> str:
-    """Map a reported effect onto :data:`events.vocab.EFFECTS` (``Fire``, ``fire reported`` → ``fire``).
-
-    Parameters
-    ----------
-    text : str
-        The value as written.
-
-    Returns
-    -------
-    str
-        One of :data:`events.vocab.EFFECTS`.
-
-    Raises
-    ------
-    FieldError
-        When the value matches no effect or synonym.
-    """
-    try:
-        return _lookup(text, _EFFECT_SYNONYMS, vocab.EFFECTS, "effect")
-    except FieldError:
-        key = lookup_key(text)
-        for word, effect in (("fire", "fire"), ("incendi", "fire"), ("halt", "shutdown"), ("intercept", "intercepted")):
-            if word in key:
-                return effect
-        raise
+def _effect_by_keyword(key: str) -> str | None:
+    for word, effect in (("fire", "fire"), ("incendi", "fire"), ("halt", "shutdown"), ("intercept", "intercepted")):
+        if word in key:
+            return effect
+    return None
 
 
-def parse_facility_type(text: str) -> str:
-    """Map a facility type onto :data:`events.vocab.FACILITY_TYPES` (``Raffineria`` → ``refinery``).
-
-    Parameters
-    ----------
-    text : str
-        The value as written.
-
-    Returns
-    -------
-    str
-        One of :data:`events.vocab.FACILITY_TYPES`.
-
-    Raises
-    ------
-    FieldError
-        When the value matches no facility type or synonym.
-    """
-    return _lookup(text, _FACILITY_SYNONYMS, vocab.FACILITY_TYPES, "facility type")
-
-
-def parse_damage_level(text: str) -> str:
-    """Map a damage level onto :data:`events.vocab.DAMAGE_LEVELS` (``severe`` → ``heavy``).
-
-    Parameters
-    ----------
-    text : str
-        The value as written.
-
-    Returns
-    -------
-    str
-        One of :data:`events.vocab.DAMAGE_LEVELS`.
-
-    Raises
-    ------
-    FieldError
-        When the value matches no level or synonym.
-    """
-    return _lookup(text, _DAMAGE_SYNONYMS, vocab.DAMAGE_LEVELS, "damage level")
-
-
-def parse_claim_status(text: str) -> str:
-    """Map a claim/verification status onto :data:`events.vocab.CLAIM_STATUSES`.
-
-    ``verified`` → ``reported``; ``confirmed`` → ``confirmed_by_official``; ``not verified``/``unverified`` →
-    ``claimed``; ``satellite imagery``/``geolocated`` → ``confirmed_by_imagery``.
-
-    Parameters
-    ----------
-    text : str
-        The value as written.
-
-    Returns
-    -------
-    str
-        One of :data:`events.vocab.CLAIM_STATUSES`.
-
-    Raises
-    ------
-    FieldError
-        When the value matches no status or synonym.
-    """
-    return _lookup(text, _CLAIM_SYNONYMS, vocab.CLAIM_STATUSES, "claim status")
+parse_attack_type = _vocabulary_parser(
+    "parse_attack_type",
+    _ATTACK_SYNONYMS,
+    "ATTACK_TYPES",
+    "attack type",
+    summary="Map a reported attack type onto :data:`events.vocab.ATTACK_TYPES`.\n\n"
+    "Exact synonyms first (``Drones``, ``UAV``, ``Kalibr``, ``Neptune missiles``...), then\n"
+    "keywords: text naming both drones and missiles is ``combined``.",
+    returns="One of ``drone``, ``missile``, ``combined``, ``sabotage``, ``unknown``.",
+    raises="When no synonym or keyword matches.",
+    fallback=_attack_by_keyword,
+)
+parse_effect = _vocabulary_parser(
+    "parse_effect",
+    _EFFECT_SYNONYMS,
+    "EFFECTS",
+    "effect",
+    summary="Map a reported effect onto :data:`events.vocab.EFFECTS` (``Fire``, ``fire reported`` → ``fire``).",
+    fallback=_effect_by_keyword,
+)
+parse_facility_type = _vocabulary_parser(
+    "parse_facility_type",
+    _FACILITY_SYNONYMS,
+    "FACILITY_TYPES",
+    "facility type",
+    summary="Map a facility type onto :data:`events.vocab.FACILITY_TYPES` (``Raffineria`` → ``refinery``).",
+)
+parse_damage_level = _vocabulary_parser(
+    "parse_damage_level",
+    _DAMAGE_SYNONYMS,
+    "DAMAGE_LEVELS",
+    "damage level",
+    summary="Map a damage level onto :data:`events.vocab.DAMAGE_LEVELS` (``severe`` → ``heavy``).",
+    raises="When the value matches no level or synonym.",
+)
+parse_claim_status = _vocabulary_parser(
+    "parse_claim_status",
+    _CLAIM_SYNONYMS,
+    "CLAIM_STATUSES",
+    "claim status",
+    summary="Map a claim/verification status onto :data:`events.vocab.CLAIM_STATUSES`.\n\n"
+    "``verified`` → ``reported``; ``confirmed`` → ``confirmed_by_official``; ``not verified``/``unverified`` →\n"
+    "``claimed``; ``satellite imagery``/``geolocated`` → ``confirmed_by_imagery``.",
+    raises="When the value matches no status or synonym.",
+)
 
 
 _ADMIRALTY = re.compile(r"^([A-Fa-f])?\s*[-/]?\s*([1-6])?$")
@@ -270,6 +259,14 @@ def parse_admiralty(text: str) -> tuple[str | None, int | None]:
     return (m[1].upper() if m[1] else None), (int(m[2]) if m[2] else None)
 
 
+def _grade_with(text: str, part: int, problem: str) -> tuple[str | None, int | None]:
+    """Parse an Admiralty grade that must have its ``part`` (0: reliability, 1: credibility)."""
+    grade = parse_admiralty(text)
+    if grade[part] is None:
+        raise FieldError(problem)
+    return grade
+
+
 def parse_reliability(text: str) -> tuple[str | None, int | None]:
     """Parse the source-reliability cell; a combined grade (``B2``) also yields the credibility.
 
@@ -288,10 +285,7 @@ def parse_reliability(text: str) -> tuple[str | None, int | None]:
     FieldError
         When the cell holds no reliability letter.
     """
-    reliability, credibility = parse_admiralty(text)
-    if reliability is None:
-        raise FieldError("source reliability must be a letter A-F (or a combined grade such as B2)")
-    return reliability, credibility
+    return _grade_with(text, 0, "source reliability must be a letter A-F (or a combined grade such as B2)")
 
 
 def parse_credibility(text: str) -> int:
@@ -312,10 +306,7 @@ def parse_credibility(text: str) -> int:
     FieldError
         When the cell holds no credibility digit.
     """
-    _, credibility = parse_admiralty(text)
-    if credibility is None:
-        raise FieldError("information credibility must be a digit 1-6 (or a combined grade such as B2)")
-    return credibility
+    return _grade_with(text, 1, "information credibility must be a digit 1-6 (or a combined grade such as B2)")[1]
 
 
 __all__ = [
