@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Unpack
 
+import events.readers.datasets as datasets
 from events import validate as v
-from events.readers import datasets
 from events.readers.base import ReadOptions
 from events.readers.dates import DateRules
 from events.readers.rows import cell
