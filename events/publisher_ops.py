@@ -24,6 +24,7 @@ from events.publishers import (
     Registry,
     bundled_registry,
     load_registry,
+    plain_fields,
     regraded,
     row_from_entry,
 )
@@ -61,12 +62,7 @@ def _counts(conn: Connection) -> dict[str, tuple[int, int]]:
 def _as_dict(entry: Publisher, counts: dict[str, tuple[int, int]]) -> dict[str, Any]:
     n_sources, n_events = counts.get(entry.key, (0, 0))
     return {
-        "key": entry.key,
-        "name": entry.name,
-        "kind": entry.kind,
-        "party": entry.party,
-        "voice": entry.voice,
-        "network": entry.network,
+        **plain_fields(entry),
         "reliability": entry.grade,
         "aliases": list(entry.aliases),
         "justification": entry.justification,

@@ -49,6 +49,8 @@ REGISTRY_COLUMNS: tuple[str, ...] = (
     "aliases",
     "justification",
 )
+#: The fields a :class:`Publisher` shares unchanged with its ``publishers`` table row and its listing.
+PLAIN_FIELDS: tuple[str, ...] = REGISTRY_COLUMNS[:6]
 #: Parties an official publisher may speak for (ISO 3166-1 alpha-2 of the state or authority).
 PARTY_PATTERN = re.compile(r"^[A-Z]{2}$")
 
@@ -392,12 +394,7 @@ def entry_from_row(row: Any) -> Publisher:
     """Build a :class:`Publisher` from a ``publishers`` table row (a mapping)."""
     aliases = tuple(a for a in (row["aliases"] or "").split("|") if a)
     return Publisher(
-        key=row["key"],
-        name=row["name"],
-        kind=row["kind"],
-        party=row["party"],
-        voice=row["voice"],
-        network=row["network"],
+        **{name: row[name] for name in PLAIN_FIELDS},
         reliability=row["reliability"],
         aliases=aliases,
         justification=row["justification"] or "",
@@ -405,15 +402,15 @@ def entry_from_row(row: Any) -> Publisher:
     )
 
 
+def plain_fields(entry: Publisher) -> dict[str, Any]:
+    """Return the :data:`PLAIN_FIELDS` of an entry, in order, as they are."""
+    return {name: getattr(entry, name) for name in PLAIN_FIELDS}
+
+
 def row_from_entry(entry: Publisher) -> dict[str, Any]:
     """Return the ``publishers`` table values of an entry (without id and timestamps)."""
     return {
-        "key": entry.key,
-        "name": entry.name,
-        "kind": entry.kind,
-        "party": entry.party,
-        "voice": entry.voice,
-        "network": entry.network,
+        **plain_fields(entry),
         "reliability": entry.reliability,
         "aliases": "|".join(entry.aliases) or None,
         "justification": entry.justification or None,

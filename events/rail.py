@@ -284,7 +284,7 @@ def select_geometries(
     ----------
     engine : sqlalchemy.Engine
     countries, facility_types : sequence of str
-        Keep only these (any of them); empty keeps all.
+        The filters of :func:`events.selection.select_facilities`.
 
     Returns
     -------

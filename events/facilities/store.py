@@ -72,12 +72,7 @@ class FacilityImportReport:
     def counts(self) -> dict[str, int]:
         """The counters as a dict (for printing, and summed by :func:`import_bundled`)."""
         return {
-            "read": self.read,
-            "created": self.created,
-            "matched": self.matched,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
+            name: getattr(self, name) for name in ("read", "created", "matched", "updated", "unchanged", "rejected")
         }
 
 
