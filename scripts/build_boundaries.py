@@ -104,6 +104,12 @@ NARVA_RIVER_WEST_BANK = [
     (28.175, 59.3819), (28.195, 59.3830), (28.203, 59.3790), (28.205, 59.3740), (28.200, 59.3650),
     (28.192, 59.3560), (28.182, 59.3557), (28.1865, 59.3749), (28.175, 59.3819),
 ]  # fmt: skip
+#: The part of the Perekop isthmus south of the Crimea-Kherson boundary that Natural Earth gives to
+#: Kherson Oblast, from the Karkinit Bay (west) to where both lines meet at 33.70 E (see CORRECTIONS).
+PEREKOP_ISTHMUS_SOUTH = [
+    (33.60, 46.10), (33.60, 46.12), (33.625, 46.225), (33.65, 46.228), (33.70, 46.203), (33.70, 46.10),
+    (33.60, 46.10),
+]  # fmt: skip
 #: Hand corrections of the Natural Earth 1:10m lines, each (polygon, code it belongs to, reason). The
 #: polygon is taken from whatever region holds it in the source and given to that code.
 CORRECTIONS = (
@@ -121,6 +127,24 @@ CORRECTIONS = (
         # Natural Earth runs the Khakassia-Krasnoyarsk line west of Abakan, the capital of Khakassia
         # (53.72 N 91.43 E); the boundary is the Yenisei, east of the city (Minusinsk, 91.69 E, is across).
         "Khakassia-Krasnoyarsk Krai boundary at Abakan",
+    ),
+    (
+        shapely.Polygon(PEREKOP_ISTHMUS_SOUTH),
+        "UA-43",
+        # Natural Earth cuts the north-west of the Perekop isthmus off Crimea: between 33.60 and 33.70 E
+        # it gives Kherson Oblast everything north of 46.14 N, so the Crimean Titan plant (46.15 N
+        # 33.64 E, north-west of Armyansk) came out in Kherson. The boundary runs north of the Perekop
+        # rampart, from 46.12 N at 33.60 E up to 46.23 N at 33.65 E and east to the Sivash, where both
+        # lines meet again at 33.70 E (geoBoundaries' Ukraine ADM1 agrees). Only land is moved.
+        "Crimea-Kherson Oblast boundary on the Perekop isthmus",
+    ),
+    (
+        shapely.box(30.65, 51.51, 30.79, 51.555),
+        "UA-32",
+        # Slavutych (51.52 N 30.76 E), the town built for the Chornobyl plant's staff, is a city of Kyiv
+        # Oblast surrounded by Chernihiv Oblast; Natural Earth has no exclave. The box is the town's
+        # territory with its 330 kV substation (30.71 E), about 10 km by 5 km.
+        "Slavutych, an exclave of Kyiv Oblast inside Chernihiv Oblast",
     ),
 )
 #: English names where the rule of :func:`english_name` or Natural Earth's ``name_en`` is wrong.
@@ -188,8 +212,10 @@ def read_admin1(path: Path) -> gpd.GeoDataFrame:
 def apply_corrections(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Move each :data:`CORRECTIONS` polygon from the regions that hold it to the region it belongs to."""
     frame = frame.copy()
-    for polygon, code, _reason in CORRECTIONS:
+    for area, code, _reason in CORRECTIONS:
         target = frame.index[frame["code"] == code][0]
+        # Only land moves: the part of the polygon that some region holds in the source.
+        polygon = area.intersection(shapely.union_all(frame.geometry[frame.geometry.intersects(area)].values))
         for index in frame.index[frame.geometry.intersects(polygon)]:
             if index != target:
                 frame.at[index, "geometry"] = polygons_only(frame.at[index, "geometry"].difference(polygon))

@@ -8,6 +8,7 @@ UA, RU, BY and MD do).
 
 from __future__ import annotations
 
+import csv
 import json
 from importlib import resources
 
@@ -166,13 +167,18 @@ ENERGY_SITES = [
     ("Kerch", 45.36, 36.47, "UA", "UA-43"),
     ("Dzhankoi", 45.71, 34.39, "UA", "UA-43"),
     ("Armyansk", 46.11, 33.69, "UA", "UA-43"),
+    ("Crimean Titan plant, Perekop isthmus", 46.15, 33.64, "UA", "UA-43"),
+    ("Kalanchak", 46.255, 33.29, "UA", "UA-65"),
+    ("Slavutych (Kyiv Oblast exclave)", 51.522, 30.757, "UA", "UA-32"),
+    ("Slavutych 330 kV substation", 51.5236, 30.7077, "UA", "UA-32"),
+    ("Ripky (Chernihiv Oblast, beside the Slavutych exclave)", 51.80, 31.08, "UA", "UA-74"),
     ("Volgograd refinery", 48.53, 44.50, "RU", "RU-VGG"),
     ("Ryazan refinery", 54.58, 39.73, "RU", "RU-RYA"),
     ("Syzran refinery", 53.16, 48.47, "RU", "RU-SAM"),
     ("Novokuybyshevsk refinery", 53.10, 49.94, "RU", "RU-SAM"),
     ("Saratov refinery", 51.49, 46.05, "RU", "RU-SAR"),
     ("Moscow refinery, Kapotnya", 55.64, 37.79, "RU", "RU-MOW"),
-    ("Serpukhov oil depot", 54.92, 37.41, "RU", "RU-MOS"),
+    ("Serpukhov", 54.92, 37.41, "RU", "RU-MOS"),
     ("Novoshakhtinsk refinery", 47.80, 39.93, "RU", "RU-ROS"),
     ("Unecha pumping station", 52.85, 32.68, "RU", "RU-BRY"),
     ("Kstovo refinery", 56.14, 44.17, "RU", "RU-NIZ"),
@@ -426,3 +432,14 @@ def test_admin1_regions_fill_their_country() -> None:
     for country in ("RU", "UA", "BY", "MD"):
         regions = shapely.union_all([shape(f["geometry"]) for f in features if f["properties"]["country"] == country])
         assert outlines[country].symmetric_difference(regions).area < 1e-3 * outlines[country].area, country
+
+
+def test_the_serpukhov_depot_is_placed_in_serpukhov_not_at_the_trackers_point() -> None:
+    """The OSINT tracker's point for the Serpukhov depot lies 25 km west, in Kaluga Oblast; the depot
+    (2-ya ulitsa Novoselok, Serpukhov) is in the city, Moscow Oblast. The gazetteer must not carry
+    the tracker's point."""
+    with resources.files("events").joinpath("data/facilities.csv").open(encoding="utf-8") as fh:
+        depot = next(row for row in csv.DictReader(fh) if row["slug"] == "ru-depot-serpukhov")
+    lat, lon = float(depot["latitude"]), float(depot["longitude"])
+    assert region_at(lat, lon).iso_3166_2 == "RU-MOS"
+    assert region_at(54.941428, 37.0169).iso_3166_2 == "RU-KLU"  # the tracker's point, as published
