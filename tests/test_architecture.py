@@ -24,7 +24,30 @@ MAX_LINES = 600
 #: Floors of the library, lowest first: a module may import its own floor and the floors below,
 #: never one above. A name is a module or a package (then it covers everything below it); the
 #: longest matching name decides.
-FLOORS: dict[str, int] = {}
+FLOORS: dict[str, int] = {
+    # 0: the base: schema, engines, run records, plain records, vocabularies, errors, text folding.
+    **dict.fromkeys(
+        ["events", "events.models", "events.db", "events.migrate", "events.runs", "events.health",
+         "events.records", "events.vocab", "events.errors", "events.text", "events.sqlguard", "events.pgroles"],
+        0,
+    ),
+    # 1: the parts, each one job: readers, validators, geocoding, grading, dedup and linking rules, maps.
+    **dict.fromkeys(
+        ["events.readers", "events.validate", "events.geo", "events.grading", "events.confidence",
+         "events.publishers", "events.dedup", "events.evidence", "events.linking", "events.rail", "events.lines",
+         "events.revisions", "maps"],
+        1,
+    ),
+    # 2: the jobs: the ingest pipeline, facilities, analysis, event operations, exports, maps from the database.
+    **dict.fromkeys(
+        ["events.ingest", "events.facilities", "events.analysis", "events.export", "events.eventops",
+         "events.mergesplit", "events.publisher_ops", "events.duplicates", "events.backup", "events.selection",
+         "events.mapping", "events.demo"],
+        2,
+    ),
+    # 3: the command line.
+    "events.cli": 3,
+}  # fmt: skip
 
 
 def _module_name(path: Path) -> str:
