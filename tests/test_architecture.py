@@ -28,7 +28,8 @@ FLOORS: dict[str, int] = {
     # 0: the base: schema, engines, run records, plain records, vocabularies, errors, text folding.
     **dict.fromkeys(
         ["events", "events.models", "events.db", "events.migrate", "events.runs", "events.health",
-         "events.records", "events.vocab", "events.errors", "events.text", "events.sqlguard", "events.pgroles"],
+         "events.records", "events.values", "events.vocab", "events.errors", "events.text", "events.sqlguard",
+         "events.pgroles"],
         0,
     ),
     # 1: the parts, each one job: readers, validators, geocoding, grading, dedup and linking rules, maps.
@@ -131,11 +132,12 @@ def _private(name: str) -> bool:
 
 def floor_of(module: str) -> int | None:
     parts = module.split(".")
-    for end in range(len(parts), 0, -1):
+    # ``events`` names the package's ``__init__`` only: every module of it must be placed itself.
+    for end in range(len(parts), 1 if parts[0] == "events" else 0, -1):
         floor = FLOORS.get(".".join(parts[:end]))
         if floor is not None:
             return floor
-    return None
+    return FLOORS.get(module)
 
 
 def import_graph() -> dict[str, frozenset[str]]:
