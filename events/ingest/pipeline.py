@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from events import dedup, health, rail, runs
+from events import dedup, health, rail, readers, runs
 from events.errors import InputError
 from events.ingest.corrections import apply_corrections
 from events.ingest.enrich import Enricher, Prepared
@@ -200,8 +200,6 @@ def ingest_file(
     InputError
         When the file cannot be read at all (missing, undecodable, no header...).
     """
-    from events import readers
-
     path = Path(path)
     check_format(fmt)
     check_regular_file(path)
@@ -219,13 +217,14 @@ def ingest_file(
         date_format=date_format,
     )
     fmt = plan.fmt  # the layout recognised from the content when fmt was "auto"
-    if id_column and fmt in ("csv", "geojson"):
+    own_ids = readers.READERS[fmt].id_column is not None  # a dataset's own id column (ACLED, UCDP)
+    if id_column and not own_ids:
         column_map = {**(column_map or {}), id_column: "event_id"}
     used_id_column = _id_column_used(path, fmt, encoding, delimiter, column_map, id_column)
 
     def open_records() -> Iterator[EventRecord | RejectedRecord]:
         records = readers.read_events(path, encoding=encoding, delimiter=delimiter, column_map=column_map, plan=plan)
-        return with_id_column(records, id_column) if id_column and fmt in ("acled", "ucdp") else records
+        return with_id_column(records, id_column) if id_column and own_ids else records
 
     options = {
         "format": plan.fmt,
@@ -271,17 +270,12 @@ def _id_column_used(
     """The column that identifies the rows of a file (for the summary), None when there is none."""
     if id_column:
         return id_column
-    if fmt == "acled":
-        return "event_id_cnty"
-    if fmt == "ucdp":
-        return "relid"
-    if fmt != "csv":
-        return None
-    from events.readers import id_column_of, open_csv, plan_columns
-
-    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    reader = readers.READERS[fmt]
+    if reader.id_column is not None or reader.container_of(path) != "csv":
+        return reader.id_column
+    source = readers.open_csv(path, encoding=encoding, delimiter=delimiter)
     try:
-        return id_column_of(plan_columns(path, source.header, column_map))
+        return readers.id_column_of(readers.plan_columns(path, source.header, column_map))
     finally:
         source.records.close()
 

@@ -136,4 +136,6 @@ ACLED = datasets.Dataset(
     convert=_acled_row,
     fields=ACLED_FIELD_COLUMNS,
 )
-READER = ACLED.reader(name="acled", title="ACLED export", read=read_acled, signature=ACLED_SIGNATURE)
+READER = ACLED.reader(
+    name="acled", title="ACLED export", read=read_acled, signature=ACLED_SIGNATURE, id_column="event_id_cnty"
+)

@@ -70,6 +70,10 @@ class Reader:
         layouts, which are what a file is when no signature matches.
     show_container : bool
         Whether the summary names the container (``read as ACLED export (CSV, ...)``).
+    id_column : str, optional
+        The dataset's own identifier column (``event_id_cnty``, ``relid``), which ``--id-column``
+        replaces; None for the canonical layouts, whose identifier is the ``event_id`` column
+        (or the column ``--id-column`` names, mapped to it).
     """
 
     name: str
@@ -79,6 +83,7 @@ class Reader:
     containers: tuple[str, ...] = ("csv",)
     signature: frozenset[str] = frozenset()
     show_container: bool = True
+    id_column: str | None = None
 
     def container_of(self, path: Path) -> str:
         """Return the container (``csv`` or ``geojson``) of a file read with this layout."""

@@ -54,12 +54,12 @@ class Dataset:
     fields: dict[str, str]
     date_columns: tuple[str, ...]
 
-    def reader(self, *, name: str, title: str, read: ReadFunction, signature: frozenset[str]) -> Reader:
+    def reader(self, *, name: str, title: str, read: ReadFunction, signature: frozenset[str], id_column: str) -> Reader:
         """Return the registry entry of the dataset: CSV or GeoJSON, recognised by ``signature``.
 
         Parameters
         ----------
-        name, title, read, signature
+        name, title, read, signature, id_column
             As for :class:`~events.readers.base.Reader`; ``title`` also names the layout in the
             messages of the date-order scan.
 
@@ -68,7 +68,9 @@ class Dataset:
         Reader
         """
         date_columns = partial(dataset_date_columns, dataset=self, title=title)
-        return Reader(name, title, read, date_columns, containers=("csv", "geojson"), signature=signature)
+        return Reader(
+            name, title, read, date_columns, containers=("csv", "geojson"), signature=signature, id_column=id_column
+        )
 
 
 def read_dataset(

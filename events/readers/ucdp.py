@@ -129,4 +129,4 @@ UCDP = datasets.Dataset(
     convert=_ucdp_row,
     fields=UCDP_FIELD_COLUMNS,
 )
-READER = UCDP.reader(name="ucdp", title="UCDP GED", read=read_ucdp, signature=UCDP_SIGNATURE)
+READER = UCDP.reader(name="ucdp", title="UCDP GED", read=read_ucdp, signature=UCDP_SIGNATURE, id_column="relid")
