@@ -52,25 +52,27 @@ def _where(exc: OSError) -> str:
     return f"{exc.filename}: " if exc.filename else ""
 
 
+#: errno codes -> what happened (after the file's name) and what to do.
+_OS_ERRORS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("no space left on the disk", "free some space (or choose another location) and retry"),
+    errno.EDQUOT: ("no space left on the disk", "free some space (or choose another location) and retry"),
+    errno.EFBIG: ("file too large for this file system or limit", "write to another disk"),
+    errno.EROFS: ("the file system is read-only", "write to a writable location, or remount it"),
+    errno.EACCES: ("permission denied", "check the file's and its directory's permissions"),
+    errno.EPERM: ("permission denied", "check the file's and its directory's permissions"),
+    errno.EISDIR: ("is a directory, not a file", "name a file"),
+    errno.ENOENT: ("no such file or directory", "check the path"),
+    errno.EIO: ("input/output error from the device", "check the disk (dmesg) and retry"),
+}
+
+
 def _explain_os_error(exc: OSError) -> Explained:
     where = _where(exc)
-    code = exc.errno
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return Explained(f"{where}no space left on the disk", "free some space (or choose another location) and retry")
-    if code == errno.EFBIG:
-        return Explained(f"{where}file too large for this file system or limit", "write to another disk")
-    if code == errno.EROFS:
-        return Explained(f"{where}the file system is read-only", "write to a writable location, or remount it")
-    if code in (errno.EACCES, errno.EPERM):
-        return Explained(f"{where}permission denied", "check the file's and its directory's permissions")
-    if code == errno.EISDIR:
-        return Explained(f"{where}is a directory, not a file", "name a file")
-    if code == errno.ENOENT:
-        return Explained(f"{where}no such file or directory", "check the path")
-    if code == errno.EPIPE:
+    if exc.errno == errno.EPIPE:
         return Explained("output closed early (broken pipe)", None)
-    if code == errno.EIO:
-        return Explained(f"{where}input/output error from the device", "check the disk (dmesg) and retry")
+    if exc.errno in _OS_ERRORS:
+        what, hint = _OS_ERRORS[exc.errno]
+        return Explained(f"{where}{what}", hint)
     return Explained(f"{where}{exc.strerror or _first_line(exc)}", DEBUG_HINT)
 
 
