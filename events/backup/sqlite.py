@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from events.backup import common
+import events.backup.common as common
 from events.backup.common import SQLITE_MAGIC, BackupReport
 from events.errors import ConfigError, InputError, StrikeDBError
 
