@@ -88,12 +88,10 @@ def publishers_set(
     changes = {k: v for k, v in given.items() if v is not None}
     result = publisher_ops.set_publisher(state(ctx).engine(), key, changes, user=user or os_user(), reason=reason)
     publisher = result["publisher"]
-    console.print(
+    _print_line(
         f"{publisher['key']}: {publisher['name']}, {publisher['kind']}, reliability {publisher['reliability']}; "
         f"{result['events']} event(s) regraded, {result['changed']} changed, "
         f"{len(result['levels'])} changed confidence level",
-        highlight=False,
-        soft_wrap=True,
     )
     for public_id, (old, new) in sorted(result["levels"].items())[:20]:
         console.print(f"  {public_id}: {old} -> {new}", highlight=False)
@@ -111,20 +109,21 @@ def publishers_sync(
     """Update the database from the bundled registry file (analysts' regrades stay) and regrade."""
     engine = state(ctx).engine()
     result = publisher_ops.sync_bundled(engine, user=user or os_user())
-    console.print(
+    _print_line(
         f"{len(result['added'])} publisher(s) added, {len(result['updated'])} updated from the bundled registry; "
         f"{result['events']} event(s) regraded, {len(result['levels'])} changed confidence level",
-        highlight=False,
-        soft_wrap=True,
     )
     if legacy:
         done = publisher_ops.regrade_legacy(engine, user=user or os_user())
-        console.print(
+        _print_line(
             f"{done['events']} event(s) stored before evidence grading graded from evidence: "
             f"{done['changed']} changed, {len(done['levels'])} changed confidence level",
-            highlight=False,
-            soft_wrap=True,
         )
+
+
+def _print_line(text: str) -> None:
+    """Print a summary line without wrapping or highlighting."""
+    console.print(text, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
