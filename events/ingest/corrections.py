@@ -27,14 +27,14 @@ transaction, so it is committed with the run's status or not at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, delete, or_, select, text, update
 
 from events.ingest.enrich import Prepared
 from events.ingest.report import IngestReport
+from events.ingest.write import chunks
 from events.models import DuplicateCandidate, Event, EventLineLink, EventRevision, EventSource, Source, utcnow
 from events.revisions import peek_meta, revision_row, user_extra
 from events.runs import INGEST_LOCK_KEY
@@ -119,14 +119,8 @@ def apply_corrections(
     return applied
 
 
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, CHUNK)):
-        yield chunk
-
-
 def _new_events(conn: Connection, keys: list[str], run_id: int) -> Iterator[dict[str, Any]]:
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys, CHUNK):
         query = select(events_t).where(events_t.c.natural_key.in_(chunk), events_t.c.ingest_run_id == run_id)
         for row in conn.execute(query.order_by(events_t.c.id)).mappings():
             yield dict(row)
@@ -192,7 +186,7 @@ def _correct(
         f"({', '.join(sorted(changes)) or 'its key'}); the file no longer has the old row and has no "
         "other row of that day and source"
     )
-    _remove_event(conn, new, run_id=run_id, report=report)
+    _remove_event(conn, new, report=report)
     conn.execute(
         update(events_t).where(events_t.c.id == old["id"]).values(**values, ingest_run_id=run_id, updated_at=utcnow())
     )
@@ -204,15 +198,12 @@ def _correct(
     report.warnings.append(f"{report.file}: {old['public_id']} corrected ({', '.join(sorted(changes))})")
 
 
-def _remove_event(conn: Connection, event: dict[str, Any], *, run_id: int, report: IngestReport) -> None:
+def _remove_event(conn: Connection, event: dict[str, Any], *, report: IngestReport) -> None:
     """Delete an event this run inserted, with its links and the duplicate candidates it was part of."""
     public_id = event["public_id"]
+    # The event is new in this run, so every candidate pair naming it was proposed by this run.
     pairs = or_(candidates_t.c.event_public_id == public_id, candidates_t.c.other_public_id == public_id)
-    mine = conn.execute(
-        delete(candidates_t).where(pairs, candidates_t.c.ingest_run_id == run_id).returning(candidates_t.c.id)
-    ).all()
-    report.candidates -= len(mine)
-    conn.execute(delete(candidates_t).where(pairs))
+    report.candidates -= len(conn.execute(delete(candidates_t).where(pairs).returning(candidates_t.c.id)).all())
     for table in (links_t, line_links_t, revisions_t):
         conn.execute(delete(table).where(table.c.event_id == event["id"]))
     conn.execute(delete(events_t).where(events_t.c.id == event["id"]))
