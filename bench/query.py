@@ -164,13 +164,18 @@ def bench_sqlite(path: Path, n: int, repeat: int) -> None:
     migrate.upgrade(engine)
     print(f"SQLite: loading {n:,} events into {path} ... ", end="", flush=True)
     print(f"{load(engine, n):.1f} s")
-    run_suite("SQLite", engine, [
-        ("radius 50 km, full scan", RADIUS_FULL_SCAN, ()),
-        ("radius 50 km, portable bbox + distance_km (no lat index: scan)", RADIUS_PORTABLE, ()),
-        ("radius 50 km, R*Tree IN (box) + distance_km", RADIUS_RTREE, ()),
-        ("date-range count, full scan (NOT INDEXED)", DATE_COUNT_SQLITE_SCAN, ()),
-        ("date-range count, ix_events_event_date", DATE_COUNT, ()),
-    ], repeat)
+    run_suite(
+        "SQLite",
+        engine,
+        [
+            ("radius 50 km, full scan", RADIUS_FULL_SCAN, ()),
+            ("radius 50 km, portable bbox + distance_km (no lat index: scan)", RADIUS_PORTABLE, ()),
+            ("radius 50 km, R*Tree IN (box) + distance_km", RADIUS_RTREE, ()),
+            ("date-range count, full scan (NOT INDEXED)", DATE_COUNT_SQLITE_SCAN, ()),
+            ("date-range count, ix_events_event_date", DATE_COUNT, ()),
+        ],
+        repeat,
+    )
     engine.dispose()
 
 
@@ -185,13 +190,18 @@ def bench_postgres(url: str, n: int, repeat: int) -> None:
         migrate.upgrade(engine)
         print(f"PostgreSQL: loading {n:,} events into {name} ... ", end="", flush=True)
         print(f"{load(engine, n):.1f} s")
-        run_suite("PostgreSQL", engine, [
-            ("radius 50 km, full scan", RADIUS_FULL_SCAN, ()),
-            ("radius 50 km, portable bbox + distance_km (no lat index: scan)", RADIUS_PORTABLE, ()),
-            ("radius 50 km, GiST geom && envelope + distance_km", RADIUS_GIST, ()),
-            ("date-range count, full scan (index scans off)", DATE_COUNT, PG_NO_INDEX),
-            ("date-range count, ix_events_event_date", DATE_COUNT, ()),
-        ], repeat)
+        run_suite(
+            "PostgreSQL",
+            engine,
+            [
+                ("radius 50 km, full scan", RADIUS_FULL_SCAN, ()),
+                ("radius 50 km, portable bbox + distance_km (no lat index: scan)", RADIUS_PORTABLE, ()),
+                ("radius 50 km, GiST geom && envelope + distance_km", RADIUS_GIST, ()),
+                ("date-range count, full scan (index scans off)", DATE_COUNT, PG_NO_INDEX),
+                ("date-range count, ix_events_event_date", DATE_COUNT, ()),
+            ],
+            repeat,
+        )
     finally:
         engine.dispose()
         with admin.connect() as conn:

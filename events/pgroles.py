@@ -173,8 +173,10 @@ def _default_privileges(cursor: Any, group: str) -> list[str]:
             cursor.execute("RELEASE SAVEPOINT strikedb_defaults")
         except Exception as exc:  # not a member of that role: the grant step of `db upgrade` covers it
             cursor.execute("ROLLBACK TO SAVEPOINT strikedb_defaults")
-            notes.append(f"cannot set default privileges for tables created by {role} ({_first_line(exc)}); "
-                         "`strikedb db upgrade` grants new tables to the readers anyway")
+            notes.append(
+                f"cannot set default privileges for tables created by {role} ({_first_line(exc)}); "
+                "`strikedb db upgrade` grants new tables to the readers anyway"
+            )
     return notes
 
 

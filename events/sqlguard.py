@@ -44,8 +44,9 @@ def _words(text: str) -> list[str]:
 #: Built-in scalar, aggregate and window functions an analyst may call (pg_catalog or unqualified).
 #: Deliberately absent: anything reading files, settings or other sessions, large objects,
 #: advisory locks, sequences, sleeping, running SQL given as text, and administration.
-PG_FUNCTIONS = frozenset(_words(
-    """
+PG_FUNCTIONS = frozenset(
+    _words(
+        """
     abs acos acosd acosh asin asind asinh atan atan2 atan2d atand atanh cbrt ceil ceiling cos cosd cosh cot
     cotd degrees div erf erfc exp factorial floor gamma gcd lcm lgamma ln log log10 min_scale mod pi power
     radians random random_normal round scale sign sin sind sinh sqrt tan tand tanh trim_scale trunc
@@ -88,12 +89,14 @@ PG_FUNCTIONS = frozenset(_words(
     to_tsvector to_tsquery plainto_tsquery phraseto_tsquery websearch_to_tsquery ts_rank ts_rank_cd
     ts_headline setweight strip numnode querytree array_to_tsvector tsvector_to_array
     """
-))
+    )
+)
 
 #: PostGIS ``ST_*`` functions that exist only for rasters (``postgis_raster``): refused, as the
 #: issue asks, because out-of-database rasters and GDAL drivers can read server files.
-PG_RASTER_FUNCTIONS = frozenset(_words(
-    """
+PG_RASTER_FUNCTIONS = frozenset(
+    _words(
+        """
     st_addband st_approxcount st_approxhistogram st_approxquantile st_approxsummarystats st_asgdalraster
     st_asjpeg st_aspng st_asraster st_astiff st_aspect st_band st_bandfilesize st_bandfiletimestamp
     st_bandisnodata st_bandmetadata st_bandnodatavalue st_bandpath st_bandpixeltype st_clip st_colormap
@@ -112,15 +115,17 @@ PG_RASTER_FUNCTIONS = frozenset(_words(
     st_sum4ma st_summarystats st_summarystatsagg st_tile st_tpi st_tri st_upperleftx st_upperlefty
     st_value st_valuecount st_width st_worldtorastercoord st_worldtorastercoordx st_worldtorastercoordy
     """
-))
+    )
+)
 
 #: Functions of the project and of PostGIS that are not ``ST_*`` (schema ``public`` or unqualified).
 PG_PROJECT_FUNCTIONS = frozenset({"distance_km", "geometry", "geography", "box2d", "box3d", "postgis_version"})
 
 #: Relations whose rows hold secrets (password hashes, connection strings, other sessions'
 #: query text, server files and settings, raw column statistics, large objects).
-PG_SECRET_RELATIONS = frozenset(_words(
-    """
+PG_SECRET_RELATIONS = frozenset(
+    _words(
+        """
     pg_authid pg_shadow pg_user_mapping pg_user_mappings pg_largeobject pg_largeobject_metadata
     pg_statistic pg_statistic_ext_data pg_stat_activity pg_stat_statements pg_stat_statements_info
     pg_hba_file_rules pg_ident_file_mappings pg_file_settings pg_config pg_db_role_setting pg_subscription
@@ -128,14 +133,16 @@ PG_SECRET_RELATIONS = frozenset(_words(
     pg_shmem_allocations pg_stat_gssapi pg_stat_ssl pg_prepared_xacts pg_locks
     user_mapping_options user_mappings
     """
-))
+    )
+)
 #: Schemas that may never be read from.
 PG_SECRET_SCHEMAS = frozenset({"pg_toast"})
 
 #: Parse-tree nodes a reading statement is made of. Anything else (a data-modifying CTE's
 #: InsertStmt, an IntoClause, a LockingClause, utility statements...) is refused.
-PG_NODES = frozenset(_words(
-    """
+PG_NODES = frozenset(
+    _words(
+        """
     RawStmt SelectStmt ExplainStmt VariableShowStmt DefElem
     A_Const A_Expr A_Indices A_Indirection A_ArrayExpr A_Star Alias BitString Boolean BoolExpr BooleanTest
     CaseExpr CaseWhen CoalesceExpr CollateClause ColumnRef CommonTableExpr CTESearchClause CTECycleClause
@@ -147,23 +154,60 @@ PG_NODES = frozenset(_words(
     JsonParseExpr JsonScalarExpr JsonSerializeExpr JsonFuncExpr JsonArgument JsonBehavior JsonTablePathSpec
     JsonTable JsonTableColumn XmlExpr XmlSerialize RangeTableFunc RangeTableFuncCol
     """
-))
+    )
+)
 
 _STATEMENT_NAMES = {
-    "InsertStmt": "INSERT", "UpdateStmt": "UPDATE", "DeleteStmt": "DELETE", "MergeStmt": "MERGE",
-    "TruncateStmt": "TRUNCATE", "CopyStmt": "COPY", "VariableSetStmt": "SET", "TransactionStmt": "transaction control",
-    "CreateStmt": "CREATE TABLE", "CreateTableAsStmt": "CREATE TABLE AS", "DropStmt": "DROP", "AlterTableStmt":
-    "ALTER TABLE", "GrantStmt": "GRANT", "GrantRoleStmt": "GRANT", "CreateRoleStmt": "CREATE ROLE", "AlterRoleStmt":
-    "ALTER ROLE", "DoStmt": "DO", "CallStmt": "CALL", "ExecuteStmt": "EXECUTE", "PrepareStmt": "PREPARE",
-    "LockStmt": "LOCK", "ListenStmt": "LISTEN", "NotifyStmt": "NOTIFY", "LoadStmt": "LOAD", "VacuumStmt":
-    "VACUUM/ANALYZE", "IntoClause": "SELECT INTO", "LockingClause": "FOR UPDATE/SHARE", "DeclareCursorStmt":
-    "DECLARE", "FetchStmt": "FETCH", "ClusterStmt": "CLUSTER", "ReindexStmt": "REINDEX", "CheckPointStmt":
-    "CHECKPOINT", "DiscardStmt": "DISCARD", "CreateFunctionStmt": "CREATE FUNCTION", "ViewStmt": "CREATE VIEW",
-    "CreateExtensionStmt": "CREATE EXTENSION", "AlterSystemStmt": "ALTER SYSTEM", "CommentStmt": "COMMENT",
-    "RefreshMatViewStmt": "REFRESH", "SecLabelStmt": "SECURITY LABEL", "DeallocateStmt": "DEALLOCATE",
-    "ReassignOwnedStmt": "REASSIGN OWNED", "DropOwnedStmt": "DROP OWNED", "ImportForeignSchemaStmt": "IMPORT",
-    "VariableShowStmt": "SHOW", "IndexStmt": "CREATE INDEX", "RuleStmt": "CREATE RULE", "CreateTrigStmt":
-    "CREATE TRIGGER", "AlterDatabaseSetStmt": "ALTER DATABASE", "AlterRoleSetStmt": "ALTER ROLE",
+    "InsertStmt": "INSERT",
+    "UpdateStmt": "UPDATE",
+    "DeleteStmt": "DELETE",
+    "MergeStmt": "MERGE",
+    "TruncateStmt": "TRUNCATE",
+    "CopyStmt": "COPY",
+    "VariableSetStmt": "SET",
+    "TransactionStmt": "transaction control",
+    "CreateStmt": "CREATE TABLE",
+    "CreateTableAsStmt": "CREATE TABLE AS",
+    "DropStmt": "DROP",
+    "AlterTableStmt": "ALTER TABLE",
+    "GrantStmt": "GRANT",
+    "GrantRoleStmt": "GRANT",
+    "CreateRoleStmt": "CREATE ROLE",
+    "AlterRoleStmt": "ALTER ROLE",
+    "DoStmt": "DO",
+    "CallStmt": "CALL",
+    "ExecuteStmt": "EXECUTE",
+    "PrepareStmt": "PREPARE",
+    "LockStmt": "LOCK",
+    "ListenStmt": "LISTEN",
+    "NotifyStmt": "NOTIFY",
+    "LoadStmt": "LOAD",
+    "VacuumStmt": "VACUUM/ANALYZE",
+    "IntoClause": "SELECT INTO",
+    "LockingClause": "FOR UPDATE/SHARE",
+    "DeclareCursorStmt": "DECLARE",
+    "FetchStmt": "FETCH",
+    "ClusterStmt": "CLUSTER",
+    "ReindexStmt": "REINDEX",
+    "CheckPointStmt": "CHECKPOINT",
+    "DiscardStmt": "DISCARD",
+    "CreateFunctionStmt": "CREATE FUNCTION",
+    "ViewStmt": "CREATE VIEW",
+    "CreateExtensionStmt": "CREATE EXTENSION",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CommentStmt": "COMMENT",
+    "RefreshMatViewStmt": "REFRESH",
+    "SecLabelStmt": "SECURITY LABEL",
+    "DeallocateStmt": "DEALLOCATE",
+    "ReassignOwnedStmt": "REASSIGN OWNED",
+    "DropOwnedStmt": "DROP OWNED",
+    "ImportForeignSchemaStmt": "IMPORT",
+    "VariableShowStmt": "SHOW",
+    "IndexStmt": "CREATE INDEX",
+    "RuleStmt": "CREATE RULE",
+    "CreateTrigStmt": "CREATE TRIGGER",
+    "AlterDatabaseSetStmt": "ALTER DATABASE",
+    "AlterRoleSetStmt": "ALTER ROLE",
 }
 
 

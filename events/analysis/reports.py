@@ -204,8 +204,9 @@ REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
         Report("monthly", "strikes per month by confidence level, facilities and countries hit", monthly_summary),
-        Report("top-facilities", "most frequently struck facilities with capacity and first/last strike",
-               top_facilities),
+        Report(
+            "top-facilities", "most frequently struck facilities with capacity and first/last strike", top_facilities
+        ),
         Report("confidence", "strikes per confidence level and how well they are sourced", confidence_breakdown),
         Report("new-since", "events added to the database since --since (by created_at)", new_since),
     )

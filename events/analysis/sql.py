@@ -41,15 +41,37 @@ from events.sqlguard import Statement, check_read_only
 #: SQLite pragmas that only report on the schema; their argument is a table or index name.
 READ_PRAGMAS = frozenset(
     {
-        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-        "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check", "compile_options",
-        "function_list", "pragma_list", "collation_list", "module_list", "database_list",
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+        "foreign_key_check",
+        "integrity_check",
+        "quick_check",
+        "compile_options",
+        "function_list",
+        "pragma_list",
+        "collation_list",
+        "module_list",
+        "database_list",
     }
 )
 #: SQLite pragmas that are harmless when read without a value (with a value they would set).
 VALUE_PRAGMAS = frozenset(
-    {"user_version", "schema_version", "application_id", "page_count", "page_size", "freelist_count",
-     "encoding", "foreign_keys", "journal_mode"}
+    {
+        "user_version",
+        "schema_version",
+        "application_id",
+        "page_count",
+        "page_size",
+        "freelist_count",
+        "encoding",
+        "foreign_keys",
+        "journal_mode",
+    }
 )
 
 #: Rows fetched from the database at a time.
@@ -66,11 +88,39 @@ SQLITE_PROGRESS_STEPS = 10_000
 _SQLITE_ACTIONS = {
     getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ")
     for name in (
-        "CREATE_INDEX", "CREATE_TABLE", "CREATE_TEMP_INDEX", "CREATE_TEMP_TABLE", "CREATE_TEMP_TRIGGER",
-        "CREATE_TEMP_VIEW", "CREATE_TRIGGER", "CREATE_VIEW", "DELETE", "DROP_INDEX", "DROP_TABLE",
-        "DROP_TEMP_INDEX", "DROP_TEMP_TABLE", "DROP_TEMP_TRIGGER", "DROP_TEMP_VIEW", "DROP_TRIGGER", "DROP_VIEW",
-        "INSERT", "PRAGMA", "READ", "SELECT", "TRANSACTION", "UPDATE", "ATTACH", "DETACH", "ALTER_TABLE",
-        "REINDEX", "ANALYZE", "CREATE_VTABLE", "DROP_VTABLE", "FUNCTION", "SAVEPOINT", "RECURSIVE",
+        "CREATE_INDEX",
+        "CREATE_TABLE",
+        "CREATE_TEMP_INDEX",
+        "CREATE_TEMP_TABLE",
+        "CREATE_TEMP_TRIGGER",
+        "CREATE_TEMP_VIEW",
+        "CREATE_TRIGGER",
+        "CREATE_VIEW",
+        "DELETE",
+        "DROP_INDEX",
+        "DROP_TABLE",
+        "DROP_TEMP_INDEX",
+        "DROP_TEMP_TABLE",
+        "DROP_TEMP_TRIGGER",
+        "DROP_TEMP_VIEW",
+        "DROP_TRIGGER",
+        "DROP_VIEW",
+        "INSERT",
+        "PRAGMA",
+        "READ",
+        "SELECT",
+        "TRANSACTION",
+        "UPDATE",
+        "ATTACH",
+        "DETACH",
+        "ALTER_TABLE",
+        "REINDEX",
+        "ANALYZE",
+        "CREATE_VTABLE",
+        "DROP_VTABLE",
+        "FUNCTION",
+        "SAVEPOINT",
+        "RECURSIVE",
     )
     if hasattr(sqlite3, f"SQLITE_{name}")
 }
@@ -407,9 +457,7 @@ def _translate_error(
     sqlstate = getattr(orig, "sqlstate", None)
     lowered = message.lower()
     if watch is not None and watch.denied and "not authorized" in lowered:
-        return ReadOnlyViolation(
-            f"refused {watch.denied[0]}: the SQL command only reads; the database was not changed"
-        )
+        return ReadOnlyViolation(f"refused {watch.denied[0]}: the SQL command only reads; the database was not changed")
     if sqlstate in ("25006", "42501") or "readonly database" in lowered or "not authorized" in lowered:
         return ReadOnlyViolation(f"refused {statement.kind}: {message}; the database was not changed")
     if lowered == "interrupted":
@@ -429,7 +477,7 @@ def _translate_error(
         return QueryError(
             message, hint="a function got an argument it cannot use, e.g. distance_km() with text that is not a number"
         )
-    return QueryError(message, hint="list the columns with: strikedb sql \"SELECT * FROM events_enriched LIMIT 1\"")
+    return QueryError(message, hint='list the columns with: strikedb sql "SELECT * FROM events_enriched LIMIT 1"')
 
 
 def run_query(

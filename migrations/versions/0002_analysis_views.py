@@ -37,8 +37,7 @@ _MONTH_SQL = {
 
 # 0 = confirmed ... 3 = unverified, as events.vocab.CONFIDENCE_LEVELS.
 _RANK_SQL = (
-    "CASE {col} WHEN 'confirmed' THEN 0 WHEN 'likely' THEN 1 WHEN 'possible' THEN 2 "
-    "WHEN 'unverified' THEN 3 END"
+    "CASE {col} WHEN 'confirmed' THEN 0 WHEN 'likely' THEN 1 WHEN 'possible' THEN 2 WHEN 'unverified' THEN 3 END"
 )
 
 # The best source of an event: official statements and imagery first, then the earliest

@@ -50,7 +50,9 @@ def upgrade() -> None:
             ["event_id"], ["events.id"], name=op.f("fk_event_line_links_event_id_events"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["facility_id"], ["facilities.id"], name=op.f("fk_event_line_links_facility_id_facilities"),
+            ["facility_id"],
+            ["facilities.id"],
+            name=op.f("fk_event_line_links_facility_id_facilities"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_line_links")),

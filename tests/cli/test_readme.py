@@ -32,7 +32,7 @@ def test_readme_has_the_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert "pip install -e . && strikedb demo" in text
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = "pip install -q -e '.[test]' && ruff check . && python -m pytest"
+    test_command = "pip install -q -e '.[test]' && ruff check . && ruff format --check . && python -m pytest"
     assert test_command in text
     assert test_command in ci, "CI must run the README's test command"
 

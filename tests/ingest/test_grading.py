@@ -61,7 +61,9 @@ def test_governor_channel_is_confirmation_by_the_side_hit(engine: Engine, tmp_pa
 
 
 def test_wire_story_is_independent_reporting(engine: Engine, tmp_path: Path) -> None:
-    url = "https://www.reuters.com/business/energy/russias-fourth-largest-oil-refinery-halts-processing-unit-2025-10-24/"
+    url = (
+        "https://www.reuters.com/business/energy/russias-fourth-largest-oil-refinery-halts-processing-unit-2025-10-24/"
+    )
     event = _only(engine, [dict(RYAZAN, source_url=url)], tmp_path)
     assert _grades(event) == ("reported", "B", None, "likely")
 
@@ -166,7 +168,9 @@ def test_acled_source_scale_gives_credibility() -> None:
 
 
 def test_every_source_gets_a_publisher_and_kind(engine: Engine, tmp_path: Path) -> None:
-    row = dict(RYAZAN, source_url="https://ryazan-news.example.ru/2025/10/23/pozhar", source_url_2="https://t.me/x_ch/1")
+    row = dict(
+        RYAZAN, source_url="https://ryazan-news.example.ru/2025/10/23/pozhar", source_url_2="https://t.me/x_ch/1"
+    )
     ingest_file(engine, write_csv(tmp_path / "log.csv", [row]))
     with engine.connect() as conn:
         rows = conn.execute(select(Source.publisher, Source.publisher_kind, Source.publisher_key)).all()

@@ -87,12 +87,26 @@ def test_swapped_coordinates_without_a_country_are_caught_by_the_named_site(engi
     add_facilities(engine)
     rows = [
         dict(RYAZAN_ROW, latitude="39.7482", longitude="54.5725", country=""),
-        dict(RYAZAN_ROW, date="2025-09-02", latitude="39.08", longitude="44.10", country="", facility="",
-             location="Tuapse"),
+        dict(
+            RYAZAN_ROW,
+            date="2025-09-02",
+            latitude="39.08",
+            longitude="44.10",
+            country="",
+            facility="",
+            location="Tuapse",
+        ),
         # Correct points, no country: kept.
         dict(RYAZAN_ROW, date="2025-09-03", country=""),
-        dict(RYAZAN_ROW, date="2025-09-04", latitude="44.10", longitude="39.08", country="", facility="",
-             location="Tuapse"),
+        dict(
+            RYAZAN_ROW,
+            date="2025-09-04",
+            latitude="44.10",
+            longitude="39.08",
+            country="",
+            facility="",
+            location="Tuapse",
+        ),
     ]
     report = ingest_file(engine, write_csv(tmp_path / "swapped-no-country.csv", rows))
     assert (report.inserted, report.rejected) == (2, 2)
@@ -103,7 +117,12 @@ def test_swapped_coordinates_without_a_country_are_caught_by_the_named_site(engi
 
 def test_the_reason_for_an_unplaceable_row_names_what_was_tried(engine: Engine, tmp_path: Path) -> None:
     rows = [
-        {"date": "2025-09-01", "facility": "Xyzzy works", "location": "Nowhereville Xyzzy", "source_url": "https://a.b/1"},
+        {
+            "date": "2025-09-01",
+            "facility": "Xyzzy works",
+            "location": "Nowhereville Xyzzy",
+            "source_url": "https://a.b/1",
+        },
         {"date": "2025-09-02", "facility": "Xyzzy works", "source_url": "https://a.b/2"},
     ]
     report = ingest_file(engine, write_csv(tmp_path / "unplaceable.csv", rows))

@@ -105,12 +105,16 @@ def test_sqlite_bulk_rtree_matches_the_trigger_and_restores_it(sqlite_url: str, 
             )
         )
     with engine.connect() as conn:
-        hit = conn.execute(
-            text(
-                "SELECT e.public_id FROM events_rtree r JOIN events e ON e.id = r.id "
-                "WHERE r.min_lat BETWEEN 50.4 AND 50.6 AND r.min_lon BETWEEN 30.4 AND 30.6"
+        hit = (
+            conn.execute(
+                text(
+                    "SELECT e.public_id FROM events_rtree r JOIN events e ON e.id = r.id "
+                    "WHERE r.min_lat BETWEEN 50.4 AND 50.6 AND r.min_lon BETWEEN 30.4 AND 30.6"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert hit == ["SDB-MANUAL"]
     engine.dispose()
 
@@ -122,9 +126,12 @@ def test_sqlite_error_inside_the_block_rolls_back_to_the_trigger(sqlite_url: str
         conn.execute(text("SELECT 1"))  # opens the write transaction
         try:
             with sqlite_rtree_filled_after(conn, "events", 1):
-                assert conn.execute(
-                    text("SELECT count(*) FROM sqlite_master WHERE name = 'events_rtree_insert'")
-                ).scalar_one() == 0
+                assert (
+                    conn.execute(
+                        text("SELECT count(*) FROM sqlite_master WHERE name = 'events_rtree_insert'")
+                    ).scalar_one()
+                    == 0
+                )
                 raise RuntimeError("boom")
         except RuntimeError:
             conn.rollback()

@@ -79,7 +79,11 @@ def test_canonical_template_round_trips(tmp_path: Path) -> None:
     assert (event.attack_type, event.effect, event.damage_level) == ("drone", "fire", "moderate")
     assert (event.claim_status, event.source_reliability, event.info_credibility) == ("reported", "B", 2)
     assert event.location_text == "Kirishi, Leningrad oblast" and event.admin1 == "Leningrad oblast"
-    assert [s.url for s in event.sources] == ["https://a.org/1", "https://b.org/2", "https://x.com/GeoConfirmed/status/1"]
+    assert [s.url for s in event.sources] == [
+        "https://a.org/1",
+        "https://b.org/2",
+        "https://x.com/GeoConfirmed/status/1",
+    ]
     assert event.sources[0].archived_url == "https://archive.is/abc" and event.sources[1].archived_url is None
     assert {s.publisher for s in event.sources[:2]} == {"Reuters"}
     assert [s.source_type for s in event.sources] == [None, None, "imagery"]

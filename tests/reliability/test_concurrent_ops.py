@@ -53,9 +53,7 @@ def write_matching_reports(path: Path) -> Path:
 
 def test_delete_merge_split_during_an_ingest(db_url: str, tmp_path: Path) -> None:
     engine = make_engine(db_url)
-    first = write_grid_csv(
-        tmp_path / "first.csv", ROWS, tag="ops-a", days=DAYS, latitude=47, longitude=33, columns=4
-    )
+    first = write_grid_csv(tmp_path / "first.csv", ROWS, tag="ops-a", days=DAYS, latitude=47, longitude=33, columns=4)
     assert ingest_file(engine, first, batch_size=5000).inserted == ROWS
     with engine.connect() as conn:
         public_ids = list(conn.execute(select(Event.public_id).order_by(Event.id)).scalars())

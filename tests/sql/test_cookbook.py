@@ -47,13 +47,15 @@ def recipes() -> list[Recipe]:
         backend = re.search(r"^-- backend: (\w+)$", sql, re.MULTILINE)
         params = re.search(r"^-- params: (.+)$", sql, re.MULTILINE)
         data = re.search(r"^-- data: (\w+)$", sql, re.MULTILINE)
-        found.append(Recipe(
-            title=title,
-            sql=sql,
-            backend=backend[1] if backend else None,
-            params=dict(item.split("=", 1) for item in params[1].split()) if params else {},
-            data=data[1] if data else None,
-        ))
+        found.append(
+            Recipe(
+                title=title,
+                sql=sql,
+                backend=backend[1] if backend else None,
+                params=dict(item.split("=", 1) for item in params[1].split()) if params else {},
+                data=data[1] if data else None,
+            )
+        )
     return found
 
 
@@ -149,7 +151,7 @@ EXPECTED: dict[str, tuple[list[str], int, set[str], dict[str, float]]] = {
     "13": (
         ["best_source_publisher", "events", "first_event"],
         4,
-        {"=HYPERLINK(\"http://evil\")", "Kyiv Independent", "Leningrad Oblast governor", "Maxar"},
+        {'=HYPERLINK("http://evil")', "Kyiv Independent", "Leningrad Oblast governor", "Maxar"},
         {"events": 4.0},
     ),
     "14": (

@@ -60,10 +60,12 @@ def test_export_csv_to_stdout(sample_url: str, capsys) -> None:
     assert len(rows) == 10
     by_id = {row["public_id"]: row for row in rows}
     assert by_id["SDB-T04"]["description"] == "'=1+1 looks like a formula"
-    assert by_id["SDB-T04"]["source_publishers"] == "'=HYPERLINK(\"http://evil\")"
+    assert by_id["SDB-T04"]["source_publishers"] == '\'=HYPERLINK("http://evil")'
     kirishi = by_id["SDB-T01"]
     assert kirishi["source_urls"].split(" | ") == [
-        "https://t.me/astrapress/1234", "https://www.reuters.com/kirishi-drone", "https://lenobl.ru/news/kirishi",
+        "https://t.me/astrapress/1234",
+        "https://www.reuters.com/kirishi-drone",
+        "https://lenobl.ru/news/kirishi",
     ]
     assert kirishi["best_source_url"] == "https://lenobl.ru/news/kirishi"
     assert kirishi["event_date"] == "2025-03-14"
@@ -132,11 +134,19 @@ def test_report_csv_neutralises_formulas(sample_url: str, capsys) -> None:
     with session_scope(engine) as session:
         evil = Facility(slug="@evil", name="=cmd|' /C calc'!A0", facility_type="oil_depot", country="RU")
         for day in (1, 2, 3):
-            session.add(Event(
-                public_id=f"SDB-EVIL{day}", event_date=dt.date(2025, 6, day), latitude=50.0,
-                longitude=40.0, geo_precision="exact", geocoded_by="coordinates", facility=evil,
-                claim_status="reported", confidence="likely",
-            ))
+            session.add(
+                Event(
+                    public_id=f"SDB-EVIL{day}",
+                    event_date=dt.date(2025, 6, day),
+                    latitude=50.0,
+                    longitude=40.0,
+                    geo_precision="exact",
+                    geocoded_by="coordinates",
+                    facility=evil,
+                    claim_status="reported",
+                    confidence="likely",
+                )
+            )
     engine.dispose()
     assert run(["--db", sample_url, "report", "top-facilities", "--limit", "1", "-F", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
@@ -145,8 +155,9 @@ def test_report_csv_neutralises_formulas(sample_url: str, capsys) -> None:
 
 def test_empty_database_exports_empty_files(db_url: str, tmp_path: Path, capsys) -> None:
     assert run(["--db", db_url, "export"]) == 0
-    assert capsys.readouterr().out.splitlines() == [",".join([*analysis.EXPORT_COLUMNS, "source_urls",
-                                                               "source_publishers", "extra"])]
+    assert capsys.readouterr().out.splitlines() == [
+        ",".join([*analysis.EXPORT_COLUMNS, "source_urls", "source_publishers", "extra"])
+    ]
     target = tmp_path / "empty.gpkg"
     assert run(["--db", db_url, "export", "-F", "gpkg", "-o", str(target)]) == 0
     assert pyogrio.read_info(target)["features"] == 0

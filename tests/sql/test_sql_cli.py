@@ -58,16 +58,20 @@ def _snapshot(url: str) -> dict[str, object]:
     """Everything a write could change: row counts, a digest of the events, schema objects."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("events", "facilities",
-                                                                                         "sources", "event_sources")}
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("events", "facilities", "sources", "event_sources")
+        }
         events = conn.execute(text("SELECT id, public_id, country, description FROM events ORDER BY id")).all()
         if engine.dialect.name == "sqlite":
             schema = conn.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
             version = conn.execute(text("PRAGMA user_version")).scalar()
         else:
             schema = conn.execute(
-                text("SELECT table_name, column_name FROM information_schema.columns "
-                     "WHERE table_schema = 'public' ORDER BY 1, 2")
+                text(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' ORDER BY 1, 2"
+                )
             ).all()
             version = conn.execute(text("SHOW default_transaction_read_only")).scalar()
     engine.dispose()
@@ -88,10 +92,18 @@ def test_select_prints_a_table(sample_url: str, capsys) -> None:
 
 def test_bound_parameters_text_and_typed(sample_url: str, capsys) -> None:
     code = _run(
-        sample_url, "sql", "-F", "json",
+        sample_url,
+        "sql",
+        "-F",
+        "json",
         "SELECT public_id FROM events_enriched WHERE country = :c AND event_date >= :since "
         "ORDER BY event_date LIMIT :n",
-        "--param", "c=UA", "--param", "since:date=2025-04-01", "-p", "n:int=1",
+        "--param",
+        "c=UA",
+        "--param",
+        "since:date=2025-04-01",
+        "-p",
+        "n:int=1",
     )
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -107,8 +119,10 @@ def test_missing_parameter_is_a_clear_error(sample_url: str, capsys) -> None:
 
 def test_query_from_file_and_stdin(sample_url: str, tmp_path: Path, capsys, monkeypatch) -> None:
     query = tmp_path / "q.sql"
-    query.write_text("-- count confirmed strikes\nSELECT count(*) AS n FROM events_enriched\n"
-                     "WHERE confidence = 'confirmed';\n", encoding="utf-8")
+    query.write_text(
+        "-- count confirmed strikes\nSELECT count(*) AS n FROM events_enriched\nWHERE confidence = 'confirmed';\n",
+        encoding="utf-8",
+    )
     assert _run(sample_url, "sql", "-f", str(query), "-F", "csv") == 0
     assert capsys.readouterr().out.splitlines() == ["n", "3"]
     monkeypatch.setattr("sys.stdin", io.StringIO("SELECT count(*) AS n FROM facility_strikes WHERE strikes = 0"))
@@ -117,20 +131,30 @@ def test_query_from_file_and_stdin(sample_url: str, tmp_path: Path, capsys, monk
 
 
 def test_csv_output_neutralises_formulas(sample_url: str, capsys) -> None:
-    code = _run(sample_url, "sql", "-F", "csv",
-                "SELECT description, best_source_publisher, longitude - 100 AS west FROM events_enriched "
-                "WHERE public_id = 'SDB-T04'")
+    code = _run(
+        sample_url,
+        "sql",
+        "-F",
+        "csv",
+        "SELECT description, best_source_publisher, longitude - 100 AS west FROM events_enriched "
+        "WHERE public_id = 'SDB-T04'",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[1][0] == "'=1+1 looks like a formula"
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
     assert float(rows[1][2]) == pytest.approx(44.5858 - 100)  # numbers stay numbers, even negative
 
 
 def test_geojson_output(sample_url: str, capsys) -> None:
-    code = _run(sample_url, "sql", "-F", "geojson",
-                "SELECT public_id, latitude, longitude FROM events_enriched WHERE country = 'UA' ORDER BY event_id")
+    code = _run(
+        sample_url,
+        "sql",
+        "-F",
+        "geojson",
+        "SELECT public_id, latitude, longitude FROM events_enriched WHERE country = 'UA' ORDER BY event_id",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     collection = json.loads(out)
@@ -148,8 +172,18 @@ def test_parquet_output_needs_and_writes_a_file(sample_url: str, tmp_path: Path,
     assert _run(sample_url, "sql", "-F", "parquet", "SELECT * FROM strikes_monthly") == 1
     assert "--out" in capsys.readouterr().err
     target = tmp_path / "monthly.parquet"
-    assert _run(sample_url, "sql", "-F", "parquet", "-o", str(target),
-                "SELECT * FROM strikes_monthly ORDER BY month, country, facility_type, confidence") == 0
+    assert (
+        _run(
+            sample_url,
+            "sql",
+            "-F",
+            "parquet",
+            "-o",
+            str(target),
+            "SELECT * FROM strikes_monthly ORDER BY month, country, facility_type, confidence",
+        )
+        == 0
+    )
     frame = pd.read_parquet(target)
     assert list(frame.columns) == ["month", "country", "facility_type", "confidence", "strikes", "facilities_hit"]
     assert frame["strikes"].sum() == 10
@@ -163,8 +197,11 @@ def test_writes_are_refused_and_change_nothing(sample_url: str, statement: str, 
     assert code == 1
     assert "Error:" in err
     # SQLite has no data-modifying CTE: there it is a syntax error, which changes nothing either.
-    assert "refused" in err or "one statement at a time" in err or (sample_url.startswith("sqlite") and
-                                                                    "syntax error" in err)
+    assert (
+        "refused" in err
+        or "one statement at a time" in err
+        or (sample_url.startswith("sqlite") and "syntax error" in err)
+    )
     assert _snapshot(sample_url) == before
 
 
@@ -187,8 +224,11 @@ def test_the_database_refuses_writes_the_statement_check_would_miss(sample_url: 
     before = _snapshot(sample_url)
     attempts = ["DELETE FROM events", "CREATE TABLE scratch (x INTEGER)"]
     if engine.dialect.name == "sqlite":
-        attempts += [f"ATTACH DATABASE '{tmp_path}/a.db' AS a", f"VACUUM INTO '{tmp_path}/v.db'",
-                     "PRAGMA writable_schema = ON"]
+        attempts += [
+            f"ATTACH DATABASE '{tmp_path}/a.db' AS a",
+            f"VACUUM INTO '{tmp_path}/v.db'",
+            "PRAGMA writable_schema = ON",
+        ]
     for statement in attempts:
         with pytest.raises(DBAPIError), analysis.read_only_connection(engine) as conn:
             conn.exec_driver_sql(statement)
@@ -206,8 +246,9 @@ def test_run_query_reports_the_statement_kind(sample_url: str) -> None:
         analysis.run_query(engine, "SELECT 1; SELECT 2")
     with pytest.raises(QueryError, match="empty"):
         analysis.run_query(engine, "  -- nothing\n ; ")
-    columns, rows = analysis.run_query(engine, "SELECT ';' AS semi, 'DELETE' AS word, \"public_id\" FROM events "
-                                               "WHERE public_id = :p", {"p": "SDB-T01"})
+    columns, rows = analysis.run_query(
+        engine, "SELECT ';' AS semi, 'DELETE' AS word, \"public_id\" FROM events WHERE public_id = :p", {"p": "SDB-T01"}
+    )
     assert columns == ["semi", "word", "public_id"] and rows == [(";", "DELETE", "SDB-T01")]
     engine.dispose()
 

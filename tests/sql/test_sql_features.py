@@ -39,20 +39,37 @@ def _rows(n: int, pad: int = 0) -> str:
 
 
 def test_colons_in_literals_are_not_parameters(sample_url: str, capsys) -> None:
-    code = _run(sample_url, "sql", "-F", "json",
-                "SELECT 'a :b' AS t, ':x' LIKE '%:x%' AS hit, public_id FROM events WHERE public_id = :p",
-                "--param", "p=SDB-T01")
+    code = _run(
+        sample_url,
+        "sql",
+        "-F",
+        "json",
+        "SELECT 'a :b' AS t, ':x' LIKE '%:x%' AS hit, public_id FROM events WHERE public_id = :p",
+        "--param",
+        "p=SDB-T01",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert json.loads(out) == [{"t": "a :b", "hit": 1 if sample_url.startswith("sqlite") else True,
-                                "public_id": "SDB-T01"}]
+    assert json.loads(out) == [
+        {"t": "a :b", "hit": 1 if sample_url.startswith("sqlite") else True, "public_id": "SDB-T01"}
+    ]
 
 
 def test_text_parameters_work_as_numbers_on_both_backends(sample_url: str, capsys) -> None:
-    code = _run(sample_url, "sql", "-F", "csv",
-                "SELECT public_id, round(CAST(distance_km(latitude, longitude, :lat, :lon) AS NUMERIC), 1) AS km "
-                "FROM events WHERE distance_km(latitude, longitude, :lat, :lon) < :km ORDER BY public_id",
-                "--param", "lat=59.45", "-p", "lon=32.10", "-p", "km=10")
+    code = _run(
+        sample_url,
+        "sql",
+        "-F",
+        "csv",
+        "SELECT public_id, round(CAST(distance_km(latitude, longitude, :lat, :lon) AS NUMERIC), 1) AS km "
+        "FROM events WHERE distance_km(latitude, longitude, :lat, :lon) < :km ORDER BY public_id",
+        "--param",
+        "lat=59.45",
+        "-p",
+        "lon=32.10",
+        "-p",
+        "km=10",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
@@ -130,8 +147,7 @@ def test_out_writes_through_a_fifo(sample_url: str, tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["pipe"]
 
 
-def test_out_refuses_a_directory_and_keeps_the_old_file_on_failure(sample_url: str, tmp_path: Path,
-                                                                  capsys) -> None:
+def test_out_refuses_a_directory_and_keeps_the_old_file_on_failure(sample_url: str, tmp_path: Path, capsys) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     assert _run(sample_url, "sql", "-F", "csv", "-o", str(folder), "SELECT 1") == 1
@@ -151,7 +167,9 @@ def test_out_refuses_a_directory_and_keeps_the_old_file_on_failure(sample_url: s
 def _peak_rss_mb(url: str, *args: str) -> tuple[int, float, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "events.cli", "--db", url, "sql", *args],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     assert proc.stderr is not None
     err = proc.stderr.read().decode()
@@ -185,10 +203,13 @@ def _wait_until_running(proc: subprocess.Popen, url: str) -> None:
             if any(os.path.realpath(fd) == os.path.realpath(path) for fd in fds.iterdir()):
                 return
         else:
-            with psycopg.connect(parse_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
-                                 autocommit=True) as conn:
-                if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                                "AND query LIKE '%strikedb_sql%' AND pid <> pg_backend_pid()").fetchone()[0]:
+            with psycopg.connect(
+                parse_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+            ) as conn:
+                if conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                    "AND query LIKE '%strikedb_sql%' AND pid <> pg_backend_pid()"
+                ).fetchone()[0]:
                     return
         time.sleep(0.2)
     raise AssertionError("the query never started")
@@ -199,7 +220,9 @@ def test_ctrl_c_stops_a_running_query_without_timeout(sample_url: str) -> None:
     runaway = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     proc = subprocess.Popen(
         [sys.executable, "-m", "events.cli", "--db", sample_url, "sql", "--timeout", "0", runaway],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     _wait_until_running(proc, sample_url)
     time.sleep(1)
@@ -214,8 +237,9 @@ def test_ctrl_c_stops_a_running_query_without_timeout(sample_url: str) -> None:
 # --------------------------------------------------------------------------- downgrade guard
 
 
-def test_downgrade_with_data_asks_backs_up_and_accepts_relative_revisions(sample_url: str, tmp_path: Path,
-                                                                          capsys) -> None:
+def test_downgrade_with_data_asks_backs_up_and_accepts_relative_revisions(
+    sample_url: str, tmp_path: Path, capsys
+) -> None:
     engine = make_engine(sample_url)
     head = migrate.current(engine)
     assert _run(sample_url, "db", "downgrade", "base") == 1  # no terminal, no --yes
@@ -268,8 +292,7 @@ def test_reader_role_reads_but_cannot_write_and_keeps_grants(sample_url: str, ca
     _pg_only(sample_url)
     name = f"t18_reader_{uuid.uuid4().hex[:8]}"
     parsed = parse_url(sample_url)
-    admin = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
-                            autocommit=True)
+    admin = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
     monkeypatch.setenv("T18_PW", "correct-horse-battery")
     reader_url = parsed.set(username=name, password="correct-horse-battery").render_as_string(hide_password=False)
     try:
@@ -285,25 +308,37 @@ def test_reader_role_reads_but_cannot_write_and_keeps_grants(sample_url: str, ca
         out, err = capsys.readouterr()
         assert out.splitlines() == ["n", "10"] and "Note:" not in err
         # Straight to the server, bypassing strikedb: every write is refused by privileges.
-        with psycopg.connect(parsed.set(drivername="postgresql", username=name, password="correct-horse-battery")
-                             .render_as_string(hide_password=False), autocommit=True) as reader:
+        with psycopg.connect(
+            parsed.set(drivername="postgresql", username=name, password="correct-horse-battery").render_as_string(
+                hide_password=False
+            ),
+            autocommit=True,
+        ) as reader:
             assert reader.execute("SELECT count(*) FROM events").fetchone()[0] == 10
             assert reader.execute("SELECT round(distance_km(59.0, 32.0, 59.1, 32.0))").fetchone()[0] == 11
-            for statement in ("SET default_transaction_read_only = off; DELETE FROM events",
-                              "BEGIN READ WRITE; UPDATE events SET country = 'XX'; COMMIT",
-                              "CREATE TABLE public.pwned (x int)"):
+            for statement in (
+                "SET default_transaction_read_only = off; DELETE FROM events",
+                "BEGIN READ WRITE; UPDATE events SET country = 'XX'; COMMIT",
+                "CREATE TABLE public.pwned (x int)",
+            ):
                 with pytest.raises(psycopg.Error):
                     reader.execute(statement)
                 reader.execute("ROLLBACK")
         # A migration that re-creates views, and a table created later by the owner: still readable.
         assert _run(sample_url, "db", "downgrade", "-1", "--yes", "--no-backup") == 0
         assert _run(sample_url, "db", "upgrade") == 0
-        with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
-                             autocommit=True) as owner:
+        with psycopg.connect(
+            parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+        ) as owner:
             owner.execute("CREATE TABLE later_table (x int)")
         capsys.readouterr()
-        for relation in ("events_enriched", "strikes_monthly", "facility_strikes", "capacity_hit_monthly",
-                         "later_table"):
+        for relation in (
+            "events_enriched",
+            "strikes_monthly",
+            "facility_strikes",
+            "capacity_hit_monthly",
+            "later_table",
+        ):
             assert _run(reader_url, "sql", f"SELECT count(*) FROM {relation}") == 0, capsys.readouterr().err
         capsys.readouterr()
         # Only strikedb readers can be dropped by this command.
@@ -342,8 +377,12 @@ def test_postgresql_runs_in_a_read_only_transaction_with_local_timeouts(sample_u
     for name in ("transaction_read_only", "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
         assert _run(sample_url, "sql", "-F", "csv", "--timeout", "7", f"SHOW {name}") == 0
         settings[name] = capsys.readouterr().out.splitlines()[1]
-    assert settings == {"transaction_read_only": "on", "statement_timeout": "7s", "lock_timeout": "7s",
-                        "idle_in_transaction_session_timeout": "5min"}
+    assert settings == {
+        "transaction_read_only": "on",
+        "statement_timeout": "7s",
+        "lock_timeout": "7s",
+        "idle_in_transaction_session_timeout": "5min",
+    }
     # SET LOCAL: the next transaction on the same server starts from the defaults again.
     engine = make_engine(sample_url)
     with engine.connect() as conn:
@@ -352,6 +391,8 @@ def test_postgresql_runs_in_a_read_only_transaction_with_local_timeouts(sample_u
 
 
 def test_explain_runs_on_both_backends(sample_url: str, capsys) -> None:
-    assert _run(sample_url, "sql", "-F", "csv", "EXPLAIN SELECT count(*) FROM events WHERE country = :c",
-                "-p", "c=RU") == 0
+    assert (
+        _run(sample_url, "sql", "-F", "csv", "EXPLAIN SELECT count(*) FROM events WHERE country = :c", "-p", "c=RU")
+        == 0
+    )
     assert len(capsys.readouterr().out.splitlines()) >= 2

@@ -17,23 +17,76 @@ VIEWS = ("events_enriched", "strikes_monthly", "facility_strikes", "capacity_hit
 VOLATILE = {"created_at", "updated_at"}
 CONTRACT = {
     "events_enriched": [
-        "event_id", "public_id", "event_date", "date_precision", "event_time_utc", "month", "latitude", "longitude",
-        "geo_precision", "geocoded_by", "location_text", "country", "admin1", "facility_id", "facility_slug",
-        "facility_name", "facility_type", "facility_operator", "capacity_mtpa", "capacity_kbd", "capacity_mw",
-        "attack_type", "effect", "damage_level", "description", "claim_status", "source_reliability",
-        "info_credibility", "admiralty_grade", "confidence", "confidence_rank", "source_count", "best_source_url",
-        "best_source_publisher", "origin", "external_id", "created_at", "updated_at",
+        "event_id",
+        "public_id",
+        "event_date",
+        "date_precision",
+        "event_time_utc",
+        "month",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "geocoded_by",
+        "location_text",
+        "country",
+        "admin1",
+        "facility_id",
+        "facility_slug",
+        "facility_name",
+        "facility_type",
+        "facility_operator",
+        "capacity_mtpa",
+        "capacity_kbd",
+        "capacity_mw",
+        "attack_type",
+        "effect",
+        "damage_level",
+        "description",
+        "claim_status",
+        "source_reliability",
+        "info_credibility",
+        "admiralty_grade",
+        "confidence",
+        "confidence_rank",
+        "source_count",
+        "best_source_url",
+        "best_source_publisher",
+        "origin",
+        "external_id",
+        "created_at",
+        "updated_at",
     ],
     "strikes_monthly": ["month", "country", "facility_type", "confidence", "strikes", "facilities_hit"],
     "facility_strikes": [
-        "facility_id", "slug", "name", "facility_type", "country", "admin1", "operator", "capacity_mtpa",
-        "capacity_kbd", "capacity_mw", "strikes", "confirmed_strikes", "likely_or_better_strikes", "first_strike",
+        "facility_id",
+        "slug",
+        "name",
+        "facility_type",
+        "country",
+        "admin1",
+        "operator",
+        "capacity_mtpa",
+        "capacity_kbd",
+        "capacity_mw",
+        "strikes",
+        "confirmed_strikes",
+        "likely_or_better_strikes",
+        "first_strike",
         "last_strike",
     ],
     "capacity_hit_monthly": [
-        "country", "month", "facility_type", "min_confidence", "facilities_hit", "capacity_hit_mtpa",
-        "capacity_hit_kbd", "capacity_hit_mw", "country_capacity_mtpa", "country_capacity_kbd",
-        "country_capacity_mw", "share_capacity",
+        "country",
+        "month",
+        "facility_type",
+        "min_confidence",
+        "facilities_hit",
+        "capacity_hit_mtpa",
+        "capacity_hit_kbd",
+        "capacity_hit_mw",
+        "country_capacity_mtpa",
+        "country_capacity_kbd",
+        "country_capacity_mw",
+        "share_capacity",
     ],
 }
 ORDER_BY = {
@@ -113,8 +166,10 @@ def test_events_enriched_values(sample_engine: Engine) -> None:
 
 def test_strikes_monthly_counts(sample_engine: Engine) -> None:
     _, rows = _view_rows(sample_engine, "strikes_monthly")
-    got = {(r["month"], r["country"], r["facility_type"], r["confidence"]): (r["strikes"], r["facilities_hit"])
-           for r in rows}
+    got = {
+        (r["month"], r["country"], r["facility_type"], r["confidence"]): (r["strikes"], r["facilities_hit"])
+        for r in rows
+    }
     assert got[("2025-03", "RU", "refinery", "confirmed")] == (1, 1)
     assert got[("2025-04", "RU", "refinery", "likely")] == (1, 1)
     assert got[("2025-04", "RU", "refinery", "confirmed")] == (1, 1)
