@@ -21,6 +21,7 @@ from branca.element import Element
 from folium.map import Layer
 from folium.template import Template
 
+from maps.data import script_json
 from maps.runtime import Dataset, Runtime, StrikeMap
 
 
@@ -89,12 +90,29 @@ class MapLayer:
 
     @classmethod
     def build(cls, parts: MapParts) -> list[Element]:
-        """Return the folium elements to add to the map (none when its data is missing)."""
+        """Return the folium elements to add to the map: those of :meth:`draw`, none without its table."""
+        table = cls.table(parts)
+        return [] if cls.takes and table is None else cls.draw(parts, table)
+
+    @classmethod
+    def draw(cls, parts: MapParts, table: Any) -> list[Element]:
+        """Return the folium elements that draw ``table`` (None for a layer of the events alone)."""
         raise NotImplementedError
 
 
 class RuntimeLayer(Layer, MapLayer):
-    """A layer created by one call into the runtime: ``<js_call>(ctx, ...args)``."""
+    """A layer created by one call into the runtime: ``<js_call>(ctx, ...args)``.
+
+    Unless a class says otherwise, it draws the table named as its key (``takes = key``) and its
+    script is ``layers/<key>.js``, so a layer's name is written once.
+
+    Attributes
+    ----------
+    js_call : str
+        The runtime's function or constructor.
+    sends_key : bool
+        Whether the last argument is ``{"key": key}`` (the layers the browser registers by name).
+    """
 
     _template = Template(
         """
@@ -104,14 +122,21 @@ class RuntimeLayer(Layer, MapLayer):
         {% endmacro %}
         """
     )
-    js_call = ""
+    js_call: ClassVar[str] = ""
+    sends_key: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.takes = cls.__dict__.get("takes", cls.key)
+        cls.script = cls.__dict__.get("script", f"layers/{cls.key}.js")
 
     def __init__(
         self, runtime: Runtime, js_args: list[str | Dataset], *, name: str, show: bool, control: bool = True
     ) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = type(self).__name__
         self.runtime = runtime
-        self.js_args = js_args
+        self.js_args = [*js_args, script_json({"key": self.key})] if self.sends_key else js_args
 
     def args_js(self) -> list[str]:
         """JavaScript arguments; datasets by name, resolved at render time (ids may be renumbered)."""

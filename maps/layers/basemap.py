@@ -12,7 +12,6 @@ import shapely
 
 from maps.data import REGION_SIMPLIFY_DEG, script_json
 from maps.layers.base import MapParts, RuntimeLayer, nonempty
-from maps.runtime import Runtime
 
 
 def basemap_geojson(basemap: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -34,19 +33,17 @@ class BasemapLayer(RuntimeLayer):
 
     js_call = "StrikeDB.basemap"
     key = "basemap"
-    takes = "basemap"
-    script = "layers/basemap.js"
     under_data = True
-
-    def __init__(self, runtime: Runtime, geojson: dict[str, Any]) -> None:
-        super().__init__(runtime, [script_json(geojson)], name="Country outlines", show=True, control=False)
-        self._name = "BasemapLayer"
+    sends_key = False
 
     @classmethod
-    def build(cls, parts: MapParts) -> list[BasemapLayer]:
-        """The outlines; nothing without ``basemap``."""
-        basemap = nonempty(cls.table(parts))
-        return [] if basemap is None else [cls(parts.runtime, basemap_geojson(basemap))]
+    def draw(cls, parts: MapParts, table: gpd.GeoDataFrame) -> list[BasemapLayer]:
+        """The outlines; nothing for an empty ``basemap``."""
+        basemap = nonempty(table)
+        if basemap is None:
+            return []
+        geojson = script_json(basemap_geojson(basemap))
+        return [cls(parts.runtime, [geojson], name="Country outlines", show=True, control=False)]
 
 
 __all__ = ["BasemapLayer", "basemap_geojson"]

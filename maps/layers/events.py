@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from maps.data import script_json
 from maps.layers.base import MapParts, RuntimeLayer
-from maps.runtime import Dataset, Runtime
 
 
 class EventLayer(RuntimeLayer):
@@ -19,17 +17,15 @@ class EventLayer(RuntimeLayer):
 
     js_call = "new StrikeDB.EventLayer"
     key = "events"
-
-    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = key, name: str, show: bool = True) -> None:
-        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
-        self._name = "EventLayer"
+    takes = None
+    script = None  # the runtime's core, strikedb.js itself
 
     @classmethod
-    def build(cls, parts: MapParts) -> list[EventLayer]:
+    def draw(cls, parts: MapParts, table: None) -> list[EventLayer]:
         """One layer of every event (shown)."""
         assert parts.event_data is not None
         name = escape(f"Events, clustered ({parts.payload['n']:,})")
-        return [cls(parts.runtime, parts.event_data, name=name, show=True)]
+        return [cls(parts.runtime, [parts.event_data], name=name, show=True)]
 
 
 class HeatLayer(RuntimeLayer):
@@ -37,17 +33,13 @@ class HeatLayer(RuntimeLayer):
 
     js_call = "new StrikeDB.HeatLayer"
     key = "heat"
-    script = "layers/heat.js"
-
-    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = key, name: str, show: bool) -> None:
-        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
-        self._name = "HeatLayer"
+    takes = None
 
     @classmethod
-    def build(cls, parts: MapParts) -> list[HeatLayer]:
+    def draw(cls, parts: MapParts, table: None) -> list[HeatLayer]:
         """The heat map of the events (hidden until ticked)."""
         assert parts.event_data is not None
-        return [cls(parts.runtime, parts.event_data, name="Heat map of the events shown", show=False)]
+        return [cls(parts.runtime, [parts.event_data], name="Heat map of the events shown", show=False)]
 
 
 __all__ = ["EventLayer", "HeatLayer"]

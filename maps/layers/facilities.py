@@ -19,10 +19,9 @@ from maps.data import (
     encode_column,
     facility_types,
     first_present,
-    script_json,
 )
 from maps.layers.base import MapParts, RuntimeLayer
-from maps.runtime import Dataset, Runtime
+from maps.runtime import Dataset
 
 
 def capacity_text(row: dict[str, Any]) -> str | None:
@@ -80,26 +79,17 @@ class FacilityLayer(RuntimeLayer):
 
     js_call = "new StrikeDB.FacilityLayer"
     key = "facilities"
-    takes = "facilities"
-    script = "layers/facilities.js"
     summary_counts = ("facilities",)
 
-    def __init__(self, runtime: Runtime, data: Dataset, *, key: str = key, name: str, show: bool) -> None:
-        super().__init__(runtime, [data, script_json({"key": key})], name=name, show=show)
-        self._name = "FacilityLayer"
-
     @classmethod
-    def build(cls, parts: MapParts) -> list[Any]:
-        """The facility dataset and its layer (shown); nothing without ``facilities``."""
-        facilities = cls.table(parts)
-        if facilities is None:
-            return []
-        payload = facility_payload(facilities)
+    def draw(cls, parts: MapParts, table: pd.DataFrame) -> list[Any]:
+        """The facility dataset and its layer (shown, also when empty)."""
+        payload = facility_payload(table)
         data = Dataset(payload, "FacilityData", what="facilities", compress=parts.compress)
         parts.summary["facilities"] = payload["n"]
         parts.fallback_bounds = bounds(decode_column(payload["cols"]["lat"]), decode_column(payload["cols"]["lon"]))
         label = f"Facilities, sized by capacity ({payload['n']:,})"
-        return [data, cls(parts.runtime, data, name=escape(label), show=True)]
+        return [data, cls(parts.runtime, [data], name=escape(label), show=True)]
 
 
 __all__ = ["FacilityLayer", "capacity_text", "facility_payload"]

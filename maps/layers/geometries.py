@@ -111,12 +111,9 @@ class GeometryLayer(Layer, MapLayer):
         self.weight, self.struck_weight = WEIGHT, STRUCK_WEIGHT
 
     @classmethod
-    def build(cls, parts: MapParts) -> list[GeometryLayer]:
-        """One layer of the line/polygon facilities; nothing without ``geometries`` (or shapes in it)."""
-        geometries = cls.table(parts)
-        if geometries is None:
-            return []
-        shapes = geometry_geojson(geometries)
+    def draw(cls, parts: MapParts, table: pd.DataFrame) -> list[GeometryLayer]:
+        """One layer of the line/polygon facilities; nothing when ``geometries`` has no shapes."""
+        shapes = geometry_geojson(table)
         parts.summary["geometries"] = len(shapes["features"])
         if not shapes["features"]:
             return []

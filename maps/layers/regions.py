@@ -17,7 +17,6 @@ import shapely
 from maps import style
 from maps.data import REGION_SIMPLIFY_DEG, decode_column, first_present, script_json
 from maps.layers.base import MapParts, RuntimeLayer, nonempty
-from maps.runtime import Runtime
 
 #: Event columns holding the stored ISO 3166-2 region code, in order of preference.
 EVENT_REGION_CODE_COLUMNS = ("admin1_code", "iso_3166_2", "region_code")
@@ -114,23 +113,7 @@ class ChoroplethLayer(RuntimeLayer):
 
     js_call = "StrikeDB.choropleth"
     key = "regions"
-    takes = "regions"
-    script = "layers/regions.js"
     summary_counts = ("regions",)
-
-    def __init__(
-        self,
-        runtime: Runtime,
-        geojson: dict[str, Any],
-        breaks: list[int],
-        *,
-        key: str = key,
-        name: str,
-        show: bool,
-    ) -> None:
-        args = [script_json(geojson), script_json(breaks), script_json({"key": key})]
-        super().__init__(runtime, args, name=name, show=show)
-        self._name = "ChoroplethLayer"
 
     @classmethod
     def event_columns(cls, events: pd.DataFrame, table: Any) -> dict[str, list[Any]]:
@@ -139,9 +122,9 @@ class ChoroplethLayer(RuntimeLayer):
         return {} if regions is None else {"rg": event_regions(events, regions)}
 
     @classmethod
-    def build(cls, parts: MapParts) -> list[ChoroplethLayer]:
-        """The strikes-per-region layer (shown); nothing without ``regions``."""
-        regions = nonempty(cls.table(parts))
+    def draw(cls, parts: MapParts, table: gpd.GeoDataFrame) -> list[ChoroplethLayer]:
+        """The strikes-per-region layer (shown); nothing for empty ``regions``."""
+        regions = nonempty(table)
         if regions is None:
             return []
         counts = [0] * len(regions)
@@ -149,9 +132,9 @@ class ChoroplethLayer(RuntimeLayer):
             if region >= 0:
                 counts[region] += 1
         breaks = style.choropleth_breaks(max(counts, default=0))
-        geojson = region_geojson(regions, counts)
+        args = [script_json(region_geojson(regions, counts)), script_json(breaks)]
         parts.summary["regions"] = len(regions)
-        return [cls(parts.runtime, geojson, breaks, name="Strikes per region (admin-1)", show=True)]
+        return [cls(parts.runtime, args, name="Strikes per region (admin-1)", show=True)]
 
 
 __all__ = [

@@ -19,9 +19,9 @@ class OnlineTiles(MapLayer):
     takes = "tiles"
 
     @classmethod
-    def build(cls, parts: MapParts) -> list[Any]:
+    def draw(cls, parts: MapParts, table: bool) -> list[Any]:
         """The tile layer (hidden; needs the network when ticked); nothing when ``tiles`` is false."""
-        if not cls.table(parts):
+        if not table:
             return []
         # In the tile pane, above the outlines: where tiles cannot load, the outlines still show.
         tile_layer = folium.TileLayer("OpenStreetMap", name=TILES_NAME, overlay=True, control=True, show=False)
