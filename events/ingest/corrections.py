@@ -34,10 +34,10 @@ from sqlalchemy import Connection, delete, or_, select, text, update
 
 from events.ingest.enrich import Prepared
 from events.ingest.report import IngestReport
-from events.ingest.write import chunks
+from events.ingest.write import chunks, in_query
 from events.models import DuplicateCandidate, Event, EventLineLink, EventRevision, EventSource, Source, utcnow
 from events.revisions import peek_meta, revision_row, user_extra
-from events.runs import INGEST_LOCK_KEY
+from events.runs import INGEST_LOCK_KEY, runs_t
 
 events_t = Event.__table__
 sources_t = Source.__table__
@@ -108,7 +108,7 @@ def apply_corrections(
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
     this_file = run_file(run_id)
     new_events = list(_new_events(conn, tracker.inserted, run_id))
-    matches = {new["id"]: _stored_matches(conn, new, tracker, run_id, this_file, run_file) for new in new_events}
+    matches = _stored_matches(conn, new_events, tracker, _earlier_runs_of(conn, this_file, run_id, run_file))
     claimed = Counter(old["id"] for found in matches.values() for old in found)
     applied = 0
     for new in new_events:
@@ -126,43 +126,72 @@ def _new_events(conn: Connection, keys: list[str], run_id: int) -> Iterator[dict
             yield dict(row)
 
 
-def _urls(conn: Connection, event_id: int) -> frozenset[str]:
-    query = (
-        select(sources_t.c.url)
-        .join(links_t, links_t.c.source_id == sources_t.c.id)
-        .where(links_t.c.event_id == event_id, sources_t.c.url.is_not(None))
+def _earlier_runs_of(
+    conn: Connection, this_file: str | None, run_id: int, run_file: Callable[[int | None], str | None]
+) -> list[int]:
+    """The other ingest runs that read a file of this name: only their events can be corrected."""
+    if this_file is None:
+        return []
+    # A cheap text filter first; ``run_file`` decides (a file name without its folders).
+    query = select(runs_t.c.id, runs_t.c.file_path).where(runs_t.c.id != run_id)
+    return [rid for rid, path in conn.execute(query) if str(path).endswith(this_file) and run_file(rid) == this_file]
+
+
+def _urls_of(conn: Connection, event_ids: list[int]) -> dict[int, frozenset[str]]:
+    """The source URLs of each event (events without any are left out)."""
+    sql = (
+        "SELECT event_sources.event_id, sources.url FROM event_sources JOIN sources "
+        "ON sources.id = event_sources.source_id WHERE sources.url IS NOT NULL AND event_sources.event_id IN ({})"
     )
-    return frozenset(conn.execute(query).scalars())
+    urls: dict[int, set[str]] = {}
+    for event_id, url in in_query(conn, sql, event_ids):
+        urls.setdefault(event_id, set()).add(url)
+    return {event_id: frozenset(found) for event_id, found in urls.items()}
 
 
 def _stored_matches(
-    conn: Connection,
-    new: dict[str, Any],
-    tracker: CorrectionTracker,
-    run_id: int,
-    this_file: str | None,
-    run_file: Callable[[int | None], str | None],
-) -> list[dict[str, Any]]:
-    """The stored events the new event could be a correction of (see the module docstring)."""
-    urls = _urls(conn, new["id"])
-    if not urls or this_file is None:
-        return []
-    query = select(events_t).where(
-        events_t.c.origin == new["origin"],
-        events_t.c.event_date == new["event_date"],
-        events_t.c.date_precision == new["date_precision"],
-        events_t.c.external_id.is_(None),
-        events_t.c.natural_key.is_not(None),
-        events_t.c.id != new["id"],
-        events_t.c.ingest_run_id != run_id,
-    )
-    found = []
-    for row in conn.execute(query).mappings():
-        old = dict(row)
-        if old["natural_key"] in tracker.seen or peek_meta(old).get("reports"):
-            continue
-        if run_file(old["ingest_run_id"]) == this_file and _urls(conn, old["id"]) == urls:
-            found.append(old)
+    conn: Connection, new_events: list[dict[str, Any]], tracker: CorrectionTracker, earlier_runs: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Per new event, the stored events it could be a correction of (see the module docstring).
+
+    All new events at once, by day: one look-up per query per hundreds of them, so a large first
+    import (where nothing can match) does not pay one scan of the table per row.
+    """
+    matches: dict[int, list[dict[str, Any]]] = {new["id"]: [] for new in new_events}
+    if not earlier_runs or not new_events:
+        return matches
+    new_urls = _urls_of(conn, [new["id"] for new in new_events])
+    wanted = [new for new in new_events if new["id"] in new_urls]
+    stored = _stored_by_day(conn, sorted({new["event_date"] for new in wanted}), earlier_runs)
+    stored = {k: [o for o in olds if o["natural_key"] not in tracker.seen] for k, olds in stored.items()}
+    old_urls = _urls_of(conn, [old["id"] for olds in stored.values() for old in olds])
+    for new in wanted:
+        day = (new["origin"], new["event_date"], new["date_precision"])
+        urls = new_urls[new["id"]]
+        matches[new["id"]] = [old for old in stored.get(day, ()) if old_urls.get(old["id"]) == urls]
+    return matches
+
+
+def _stored_by_day(
+    conn: Connection, days: list[Any], earlier_runs: list[int]
+) -> dict[tuple[Any, Any, Any], list[dict[str, Any]]]:
+    """Id-less stored events of those runs on those days, by (origin, day, date precision).
+
+    Events holding reports merged from elsewhere are left out (they are more than one row).
+    """
+    found: dict[tuple[Any, Any, Any], list[dict[str, Any]]] = {}
+    for runs in chunks(earlier_runs, CHUNK):
+        for part in chunks(days, CHUNK):
+            query = select(events_t).where(
+                events_t.c.event_date.in_(part),
+                events_t.c.ingest_run_id.in_(runs),
+                events_t.c.external_id.is_(None),
+                events_t.c.natural_key.is_not(None),
+            )
+            for row in conn.execute(query).mappings():
+                old = dict(row)
+                if not peek_meta(old).get("reports"):
+                    found.setdefault((old["origin"], old["event_date"], old["date_precision"]), []).append(old)
     return found
 
 
