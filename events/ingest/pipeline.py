@@ -16,24 +16,26 @@ import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from importlib.resources import files
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Connection, Engine
 
-from events import dedup, health, rail, readers, runs
+from events import health, rail, readers, runs
 from events.errors import InputError
 from events.ingest.corrections import apply_corrections
 from events.ingest.enrich import Enricher, Prepared
 from events.ingest.identity import guard, id_column_warning, with_id_column
 from events.ingest.loader import BatchLoader
+from events.ingest.options import DEFAULT_BATCH_SIZE, FileOptions, RunOptions, RunSettings
 from events.ingest.report import IngestReport, ProgressCallback
 from events.ingest.workers import can_fork, forked_iter
 from events.models import os_user
 from events.publishers import load_registry
-from events.readers import check_format
+from events.readers import check_format, check_keywords
 from events.readers.inputs import check_finite, check_regular_file
 from events.records import EventRecord, RejectedRecord, SourceProblems
 from events.runs import file_checksum
@@ -49,12 +51,6 @@ def sample_events_path() -> Path:
     """Return the path of the bundled illustrative sample (``events/data/sample_events.csv``)."""
     return Path(str(files("events") / "data" / "sample_events.csv"))
 
-
-#: Rows per transaction unless told otherwise (``--batch-size``). Commits are what large files pay
-#: for at this size: with random-order keys in several indexes, every commit writes most index
-#: pages again (1,000,000 events: 121 s of inserts with 5,000-row transactions, 62 s with 50,000;
-#: docs/benchmarks.md). Memory does not grow with it (see :data:`CHUNK_ROWS`).
-DEFAULT_BATCH_SIZE = 50_000
 
 #: Rows read, prepared and decided at a time. A transaction (``batch_size`` rows) is made of one
 #: or more such chunks, cut so that every transaction ends at a chunk's end: large transactions
@@ -128,26 +124,7 @@ def _use_worker(parallel: bool | None, path: Path) -> bool:
     return parallel is True or path.stat().st_size >= PARALLEL_MIN_BYTES
 
 
-def ingest_file(
-    engine: Engine,
-    path: str | Path,
-    *,
-    fmt: str = "auto",
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    id_column: str | None = None,
-    date_order: str | None = None,
-    date_format: str | None = None,
-    strict: bool = False,
-    dry_run: bool = False,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    radius_km: float = 3.0,
-    dedup_km: float = dedup.DEDUP_KM,
-    user: str | None = None,
-    progress: ProgressCallback | None = None,
-    parallel: bool | None = None,
-) -> IngestReport:
+def ingest_file(engine: Engine, path: str | Path, **options: Unpack[FileOptions]) -> IngestReport:
     """Ingest one event file.
 
     Parameters
@@ -156,40 +133,11 @@ def ingest_file(
         A database at the current schema.
     path : str or Path
         The input file.
-    fmt : str
-        ``auto`` (recognise the layout from the content), ``csv`` (the canonical format, or any CSV
-        with ``column_map``), ``acled``, ``ucdp`` (CSV or GeoJSON) or ``geojson``.
-    encoding, delimiter : str, optional
-        Override detection.
-    column_map : dict, optional
-        Input column -> canonical field.
-    id_column : str, optional
-        The column whose value identifies each row (default: recognised from the header, see
-        :mod:`events.ingest.identity`).
-    date_order, date_format : str, optional
-        ``dmy``/``mdy`` or a ``strptime`` pattern; by default the day/month order is decided from
-        the file's dates (see :mod:`events.readers.dates`).
-    strict : bool
-        Validate (and geocode) the whole file first; if any row is rejected, store the run as
-        ``failed`` with its rejected rows and load no event.
-    dry_run : bool
-        Do everything in one transaction and roll it back: the counts are exact, nothing is kept.
-    batch_size : int
-        Rows per transaction.
-    radius_km : float
-        Events within this distance of a known facility are linked to it.
-    dedup_km : float
-        Reports of the same date within this distance are one strike (see :mod:`events.dedup`).
-    user : str, optional
-        Recorded on the run and on revisions; defaults to the OS user.
-    progress : callable, optional
-        Called with the number of rows read after each batch is written and before it is
-        committed. An exception it raises aborts the run: that batch is rolled back, earlier
-        batches stay, and re-running the file completes it without duplicates.
-    parallel : bool, optional
-        Read, validate and geocode the next batch in a worker process while this one writes
-        (same results, same transactions). Default: when the file is at least
-        :data:`PARALLEL_MIN_BYTES` and the system can fork with more than one CPU.
+    **options
+        :class:`~events.ingest.options.FileOptions`: how to read the file
+        (:class:`~events.readers.PlanOptions`: format, encoding, delimiter, column map, date
+        rules), how to run (:class:`~events.ingest.options.RunOptions`: dry run, batch size,
+        radii, user, progress), the id column, strict mode and the worker process.
 
     Returns
     -------
@@ -200,24 +148,21 @@ def ingest_file(
     InputError
         When the file cannot be read at all (missing, undecodable, no header...).
     """
+    check_keywords("ingest_file", options, FileOptions)
     path = Path(path)
-    check_format(fmt)
+    settings = RunSettings.of(options)
+    check_format(options.get("fmt", "auto"))
     check_regular_file(path)
-    if batch_size < 1:
-        raise InputError(f"batch size must be at least 1, not {batch_size}")
-    check_finite(radius_km, "--radius-km")
-    check_finite(dedup_km, "--dedup-km")
-    plan = readers.plan_file(
-        path,
-        fmt=fmt,
-        encoding=encoding,
-        delimiter=delimiter,
-        column_map=column_map,
-        date_order=date_order,
-        date_format=date_format,
-    )
+    if settings.batch_size < 1:
+        raise InputError(f"batch size must be at least 1, not {settings.batch_size}")
+    check_finite(settings.radius_km, "--radius-km")
+    check_finite(settings.dedup_km, "--dedup-km")
+    encoding, delimiter, id_column = options.get("encoding"), options.get("delimiter"), options.get("id_column")
+    strict = options.get("strict", False)
+    plan = readers.plan_file(path, **_plan_options(options))
     fmt = plan.fmt  # the layout recognised from the content when fmt was "auto"
     own_ids = readers.READERS[fmt].id_column is not None  # a dataset's own id column (ACLED, UCDP)
+    column_map = options.get("column_map")
     if id_column and not own_ids:
         column_map = {**(column_map or {}), id_column: "event_id"}
     used_id_column = _id_column_used(path, fmt, encoding, delimiter, column_map, id_column)
@@ -226,7 +171,7 @@ def ingest_file(
         records = readers.read_events(path, encoding=encoding, delimiter=delimiter, column_map=column_map, plan=plan)
         return with_id_column(records, id_column) if id_column and own_ids else records
 
-    options = {
+    recorded = {
         "format": plan.fmt,
         "layout": plan.describe(),
         "date_order": plan.dates.order,
@@ -236,27 +181,27 @@ def ingest_file(
         "column_map": column_map,
         "id_column": used_id_column,
         "strict": strict,
-        "batch_size": batch_size,
-        "radius_km": radius_km,
-        "dedup_km": dedup_km,
+        "batch_size": settings.batch_size,
+        "radius_km": settings.radius_km,
+        "dedup_km": settings.dedup_km,
     }
     return _run(
         engine,
         open_records,
         file_label=str(path),
         checksum=file_checksum(path),
-        options=options,
+        options=recorded,
+        settings=settings if settings.user is not None else replace(settings, user=os_user()),
         strict=strict,
-        dry_run=dry_run,
-        batch_size=batch_size,
-        radius_km=radius_km,
-        dedup_km=dedup_km,
-        user=user if user is not None else os_user(),
-        progress=progress,
-        parallel=_use_worker(parallel, path),
+        parallel=_use_worker(options.get("parallel"), path),
         id_column=used_id_column,
         layout=plan.describe(),
     )
+
+
+def _plan_options(options: FileOptions) -> readers.PlanOptions:
+    """The :class:`~events.readers.PlanOptions` among the options of :func:`ingest_file`."""
+    return {name: options[name] for name in readers.PlanOptions.__optional_keys__ if name in options}  # type: ignore[misc, literal-required]
 
 
 def _id_column_used(
@@ -286,32 +231,30 @@ def ingest_records(
     *,
     file_label: str = "<records>",
     fmt: str = "csv",
-    dry_run: bool = False,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    radius_km: float = 3.0,
-    dedup_km: float = dedup.DEDUP_KM,
-    user: str | None = None,
-    progress: ProgressCallback | None = None,
+    **options: Unpack[RunOptions],
 ) -> IngestReport:
     """Ingest records produced by any reader (the library entry point behind :func:`ingest_file`).
 
-    Parameters are those of :func:`ingest_file`; ``records`` is consumed once (no strict mode,
-    which needs two passes over a file).
+    ``records`` is consumed once (no strict mode, which needs two passes over a file);
+    ``options`` are :class:`~events.ingest.options.RunOptions`, ``file_label`` names the records
+    on the run and ``fmt`` is recorded with it.
     """
+    check_keywords("ingest_records", options, RunOptions)
+    settings = RunSettings.of(options)
     iterator = iter(records)
     return _run(
         engine,
         lambda: iterator,
         file_label=file_label,
         checksum=None,
-        options={"format": fmt, "batch_size": batch_size, "radius_km": radius_km, "dedup_km": dedup_km},
+        options={
+            "format": fmt,
+            "batch_size": settings.batch_size,
+            "radius_km": settings.radius_km,
+            "dedup_km": settings.dedup_km,
+        },
+        settings=settings,
         strict=False,
-        dry_run=dry_run,
-        batch_size=batch_size,
-        radius_km=radius_km,
-        dedup_km=dedup_km,
-        user=user,
-        progress=progress,
         parallel=False,
     )
 
@@ -323,19 +266,15 @@ def _run(
     file_label: str,
     checksum: str | None,
     options: dict[str, Any],
+    settings: RunSettings,
     strict: bool,
-    dry_run: bool,
-    batch_size: int,
-    radius_km: float,
-    dedup_km: float,
-    user: str | None,
-    progress: ProgressCallback | None,
     parallel: bool,
     id_column: str | None = None,
     layout: str = "",
 ) -> IngestReport:
     from events.geo import Geocoder
 
+    dry_run, batch_size, user = settings.dry_run, settings.batch_size, settings.user
     started = time.perf_counter()
     report = IngestReport(run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout)
     committed = report.counts()
@@ -346,12 +285,12 @@ def _run(
         if not dry_run:
             stack.callback(runs.release_run, conn, run_id)
         try:
-            geocoder = Geocoder(conn, radius_km=radius_km)
+            geocoder = Geocoder(conn, radius_km=settings.radius_km)
             registry = load_registry(conn)
             enrich = Enricher(geocoder, registry)
             # checksum: quarantine rows of an identical re-run are stored once
             loader = BatchLoader(
-                conn, run_id, dedup_km=dedup_km, user=user, report=report, registry=registry, checksum=checksum
+                conn, run_id, dedup_km=settings.dedup_km, user=user, report=report, registry=registry, checksum=checksum
             )
             stack.enter_context(_bulk_gc())
 
@@ -362,7 +301,7 @@ def _run(
             if strict and _strict_precheck(batches(), loader, report):
                 report.status = "failed"
             else:
-                _load_all(conn, batches(), loader, report, dry_run, progress, committed, batch_size)
+                _load_all(conn, batches(), loader, report, dry_run, settings.progress, committed, batch_size)
                 report.status = "dry_run" if dry_run else "committed"
         except BaseException as exc:
             _end_failed_run(engine, conn, run_id, report, committed, dry_run=dry_run, exc=exc)

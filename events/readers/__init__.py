@@ -21,7 +21,7 @@ streams the records with that plan, one :class:`~events.records.EventRecord` or
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict, Unpack
@@ -153,19 +153,23 @@ def detect_format(path: str | Path, *, encoding: str | None = None, delimiter: s
 
 
 class PlanOptions(TypedDict, total=False):
-    """The options of :func:`plan_file`, all optional (as for :func:`read_events`).
+    """How to read a file, all optional: the options of :func:`plan_file` and :func:`read_events`.
 
     Attributes
     ----------
-    fmt : str
-        ``auto`` (detect, the default) or a name of :data:`READERS` (``csv``, ``acled``, ``ucdp``,
-        ``geojson``).
-    encoding, delimiter : str or None
-        For CSV files.
+    fmt : {"auto", "csv", "acled", "ucdp", "geojson"}
+        Input format (:data:`FORMATS`): ``auto`` (default) recognises the layout from the header
+        or the GeoJSON properties; otherwise the canonical CSV, an ACLED export, UCDP GED (CSV or
+        GeoJSON), or a GeoJSON FeatureCollection of Point features.
+    encoding : str or None
+        Text encoding (default UTF-8, BOM optional). Not used for GeoJSON (always UTF-8).
+    delimiter : str or None
+        CSV delimiter; sniffed when omitted (``,`` ``;`` tab ``|``).
     column_map : dict or None
-        ``--map`` (needed to find the date columns).
+        Input column → canonical field (``--map``, see :func:`parse_column_map`); for ACLED and
+        UCDP also a column name of the dataset.
     date_order : {"dmy", "mdy"} or None
-        Fixes the order of slash dates instead of deciding it from the file.
+        Fixes the order of slash dates instead of deciding it from the file's values.
     date_format : str or None
         A ``strptime`` pattern for the dates (ISO dates are read as well).
     """
@@ -176,6 +180,13 @@ class PlanOptions(TypedDict, total=False):
     column_map: dict[str, str] | None
     date_order: str | None
     date_format: str | None
+
+
+def check_keywords(function: str, options: Mapping[str, object], allowed: type) -> None:
+    """Raise TypeError, as Python does, for a keyword argument that ``allowed`` (a TypedDict) does not name."""
+    unknown = sorted(set(options) - allowed.__optional_keys__ - allowed.__required_keys__)  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 def plan_file(path: str | Path, **options: Unpack[PlanOptions]) -> ReadPlan:
@@ -265,15 +276,7 @@ def _scan_dates(
 
 
 def read_events(
-    path: str | Path,
-    *,
-    fmt: str = "auto",
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    column_map: dict[str, str] | None = None,
-    date_order: str | None = None,
-    date_format: str | None = None,
-    plan: ReadPlan | None = None,
+    path: str | Path, *, plan: ReadPlan | None = None, **options: Unpack[PlanOptions]
 ) -> Iterator[EventRecord | RejectedRecord]:
     """Stream the events of a file, one record per data row, in file order.
 
@@ -281,21 +284,8 @@ def read_events(
     ----------
     path : str or Path
         The input file.
-    fmt : {"auto", "csv", "acled", "ucdp", "geojson"}
-        Input format (:data:`FORMATS`): ``auto`` (default) recognises the layout from the header
-        or the GeoJSON properties; otherwise the canonical CSV, an ACLED export, UCDP GED (CSV or
-        GeoJSON), or a GeoJSON FeatureCollection of Point features.
-    encoding : str, optional
-        Text encoding (default UTF-8, BOM optional). Not used for GeoJSON (always UTF-8).
-    delimiter : str, optional
-        CSV delimiter; sniffed when omitted (``,`` ``;`` tab ``|``).
-    column_map : dict, optional
-        Input column → canonical field (see :func:`parse_column_map`); for ACLED and UCDP also a
-        column name of the dataset.
-    date_order : {"dmy", "mdy"}, optional
-        Order of slash dates; decided from the file's values when omitted.
-    date_format : str, optional
-        A ``strptime`` pattern for the dates.
+    **options
+        :class:`PlanOptions`: the format, encoding, delimiter, column map and date rules.
     plan : ReadPlan, optional
         Skips planning (:func:`plan_file`): the ingest plans once, reports the plan, then reads.
 
@@ -313,16 +303,10 @@ def read_events(
         decode errors, no header, required columns missing, a bad ``column_map``, dates whose
         day/month order nothing in the file settles.
     """
+    check_keywords("read_events", options, PlanOptions)
     if plan is None:
-        plan = plan_file(
-            path,
-            fmt=fmt,
-            encoding=encoding,
-            delimiter=delimiter,
-            column_map=column_map,
-            date_order=date_order,
-            date_format=date_format,
-        )
+        plan = plan_file(path, **options)
+    encoding, delimiter, column_map = options.get("encoding"), options.get("delimiter"), options.get("column_map")
     reader = READERS[plan.fmt]
     try:
         return reader.read(path, encoding=encoding, delimiter=delimiter, column_map=column_map, dates=plan.dates)
@@ -347,6 +331,7 @@ __all__ = [
     "ReadPlan",
     "Reader",
     "check_format",
+    "check_keywords",
     "detect_format",
     "id_column_of",
     "identify",
