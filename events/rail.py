@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from events import evidence, lines
+from events.counters import counters
 from events.models import Event, EventLineLink, EventRevision, Facility, LineStation, utcnow
 
 #: Events farther than this from a rail line (km) are not linked to it. The bundled lines are straight
@@ -65,17 +66,22 @@ class _Line:
 
 
 @dataclass
-class RailLinkReport:
-    """What :func:`link_rail_events` did."""
+class RailLinkReport(counters("examined", "rail_events", "linked", "too_far", "facility_set")):
+    """What :func:`link_rail_events` did.
 
-    examined: int = 0
-    #: Events whose text or type says rail.
-    rail_events: int = 0
-    linked: int = 0
-    #: Rail events farther than :data:`RAIL_LINK_MAX_KM` from every line.
-    too_far: int = 0
-    #: Events whose own facility link was set to the line.
-    facility_set: int = 0
+    Attributes
+    ----------
+    examined : int
+        Events looked at.
+    rail_events : int
+        Events whose text or type says rail.
+    linked : int
+        Rail events linked to a line.
+    too_far : int
+        Rail events farther than :data:`RAIL_LINK_MAX_KM` from every line.
+    facility_set : int
+        Events whose own facility link was set to the line.
+    """
 
 
 def _load_lines(conn: Connection) -> list[_Line]:

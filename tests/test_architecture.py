@@ -29,7 +29,7 @@ FLOORS: dict[str, int] = {
     **dict.fromkeys(
         ["events", "events.models", "events.db", "events.migrate", "events.runs", "events.health",
          "events.records", "events.values", "events.vocab", "events.errors", "events.text", "events.sqlguard",
-         "events.pgroles"],
+         "events.pgroles", "events.counters"],
         0,
     ),
     # 1: the parts, each one job: readers, validators, geocoding, grading, dedup and linking rules, maps.

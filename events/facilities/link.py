@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from events import geo, rail
+from events.counters import counters
 from events.evidence import decide_category
 from events.linking import Link, decide_link, named_link_evidence, report_texts
 from events.models import events_t, facilities_t, links_t, revisions_t, sources_t, utcnow
@@ -16,19 +17,21 @@ from events.runs import INGEST_LOCK_KEY
 
 
 @dataclass
-class MatchReport:
-    """What :func:`match_events` changed (or, with ``dry_run``, would change)."""
+class MatchReport(
+    counters("examined", "linked", "relinked", "unlinked", "unchanged", "manual_kept", "rail_linked", "recategorised")
+):
+    """What :func:`match_events` changed (or, with ``dry_run``, would change).
 
-    examined: int = 0
-    linked: int = 0
-    relinked: int = 0
-    unlinked: int = 0
-    unchanged: int = 0
-    manual_kept: int = 0
-    #: Events linked to a rail line (distance, position along it, nearest station) by events.rail.
-    rail_linked: int = 0
-    #: Category changes of events whose link stayed the same.
-    recategorised: int = 0
+    Attributes
+    ----------
+    examined, linked, relinked, unlinked, unchanged, manual_kept : int
+        Events examined, and by outcome (``manual_kept``: links made by hand, left alone).
+    rail_linked : int
+        Events linked to a rail line (distance, position along it, nearest station) by events.rail.
+    recategorised : int
+        Category changes of events whose link stayed the same.
+    """
+
     #: One dict per changed event: ``public_id``, ``before`` and ``after`` (facility slug, match,
     #: distance, target_category) and ``why`` (the new link's rule, or why there is none).
     changes: list[dict[str, Any]] = field(default_factory=list)

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from events import geo, lines
+from events.counters import counters
 from events.db import distance_km
 from events.facilities.read import bundled_path, bundled_rail_path, read_facilities
 from events.facilities.record import VALUE_COLUMNS, FacilityRecord, language_of, slugify
@@ -52,28 +53,16 @@ FUZZY_NAME_SCORE = 90.0
 
 
 @dataclass
-class FacilityImportReport:
-    """What one facility import did."""
+class FacilityImportReport(counters("read", "created", "matched", "updated", "unchanged", "rejected")):
+    """What one facility import did: the rows ``read``, and each one's outcome (the other counters)."""
 
     file: str
     input_format: str
     run_id: int | None = None
-    read: int = 0
-    created: int = 0
-    matched: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
     warnings: list[RowProblem] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     #: (incoming name, slug of the stored facility, how: "external_id", "name", "radius", "fuzzy").
     matches: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """The counters as a dict (for printing, and summed by :func:`import_bundled`)."""
-        return {
-            name: getattr(self, name) for name in ("read", "created", "matched", "updated", "unchanged", "rejected")
-        }
 
 
 @dataclass

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from events.counters import counters
 from events.records import RowProblem
 
 #: Problems kept on the report for display; all of them are stored in ``rejected_rows``.
@@ -15,7 +16,7 @@ ProgressCallback = Callable[[int], None]
 
 
 @dataclass
-class IngestReport:
+class IngestReport(counters("read", "inserted", "updated", "merged", "unchanged", "rejected")):
     """What one ingest run did.
 
     Attributes
@@ -47,12 +48,6 @@ class IngestReport:
     run_id: int | None
     file: str
     status: str = "running"
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    rejected: int = 0
     held_back: int = 0
     source_problems: int = 0
     layout: str = ""
@@ -71,10 +66,6 @@ class IngestReport:
     candidates: int = 0
     #: Warnings about loaded rows (a named facility too far to link...), ``file:line: text``.
     warnings: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """Return the row counts as a dict (read, inserted, updated, merged, unchanged, rejected)."""
-        return {k: getattr(self, k) for k in ("read", "inserted", "updated", "merged", "unchanged", "rejected")}
 
     @property
     def accounted(self) -> int:
