@@ -98,6 +98,14 @@ class TimestampMixin:
     )
 
 
+class FacilityPartMixin:
+    """A row of its own (``id``) that belongs to one facility and goes with it (``facility_id``)."""
+
+    # sort_order: first in the table, as the migrations create them
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-2)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), sort_order=-1)
+
+
 class Facility(TimestampMixin, Base):
     """An energy asset that can be struck: refinery, depot, substation, rail junction..."""
 
@@ -148,13 +156,11 @@ class Facility(TimestampMixin, Base):
     )
 
 
-class FacilityAlias(Base):
+class FacilityAlias(FacilityPartMixin, Base):
     """An alternative name of a facility: Cyrillic, transliteration, former or short name."""
 
     __tablename__ = "facility_aliases"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     alias: Mapped[str] = mapped_column(String(300))
     #: BCP 47 language/script tag where known, e.g. ``ru``, ``ru-Latn``, ``uk``, ``en``.
     language: Mapped[str | None] = mapped_column(String(20))
@@ -167,13 +173,11 @@ class FacilityAlias(Base):
     )
 
 
-class FacilityExternalId(Base):
+class FacilityExternalId(FacilityPartMixin, Base):
     """An identifier of a facility in another dataset (OSM, GEM, WRI GPPD, NETL GOGI...)."""
 
     __tablename__ = "facility_external_ids"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     #: The dataset: ``osm``, ``gem``, ``wri``, ``gogi``, ``gazetteer``...
     scheme: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(200))
@@ -463,13 +467,11 @@ class EventRevision(Base):
     )
 
 
-class LineStation(Base):
+class LineStation(FacilityPartMixin, Base):
     """A station (or named point) of a line facility such as a rail line, in order along the line."""
 
     __tablename__ = "line_stations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     #: 0-based order along the line.
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
