@@ -30,9 +30,12 @@ DEFAULT_CENTER = (50.0, 37.0)
 DEFAULT_ZOOM = 4
 #: Never zoom in further than this when fitting the map to a few close events.
 FIT_MAX_ZOOM = 9
-#: Zoom range of every map. Clustering works on every level in between, so a narrower range is
-#: also a faster one; 17 still shows single buildings.
-MIN_ZOOM, MAX_ZOOM = 2, 17
+#: Zoom range of every map. Leaflet.markercluster builds its tree for every level in between and
+#: inserts each marker level by level from the deepest, where nearly every point is still alone:
+#: each level beyond 14 added ~0.7-1 s to opening a 100,000-event map (docs/benchmarks.md). 14
+#: (~6 m per pixel at 50 deg N, a screen ~8 km wide) still frames a refinery's units, and events
+#: at one spot still fan out there in one click.
+MIN_ZOOM, MAX_ZOOM = 2, 14
 
 
 def number_elements(root: Element) -> None:
