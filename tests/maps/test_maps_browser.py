@@ -131,6 +131,37 @@ def test_a_time_window_changes_every_layers_count(loaded):
     assert loaded.errors == [] and loaded.network == []
 
 
+#: For every cluster of the tree: [its count and best rank as drawn, the same recounted from its markers].
+_CLUSTER_COUNTS = """(() => {
+    const out = [], todo = [ctx.layers.events._topClusterLevel];
+    while (todo.length) {
+        const cluster = todo.pop();
+        todo.push(...cluster._childClusters);
+        const ranks = cluster.getAllChildMarkers().filter((m) => m.options.sdbShown).map((m) => m.options.sdbRank);
+        out.push([StrikeDB.clusterStats(ctx, cluster), [ranks.length, ranks.length ? Math.min(...ranks) : 99]]);
+    }
+    return out;
+})()"""
+
+
+def test_every_cluster_counts_what_is_shown_inside_through_window_changes(loaded):
+    # Narrow, slide, hide a class, widen, back to all: the counts are kept up to date, not recounted.
+    steps = [("2024-01-29", "2024-02-25"), ("2024-02-12", "2024-03-10"), "confirmed", ("2024-01-01", "2024-04-30")]
+    for step in [*steps, None]:
+        if step is None:
+            loaded.page.locator(".sdb-time-all").click()
+            loaded.settle()
+        elif isinstance(step, str):
+            loaded.legend_class(step).click()
+            loaded.settle()
+        else:
+            loaded.set_window(*step)
+        clusters = loaded.js(_CLUSTER_COUNTS)
+        assert len(clusters) > 3
+        assert [drawn for drawn, _ in clusters] == [recounted for _, recounted in clusters], step
+    assert loaded.counts()["drawn"] == N_EVENTS - N_EVENTS // 4  # all dates, confirmed still hidden
+
+
 def test_play_slides_the_window_forward(loaded):
     loaded.set_window("2024-01-01", "2024-01-28")
     loaded.page.locator(".sdb-time-play").click()
