@@ -96,10 +96,14 @@ def on_land(latitude: float, longitude: float) -> bool:
     for index in tree.query(point):  # outlines whose bounding box holds the point
         if shapely.contains_xy(tree.geometries[index], longitude, latitude):
             return True
-    if len(tree.query(point, predicate="dwithin", distance=COAST_TOLERANCE_DEG)):
+    # The predicates are evaluated on the prepared outlines (the tree's own predicate queries would
+    # prepare the small point or ray instead): the same answers, at a fraction of the cost.
+    tol = COAST_TOLERANCE_DEG
+    near = tree.query(shapely.box(longitude - tol, latitude - tol, longitude + tol, latitude + tol))
+    if shapely.dwithin(tree.geometries[near], point, tol).any():
         return True
     rays = [
         shapely.LineString([(longitude, latitude), (longitude + dx * LAND_GAP_DEG, latitude + dy * LAND_GAP_DEG)])
         for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
     ]
-    return all(len(tree.query(ray, predicate="intersects")) for ray in rays)
+    return all(shapely.intersects(tree.geometries[tree.query(ray)], ray).any() for ray in rays)

@@ -106,9 +106,11 @@ def apply_corrections(
         return 0
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-    this_file = run_file(run_id)
+    earlier_runs = _earlier_runs_of(conn, run_file(run_id), run_id, run_file)
+    if not earlier_runs:  # the first import of this file: nothing stored can be an older version of a row
+        return 0
     new_events = list(_new_events(conn, tracker.inserted, run_id))
-    matches = _stored_matches(conn, new_events, tracker, _earlier_runs_of(conn, this_file, run_id, run_file))
+    matches = _stored_matches(conn, new_events, tracker, earlier_runs)
     claimed = Counter(old["id"] for found in matches.values() for old in found)
     applied = 0
     for new in new_events:
@@ -158,8 +160,6 @@ def _stored_matches(
     import (where nothing can match) does not pay one scan of the table per row.
     """
     matches: dict[int, list[dict[str, Any]]] = {new["id"]: [] for new in new_events}
-    if not earlier_runs or not new_events:
-        return matches
     new_urls = _urls_of(conn, [new["id"] for new in new_events])
     wanted = [new for new in new_events if new["id"] in new_urls]
     stored = _stored_by_day(conn, sorted({new["event_date"] for new in wanted}), earlier_runs)
