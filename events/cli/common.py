@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -131,6 +132,19 @@ def finite_km(value: float | None) -> float | None:
         return check_finite(value, "the distance")
     except InputError as exc:
         raise typer.BadParameter(f"{value} is not a finite number of kilometres") from exc
+
+
+#: ``--user``: the name recorded on revisions and runs (the commands use the OS user without it).
+UserOption = Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")]
+#: ``--reason``: why, recorded on the event's revisions.
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")]
+#: ``--radius-km`` of ``ingest`` and ``facilities match``: the facility link radius.
+RadiusKmOption = Annotated[
+    float,
+    typer.Option(
+        "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a known facility."
+    ),
+]
 
 
 def text_encoding(value: str | None) -> str | None:

@@ -13,7 +13,7 @@ import typer
 from rich.table import Column, Table
 
 from events import duplicates, eventops, publisher_ops, vocab
-from events.cli.common import console, parse_date, state
+from events.cli.common import ReasonOption, UserOption, console, parse_date, state
 from events.errors import InputError
 from events.models import os_user
 
@@ -120,8 +120,8 @@ def events_merge(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="Event to keep.")],
     other: Annotated[str, typer.Argument(help="Event merged into KEEP and removed.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+    reason: ReasonOption = None,
+    user: UserOption = None,
 ) -> None:
     """Merge event OTHER into KEEP (they report the same strike)."""
     engine = state(ctx).engine()
@@ -169,7 +169,7 @@ def events_distinct(
     a: Annotated[str, typer.Argument(help="One event.")],
     b: Annotated[str, typer.Argument(help="The other event.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+    user: UserOption = None,
 ) -> None:
     """Record that A and B are different strikes: the pair is not proposed again, nor merged by an import."""
     duplicates.mark_distinct(state(ctx).engine(), a, b, user=user or os_user(), reason=reason)
@@ -209,8 +209,8 @@ def events_split(
     ctx: typer.Context,
     public_id: Annotated[str, typer.Argument(help="Event to split.")],
     urls: Annotated[list[str], typer.Argument(help="Source URLs that belong to a different strike.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+    reason: ReasonOption = None,
+    user: UserOption = None,
 ) -> None:
     """Move the listed sources of an event to a new event (undo a wrong merge)."""
     new_id = eventops.split_event(state(ctx).engine(), public_id, urls, user=user or os_user(), reason=reason)
@@ -221,8 +221,8 @@ def events_split(
 def events_delete(
     ctx: typer.Context,
     public_id: Annotated[str, typer.Argument(help="Event to delete.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in the history).")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+    reason: ReasonOption = None,
+    user: UserOption = None,
 ) -> None:
     """Delete an event; its values stay in the history and re-imports do not bring it back."""
     eventops.delete_event(state(ctx).engine(), public_id, user=user or os_user(), reason=reason)

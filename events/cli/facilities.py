@@ -13,7 +13,7 @@ import typer
 from rich.table import Column, Table
 
 from events import facilities, geo, vocab
-from events.cli.common import console, err_console, finite_km, state
+from events.cli.common import RadiusKmOption, console, err_console, state
 from events.errors import InputError
 
 facilities_app = typer.Typer(
@@ -141,12 +141,7 @@ def show_command(ctx: typer.Context, slug: Annotated[str, typer.Argument(help="S
 @facilities_app.command("match")
 def match_command(
     ctx: typer.Context,
-    radius_km: Annotated[
-        float,
-        typer.Option(
-            "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a facility."
-        ),
-    ] = geo.DEFAULT_RADIUS_KM,
+    radius_km: RadiusKmOption = geo.DEFAULT_RADIUS_KM,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what a re-link would change; change nothing.")
     ] = False,

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from events import dedup, geo
 from events.cli.common import (
+    RadiusKmOption,
     console,
     err_console,
     finite_km,
@@ -24,9 +25,9 @@ from events.cli.common import (
     text_encoding,
 )
 from events.errors import InputError
-from events.ingest import DEFAULT_BATCH_SIZE, IngestReport, ingest_file
+from events.ingest import DEFAULT_BATCH_SIZE, IngestReport, RunOptions, ingest_file
 from events.models import os_user
-from events.readers import FORMATS, looks_like_json, parse_column_map, template_header
+from events.readers import FORMATS, PlanOptions, looks_like_json, parse_column_map, template_header
 
 #: Problems printed after a run; the rest are in ``rejected_rows``.
 PROBLEMS_SHOWN = 20
@@ -69,12 +70,7 @@ def ingest(
     strict: Annotated[bool, typer.Option("--strict", help="Load nothing if any row is rejected.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Run, report, roll back.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per transaction.")] = DEFAULT_BATCH_SIZE,
-    radius_km: Annotated[
-        float,
-        typer.Option(
-            "--radius-km", min=0.0, callback=finite_km, help="Link events within this distance of a known facility."
-        ),
-    ] = geo.DEFAULT_RADIUS_KM,
+    radius_km: RadiusKmOption = geo.DEFAULT_RADIUS_KM,
     dedup_km: Annotated[
         float,
         typer.Option(
@@ -95,27 +91,21 @@ def ingest(
         return
     if not files:
         raise InputError("no input file given", hint="strikedb ingest FILE... (or --template for the CSV header)")
-    column_map = parse_column_map(mapping) if mapping else None
+    reading = PlanOptions(
+        fmt=fmt,
+        encoding=encoding,
+        delimiter=delimiter,
+        column_map=parse_column_map(mapping) if mapping else None,
+        date_order=date_order,
+        date_format=date_format,
+    )
+    running = RunOptions(
+        dry_run=dry_run, batch_size=batch_size, radius_km=radius_km, dedup_km=dedup_km, user=user or os_user()
+    )
     engine = state(ctx).engine()
     any_rejected = False
     for path in files:
-        report = _ingest_one(
-            engine,
-            path,
-            fmt=fmt,
-            encoding=encoding,
-            delimiter=delimiter,
-            column_map=column_map,
-            id_column=id_column,
-            date_order=date_order,
-            date_format=date_format,
-            strict=strict,
-            dry_run=dry_run,
-            batch_size=batch_size,
-            radius_km=radius_km,
-            dedup_km=dedup_km,
-            user=user or os_user(),
-        )
+        report = _ingest_one(engine, path, id_column=id_column, strict=strict, **reading, **running)
         _print_summary(report)
         _print_problems(report)
         any_rejected = any_rejected or report.rejected > 0

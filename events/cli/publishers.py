@@ -11,7 +11,7 @@ import typer
 from rich.table import Column, Table
 
 from events import publisher_ops, vocab
-from events.cli.common import console, state
+from events.cli.common import UserOption, console, state
 from events.models import os_user
 
 publishers_app = typer.Typer(
@@ -78,7 +78,7 @@ def publishers_set(
     network: Annotated[str | None, typer.Option("--network", help="Owner or group (counts once).")] = None,
     justification: Annotated[str | None, typer.Option("--justification", help="One line: why this grade.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded on event revisions).")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+    user: UserOption = None,
 ) -> None:
     """Regrade a publisher; the confidence of every event it reports is recomputed (with revisions)."""
     given = {
@@ -104,7 +104,7 @@ def publishers_sync(
         bool,
         typer.Option("--legacy", help="Also grade from evidence the events stored before evidence grading existed."),
     ] = False,
-    user: Annotated[str | None, typer.Option("--user", help="Name recorded (default: OS user).")] = None,
+    user: UserOption = None,
 ) -> None:
     """Update the database from the bundled registry file (analysts' regrades stay) and regrade."""
     engine = state(ctx).engine()
