@@ -74,8 +74,8 @@ def digits_differ(a: str, b: str) -> bool:
 
 
 @dataclass(frozen=True)
-class FacilityMatch:
-    """A facility found for an event, and how it was found."""
+class FacilityFacts:
+    """A stored facility, as the linking rules see it and as a :class:`FacilityMatch` reports it."""
 
     facility_id: int
     slug: str
@@ -85,6 +85,12 @@ class FacilityMatch:
     longitude: float | None
     country: str | None
     admin1: str | None
+
+
+@dataclass(frozen=True)
+class FacilityMatch(FacilityFacts):
+    """A facility found for an event, and how it was found."""
+
     #: ``"name"``, ``"alias"``, ``"fuzzy"`` or ``"nearest"``.
     method: str
     #: 0-100: 100 for exact name/alias, the rapidfuzz score for fuzzy, 100*(1-d/radius) for nearest.
@@ -95,6 +101,7 @@ class FacilityMatch:
 __all__ = [
     "DEFAULT_FUZZY_THRESHOLD",
     "TYPE_WORDS",
+    "FacilityFacts",
     "FacilityMatch",
     "digits_differ",
     "implied_facility_types",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, select
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, select
 from events.db import distance_km
 from events.geo.facility_match import (
     DEFAULT_FUZZY_THRESHOLD,
+    FacilityFacts,
     FacilityMatch,
     digits_differ,
     implied_facility_types,
@@ -38,31 +38,12 @@ GRID_DEG = 0.1
 KM_PER_DEG_LAT = 111.2
 
 
-@dataclass(frozen=True)
-class _FacilityRow:
-    id: int
-    slug: str
-    name: str
-    facility_type: str
-    latitude: float | None
-    longitude: float | None
-    country: str | None
-    admin1: str | None
+class _FacilityRow(FacilityFacts):
+    """A facility of the index; :meth:`match` reports it as found."""
 
     def match(self, method: str, score: float, distance: float | None = None) -> FacilityMatch:
-        return FacilityMatch(
-            facility_id=self.id,
-            slug=self.slug,
-            name=self.name,
-            facility_type=self.facility_type,
-            latitude=self.latitude,
-            longitude=self.longitude,
-            country=self.country,
-            admin1=self.admin1,
-            method=method,
-            score=round(score, 1),
-            distance_km=None if distance is None else round(distance, 3),
-        )
+        rounded = None if distance is None else round(distance, 3)
+        return FacilityMatch(**vars(self), method=method, score=round(score, 1), distance_km=rounded)
 
 
 class Geocoder:
@@ -110,10 +91,10 @@ class Geocoder:
         )
         for row in connection.execute(select(*columns).order_by(Facility.id)):
             facility = _FacilityRow(*row)
-            self._facilities[facility.id] = facility
+            self._facilities[facility.facility_id] = facility
             for key in {fold(facility.name), name_key(facility.name)}:
-                self._keys_of[facility.id].add(key)
-                self._by_name[key].append(facility.id)
+                self._keys_of[facility.facility_id].add(key)
+                self._by_name[key].append(facility.facility_id)
             # A line's point is only a label (its middle station): distance to a line is measured on its
             # geometry by events.rail, never to that point.
             if (
@@ -121,7 +102,7 @@ class Geocoder:
                 and facility.longitude is not None
                 and facility.facility_type not in LINE_TYPES
             ):
-                self._grid[self._cell(facility.latitude, facility.longitude)].append(facility.id)
+                self._grid[self._cell(facility.latitude, facility.longitude)].append(facility.facility_id)
         aliases = select(FacilityAlias.facility_id, FacilityAlias.alias).order_by(FacilityAlias.id)
         for facility_id, alias in connection.execute(aliases):
             for key in {fold(alias), name_key(alias)}:
@@ -247,7 +228,7 @@ class Geocoder:
         for facility in self._in_cells_near(latitude, longitude, km):
             distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
             if distance is not None and distance <= km:
-                found.append(facility.id)
+                found.append(facility.facility_id)
         return found
 
     def _in_cells_near(self, latitude: float, longitude: float, km: float) -> Iterator[_FacilityRow]:

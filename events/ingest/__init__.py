@@ -27,6 +27,7 @@ from __future__ import annotations
 from events.ingest.enrich import Enricher, Prepared
 from events.ingest.identity import content_hash, public_id_for, report_key
 from events.ingest.loader import BatchLoader
+from events.ingest.options import FileOptions, RunOptions
 from events.ingest.pipeline import (
     DEFAULT_BATCH_SIZE,
     ingest_file,
@@ -41,8 +42,10 @@ __all__ = [
     "INGEST_LOCK_KEY",
     "BatchLoader",
     "Enricher",
+    "FileOptions",
     "IngestReport",
     "Prepared",
+    "RunOptions",
     "content_hash",
     "file_checksum",
     "ingest_file",
