@@ -32,10 +32,10 @@ DEFAULT_OUTAGE_DAYS: dict[str | None, int] = {
     None: 3,
 }
 #: Published national primary-distillation (crude refining) capacity, Mt/yr, the denominator of
-#: ``share_national``. Russia: published figures are ~330-340 Mt/yr (Ministry of Energy / industry
-#: reviews; EIA ~6.8-6.9 mb/d); 335 is the middle. See docs/capacity.md for how the bundled
-#: gazetteer's own total (``total``) compares.
-NATIONAL_REFINING_MTPA: dict[str, float] = {"RU": 335.0}
+#: ``share_national``. Russia: 327 Mt/yr "on paper" (Carnegie / The Moscow Times, October 2025); the
+#: idle-capacity shares that Reuters (March 2024) and Siala via RBC (September 2025) published imply
+#: 325-327. See docs/capacity.md for the sources and how the bundled gazetteer's own total compares.
+NATIONAL_REFINING_MTPA: dict[str, float] = {"RU": 327.0}
 #: pandas period of each output frequency (weeks run Monday to Sunday, labelled by their Monday).
 FREQUENCIES = {"D": "D", "W": "W-SUN", "M": "M"}
 _MEASURES = ("capacity_mtpa", "capacity_kbd", "capacity_mw")
