@@ -289,6 +289,9 @@
       type: new Uint8Array(n),
       geo: new Uint8Array(n),
       region: new Int32Array(n),
+      // Coordinates as typed arrays: the list of events in view tests every event on each change.
+      lat: new Float64Array(n),
+      lon: new Float64Array(n),
       mask: new Uint8Array(n),
       shown: new Uint8Array(n),
       markers: new Array(n),
@@ -310,6 +313,8 @@
       decodeInto(data.cols.rg, function (v) {
         return v === null || v === undefined ? -1 : v;
       }, ix.region);
+      decodeInto(data.cols.lat, Number, ix.lat);
+      decodeInto(data.cols.lon, Number, ix.lon);
     }
     var minDay = Infinity,
       maxDay = -Infinity,
@@ -759,10 +764,7 @@
   });
 
   function makeMarkers(ctx) {
-    var ix = ctx.index,
-      data = ctx.events;
-    var lat = data.cols.lat,
-      lon = data.cols.lon;
+    var ix = ctx.index;
     for (var i = 0; i < ix.n; i++) {
       ix.shown[i] = ix.mask[i];
       var options = markerStyle(ctx, i);
@@ -775,7 +777,7 @@
       options.interactive = !!ix.mask[i];
       // A click on a marker is not also a click on the map (which would fold a fanned-out spot).
       options.bubblingMouseEvents = false;
-      ix.markers[i] = new EventMarker([SDB.value(lat, i), SDB.value(lon, i)], options);
+      ix.markers[i] = new EventMarker([ix.lat[i], ix.lon[i]], options);
     }
   }
 
@@ -1260,13 +1262,13 @@
       east = bounds.getEast();
     var eventsOn = ctx.layers.events && ctx.map.hasLayer(ctx.layers.events);
     if (ix && eventsOn) {
-      var lat = data.cols.lat,
-        lon = data.cols.lon;
+      var lat = ix.lat,
+        lon = ix.lon;
       for (var k = 0; k < ix.n; k++) {
         var i = ix.newestFirst[k];
         if (!ix.mask[i]) continue;
-        var y = SDB.value(lat, i),
-          x = SDB.value(lon, i);
+        var y = lat[i],
+          x = lon[i];
         if (y < south || y > north || x < west || x > east) continue;
         inView++;
         if (items.length < LIST_MAX) {

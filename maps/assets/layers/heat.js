@@ -23,10 +23,8 @@
     sdbUpdate: function (ctx) {
       var ix = ctx.index;
       if (!this._map || !this._heat || !ix) return;
-      var lat = ctx.events.cols.lat,
-        lon = ctx.events.cols.lon,
-        points = [];
-      for (var i = 0; i < ix.n; i++) if (ix.mask[i]) points.push([SDB.value(lat, i), SDB.value(lon, i), 1]);
+      var points = [];
+      for (var i = 0; i < ix.n; i++) if (ix.mask[i]) points.push([ix.lat[i], ix.lon[i], 1]);
       this._heat.setLatLngs(points);
       this._count = points.length;
     },
