@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, select
@@ -46,6 +47,10 @@ class _FacilityRow(FacilityFacts):
         return FacilityMatch(**vars(self), method=method, score=round(score, 1), distance_km=rounded)
 
 
+#: Fuzzy look-ups remembered per run (see ``Geocoder._fuzzy``).
+FUZZY_MEMO_SIZE = 50_000
+
+
 class Geocoder:
     """Facility, point and place look-ups for one ingest run, held in memory.
 
@@ -77,6 +82,9 @@ class Geocoder:
         self._load(connection)
         self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
         self._coarse = self._coarse_cells()
+        #: Fuzzy results by their exact arguments: a file names the same facility on many rows, and
+        #: one look-up scores every name of the gazetteer (milliseconds). Matches are frozen.
+        self._fuzzy_memo: dict[tuple[Any, ...], FacilityMatch | None] = {}
 
     def _load(self, connection: Connection) -> None:
         columns = (
@@ -203,6 +211,16 @@ class Geocoder:
         """
         if len(key) < 3:
             return None
+        memo_key = (key, spelling, country, types, None if keys is None else tuple(keys))
+        if memo_key not in self._fuzzy_memo:
+            if len(self._fuzzy_memo) >= FUZZY_MEMO_SIZE:  # bounded: a file of unique names
+                self._fuzzy_memo.clear()
+            self._fuzzy_memo[memo_key] = self._fuzzy_uncached(key, spelling, country, types, keys)
+        return self._fuzzy_memo[memo_key]
+
+    def _fuzzy_uncached(
+        self, key: str, spelling: float, country: str | None, types: frozenset[str], keys: list[str] | None
+    ) -> FacilityMatch | None:
         best: tuple[float, _FacilityRow] | None = None
         for candidate, _, _ in process.extract(
             key,

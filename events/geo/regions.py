@@ -166,6 +166,7 @@ def _index(country: str) -> _CountryIndex:
     return index
 
 
+@functools.lru_cache(maxsize=4096)  # pure: per distinct code as written
 def region_by_code(code: str) -> Region | None:
     """Return the region with an ISO 3166-2 code (``"UA-63"``), or None for an unknown code.
 
