@@ -148,7 +148,7 @@ def detect_format(path: str | Path, *, encoding: str | None = None, delimiter: s
             return identify(list(properties), "geojson"), "geojson"
         return "geojson", "geojson"
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
-    source.records.close()  # type: ignore[attr-defined]
+    source.records.close()
     return identify(source.header, "csv"), "csv"
 
 
@@ -272,7 +272,7 @@ def _scan_dates(
                 if scanner.feed(item.cells[index], f"line {item.line}"):
                     return
     finally:
-        records.close()  # type: ignore[attr-defined]
+        records.close()
 
 
 def read_events(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -46,6 +46,32 @@ class CsvRow:
     cells: list[str]
 
 
+class CsvRecords:
+    """The data records of an opened CSV file, in file order; :meth:`close` closes the file.
+
+    A generator's ``finally`` runs only once it has started, so closing the records before the
+    first one was read (format detection and id-column planning read the header alone) left the
+    file to the garbage collector, with a ResourceWarning. Iterating goes to the generator itself.
+    """
+
+    __slots__ = ("_rows", "_stream")
+
+    def __init__(self, rows: Generator[CsvRow | RejectedRecord, None, None], stream: BinaryIO) -> None:
+        self._rows = rows
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[CsvRow | RejectedRecord]:
+        return self._rows
+
+    def __next__(self) -> CsvRow | RejectedRecord:
+        return next(self._rows)
+
+    def close(self) -> None:
+        """Stop reading and close the file (also when no record was read)."""
+        self._rows.close()
+        self._stream.close()
+
+
 @dataclass
 class CsvSource:
     """An opened CSV file: its header, where the header is, and the stream of data records."""
@@ -55,7 +81,7 @@ class CsvSource:
     delimiter: str
     header: list[str]
     header_line: int
-    records: Iterator[CsvRow | RejectedRecord] = field(repr=False)
+    records: CsvRecords = field(repr=False)
 
 
 class _LineFeeder:
@@ -152,7 +178,7 @@ def open_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | 
     except BaseException:
         stream.close()
         raise
-    records = _records(path, reader, feeder, state, header, stream)
+    records = CsvRecords(_records(path, reader, feeder, state, header, stream), stream)
     return CsvSource(path, encoding, delimiter, header, header_line, records)
 
 
@@ -189,7 +215,7 @@ def _read_header(path: Path, reader, feeder: _LineFeeder, state: dict[str, int])
 
 def _records(
     path: Path, reader, feeder: _LineFeeder, state: dict[str, int], header: list[str], stream: BinaryIO
-) -> Iterator[CsvRow | RejectedRecord]:
+) -> Generator[CsvRow | RejectedRecord, None, None]:
     width = len(header)
     unnamed_tail = width
     while unnamed_tail > 0 and not header[unnamed_tail - 1].strip():

@@ -105,7 +105,7 @@ def read_dataset(
         header = dataset_header(path, source.header, column_map, dataset.fields, dataset.name)
         _check_dataset_columns(path, header, dataset.required, dataset.name)
     except BaseException:
-        source.records.close()  # type: ignore[attr-defined]
+        source.records.close()
         raise
     return _convert_rows(str(path), source.records, header, dataset.convert, dates)
 
