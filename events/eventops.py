@@ -22,9 +22,9 @@ from events.publishers import load_registry
 from events.records import RowProblem
 from events.revisions import (
     META_KEY,
-    insert_revision,
     peek_meta,
     regrade,
+    revision_writer,
     revisions_t,
     split_reports,
     with_reports,
@@ -240,7 +240,8 @@ def update_event(
             )
         shown = write_changes(conn, before, after)
         if shown:
-            insert_revision(conn, before, "update", {c: before[c] for c in shown}, shown, user, reason)
+            revise = revision_writer(conn, user=user, reason=reason)
+            revise(before, "update", {c: before[c] for c in shown}, shown)
         return shown
 
 
@@ -259,7 +260,8 @@ def delete_event(engine: Engine, public_id: str, *, user: str | None = None, rea
         previous = dict(event)
         previous["sources"] = [s["url"] or s["publisher"] for s in _event_sources(conn, event["id"])]
         conn.execute(delete(events_t).where(events_t.c.id == event["id"]))
-        insert_revision(conn, event, "delete", previous, None, user, reason)
+        revise = revision_writer(conn, user=user, reason=reason)
+        revise(event, "delete", previous, None)
 
 
 def merge_events(
@@ -318,13 +320,14 @@ def merge_events(
             "base_credibility_before": peek_meta(before).get("base_credibility"),
         }
         changes = {**shown, "merged_from": other["public_id"], "sources_added": moved, UNDO_KEY: undo}
-        insert_revision(conn, before, "merge", {c: before[c] for c in shown}, changes, user, reason)
+        revise = revision_writer(conn, user=user, reason=reason)
+        revise(before, "merge", {c: before[c] for c in shown}, changes)
         conn.execute(delete(events_t).where(events_t.c.id == other["id"]))
         previous = dict(other)
         previous["sources"] = [src["url"] or src["publisher"] for src in other_sources]
         previous["source_ids"] = [src["id"] for src in other_sources]
         previous["source_roles"] = [src["role"] for src in other_sources]
-        insert_revision(conn, other, "merge", previous, {"merged_into": keep["public_id"]}, user, reason)
+        revise(other, "merge", previous, {"merged_into": keep["public_id"]})
         return shown
 
 
@@ -422,16 +425,14 @@ def split_event(
         regraded = copy.deepcopy(created)
         regrade(regraded, _publishers(conn, new_event_id), registry)
         write_changes(conn, created, regraded)
-        insert_revision(
-            conn,
+        revise = revision_writer(conn, user=user, reason=reason)
+        revise(
             before,
             "split",
             {c: before[c] for c in shown},
             {**shown, "split_to": new_id, "sources": wanted},
-            user,
-            reason,
         )
-        insert_revision(conn, created, "split", {}, {"split_from": event["public_id"], "sources": wanted}, user, reason)
+        revise(created, "split", {}, {"split_from": event["public_id"], "sources": wanted})
         return new_id
 
 
@@ -562,23 +563,18 @@ def _undo_merge(
     regrade(regraded, _publishers(conn, new_event_id), registry)
     write_changes(conn, dict(created), regraded)
     other_id = restored["public_id"]
-    insert_revision(
-        conn,
+    revise = revision_writer(conn, user=user, reason=reason)
+    revise(
         before,
         "split",
         {c: before[c] for c in shown},
         {**shown, "split_to": other_id, "sources": wanted, "undid_merge": True},
-        user,
-        reason,
     )
-    insert_revision(
-        conn,
+    revise(
         dict(created),
         "split",
         {},
         {"split_from": event["public_id"], "sources": wanted, "restored_from_merge": True},
-        user,
-        reason,
     )
     return other_id
 

@@ -3,7 +3,7 @@
 Shared by the loader (:mod:`events.ingest`), the analyst's event operations
 (:mod:`events.eventops`) and the publisher registry's regrading (:mod:`events.publisher_ops`):
 
-* ``event_revisions`` rows (:func:`revision_row`, :func:`insert_revision`): the previous and new
+* ``event_revisions`` rows (:func:`revision_row`, :func:`revision_writer`): the previous and new
   values of every change, with who made it, in which run and why.
 * the bookkeeping under ``extra["_strikedb"]`` (:data:`META_KEY`): the reports merged into an
   event (key, content hash, URLs, credibility), the grades the reports stated and the credibility
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, insert, update
@@ -83,6 +84,10 @@ def jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (json_default(v) if isinstance(v, dt.date | dt.time | dt.datetime) else v) for k, v in values.items()}
 
 
+#: Stores one revision: (event, action, previous values, changes); see :func:`revision_writer`.
+RevisionWriter = Callable[[dict[str, Any], str, dict[str, Any], dict[str, Any] | None], None]
+
+
 def revision_row(
     event: dict[str, Any],
     action: str,
@@ -106,19 +111,18 @@ def revision_row(
     }
 
 
-def insert_revision(
-    conn: Connection,
-    event: dict[str, Any],
-    action: str,
-    previous: dict[str, Any],
-    changes: dict[str, Any] | None,
-    user: str | None,
-    reason: str | None,
-) -> None:
-    """Store one revision of an analyst's change (no ingest run) in the caller's transaction."""
-    conn.execute(
-        insert(revisions_t), revision_row(event, action, previous, changes, user=user, run_id=None, reason=reason)
-    )
+def revision_writer(conn: Connection, *, user: str | None, reason: str | None) -> RevisionWriter:
+    """Return a function that stores revisions of an analyst's change in the caller's transaction.
+
+    Every revision it stores is by ``user`` for ``reason`` and belongs to no ingest run; its
+    arguments are the first four of :func:`revision_row` (event, action, previous, changes).
+    """
+
+    def write(event: dict[str, Any], action: str, previous: dict[str, Any], changes: dict[str, Any] | None) -> None:
+        row = revision_row(event, action, previous, changes, user=user, run_id=None, reason=reason)
+        conn.execute(insert(revisions_t), row)
+
+    return write
 
 
 def write_changes(conn: Connection, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
