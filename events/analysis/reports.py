@@ -35,7 +35,12 @@ class ReportOptions:
 
 @dataclass(frozen=True)
 class Report:
-    """A canned analysis: a name, what it answers, and the function that runs it."""
+    """A canned analysis: a name, what it answers, and the function that runs it.
+
+    ``run(engine, options)`` reads the database behind ``engine`` with the filters of
+    :class:`ReportOptions` that make sense for it and returns ``(columns, rows)``: the column
+    names and one tuple of plain values per row.
+    """
 
     name: str
     description: str
@@ -74,15 +79,8 @@ def run_report_sql(engine: Engine, sql: str, params: dict[str, Any]) -> tuple[li
 def monthly_summary(engine: Engine, options: ReportOptions) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Strikes per month: total, per confidence level, facilities and countries hit.
 
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine
-    options : ReportOptions
-        ``since``/``until`` (event date), ``country``, ``min_confidence``.
-
-    Returns
-    -------
-    columns, rows
+    A report's ``run`` (see :class:`Report`), filtered by ``since``/``until`` (event date),
+    ``country`` and ``min_confidence``.
     """
     where, params = report_filters(options)
     sql = f"""
@@ -104,15 +102,8 @@ def monthly_summary(engine: Engine, options: ReportOptions) -> tuple[list[str], 
 def top_facilities(engine: Engine, options: ReportOptions) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The most frequently struck facilities, with capacity and first/last strike.
 
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine
-    options : ReportOptions
-        ``limit``, ``since``/``until``, ``country``, ``min_confidence``.
-
-    Returns
-    -------
-    columns, rows
+    A report's ``run`` (see :class:`Report`): the ``limit`` most struck, filtered by
+    ``since``/``until``, ``country`` and ``min_confidence``.
     """
     where, params = report_filters(options)
     params["limit"] = options.limit
@@ -135,16 +126,9 @@ def top_facilities(engine: Engine, options: ReportOptions) -> tuple[list[str], l
 def confidence_breakdown(engine: Engine, options: ReportOptions) -> tuple[list[str], list[tuple[Any, ...]]]:
     """How many strikes sit at each confidence level, and how well sourced they are.
 
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine
-    options : ReportOptions
-        ``since``/``until``, ``country`` (``min_confidence`` is ignored: every level is shown).
-
-    Returns
-    -------
-    columns, rows
-        One row per level, best first, including levels with no strikes.
+    A report's ``run`` (see :class:`Report`), filtered by ``since``/``until`` and ``country``
+    (``min_confidence`` is ignored: every level is shown). One row per level, best first,
+    including levels with no strikes.
     """
     where, params = report_filters(ReportOptions(since=options.since, until=options.until, country=options.country))
     sql = f"""
@@ -170,15 +154,8 @@ def confidence_breakdown(engine: Engine, options: ReportOptions) -> tuple[list[s
 def new_since(engine: Engine, options: ReportOptions) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Events added to the database on or after ``options.since`` (by ``created_at``), newest first.
 
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine
-    options : ReportOptions
-        ``since`` is required; ``country``, ``min_confidence``, ``limit`` apply.
-
-    Returns
-    -------
-    columns, rows
+    A report's ``run`` (see :class:`Report`). ``since`` is required; ``country``,
+    ``min_confidence`` and ``limit`` apply.
 
     Raises
     ------

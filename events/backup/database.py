@@ -93,10 +93,12 @@ def describe_backup(backup: str | Path) -> BackupReport:
     Parameters
     ----------
     backup : str or pathlib.Path
+        A file written by :func:`backup_database` from a SQLite database.
 
     Returns
     -------
     BackupReport
+        Its ``revision`` and row ``counts``; nothing is written.
 
     Raises
     ------
