@@ -4,7 +4,8 @@ Analysts grade each report with a *claim status* and the NATO Admiralty code (so
 reliability A-F, information credibility 1-6). Maps and SQL need one ordinal level; this module
 derives it. The rule, also documented in ``docs/confidence.md``:
 
-1. ``disputed`` and ``debunked`` claims are ``unverified``, whatever the grading.
+1. ``disputed`` and ``debunked`` claims are ``unverified``, whatever the grading; so is a
+   ``claimed`` event with no source at all (nothing to read: a tracker's "not verified" row).
 2. Otherwise start from the claim status: ``confirmed_by_official`` / ``confirmed_by_imagery``
    give 3, ``reported`` gives 2, ``claimed`` gives 1.
 3. Raise by one (to at most 3) when the information is *confirmed by other sources*
@@ -30,7 +31,9 @@ _BASE_SCORE = {
 _LEVEL_BY_SCORE = {3: "confirmed", 2: "likely", 1: "possible", 0: "unverified"}
 
 
-def confidence_level(claim_status: str, reliability: str | None = None, credibility: int | None = None) -> str:
+def confidence_level(
+    claim_status: str, reliability: str | None = None, credibility: int | None = None, *, sourced: bool = True
+) -> str:
     """Derive the ordinal confidence level of a report.
 
     Parameters
@@ -41,6 +44,8 @@ def confidence_level(claim_status: str, reliability: str | None = None, credibil
         Admiralty source reliability, ``A`` (completely reliable) to ``F`` (cannot be judged).
     credibility : int, optional
         Admiralty information credibility, 1 (confirmed by other sources) to 6 (cannot be judged).
+    sourced : bool, default True
+        False when the event has no source at all: a claim then has nothing to read.
 
     Returns
     -------
@@ -60,6 +65,8 @@ def confidence_level(claim_status: str, reliability: str | None = None, credibil
     'confirmed'
     >>> confidence_level("claimed", "E", 5)
     'unverified'
+    >>> confidence_level("claimed", sourced=False)
+    'unverified'
     """
     if claim_status not in vocab.CLAIM_STATUSES:
         raise ValueError(f"unknown claim status {claim_status!r}")
@@ -67,7 +74,7 @@ def confidence_level(claim_status: str, reliability: str | None = None, credibil
         raise ValueError(f"unknown source reliability {reliability!r}")
     if credibility is not None and credibility not in vocab.INFO_CREDIBILITIES:
         raise ValueError(f"unknown information credibility {credibility!r}")
-    if claim_status in ("disputed", "debunked"):
+    if claim_status in ("disputed", "debunked") or (claim_status == "claimed" and not sourced):
         return "unverified"
     return _LEVEL_BY_SCORE[_score(claim_status, reliability, credibility)]
 
@@ -83,7 +90,9 @@ def _score(claim_status: str, reliability: str | None, credibility: int | None) 
     return max(0, min(3, score))
 
 
-def confidence_steps(claim_status: str, reliability: str | None = None, credibility: int | None = None) -> list[str]:
+def confidence_steps(
+    claim_status: str, reliability: str | None = None, credibility: int | None = None, *, sourced: bool = True
+) -> list[str]:
     """Explain :func:`confidence_level` step by step, for ``strikedb events show``.
 
     Examples
@@ -93,9 +102,11 @@ def confidence_steps(claim_status: str, reliability: str | None = None, credibil
     >>> confidence_steps("disputed")
     ['disputed: unverified whatever the grading']
     """
-    level = confidence_level(claim_status, reliability, credibility)
+    level = confidence_level(claim_status, reliability, credibility, sourced=sourced)
     if claim_status in ("disputed", "debunked"):
         return [f"{claim_status}: unverified whatever the grading"]
+    if level == "unverified" and claim_status == "claimed" and not sourced:
+        return ["claimed with no source at all (nothing to read): unverified whatever the grading"]
     steps = [f"{claim_status} scores {_BASE_SCORE[claim_status]}"]
     if credibility == 1 and reliability in ("A", "B"):
         steps.append("credibility 1 from an A/B source: +1")

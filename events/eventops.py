@@ -232,11 +232,12 @@ def update_event(
             # An analyst's grades win over the evidence and over what the files state.
             analyst = meta.setdefault(grading.ANALYST_KEY, {})
             analyst.update({c: changes[c] for c in grading.GRADED_COLUMNS if c in changes})
-        regrade(after, _publishers(conn, before["id"]), load_registry(conn))
+        sources = _publishers(conn, before["id"])
+        regrade(after, sources, load_registry(conn))
         if "info_credibility" in changes and after["info_credibility"] != changes["info_credibility"]:
             after["info_credibility"] = changes["info_credibility"]
             after["confidence"] = confidence_level(
-                after["claim_status"], after["source_reliability"], after["info_credibility"]
+                after["claim_status"], after["source_reliability"], after["info_credibility"], sourced=bool(sources)
             )
         shown = write_changes(conn, before, after)
         if shown:

@@ -377,7 +377,9 @@ def _event_values(record: EventRecord, location: dict[str, Any], key: str) -> di
         "claim_status": record.claim_status,
         "source_reliability": record.source_reliability,
         "info_credibility": record.info_credibility,
-        "confidence": confidence_level(record.claim_status, record.source_reliability, record.info_credibility),
+        "confidence": confidence_level(
+            record.claim_status, record.source_reliability, record.info_credibility, sourced=bool(record.sources)
+        ),
         "fatalities_low": record.fatalities_low,
         "fatalities_best": record.fatalities_best,
         "fatalities_high": record.fatalities_high,
