@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from events import dedup
 from events.confidence import confidence_level, confidence_steps
 from events.publishers import Publisher, Registry, bundled_registry
+from events.speakers import bundled_speakers
 
 #: Key in an event's bookkeeping holding the grades its primary report stated.
 STATED_KEY = "stated"
@@ -61,6 +62,12 @@ _DENIAL = re.compile(
     re.IGNORECASE,
 )
 
+#: Datasets whose rows name outlets and the voices they carry (UCDP ``source_original``, ACLED
+#: ``source``): see "The voice behind an outlet" in docs/confidence.md.
+VOICED_ORIGINS = frozenset({"ucdp", "acled"})
+# Signals whose publisher gives the event no grade: a denial, an outlet relaying a party.
+_NOT_GRADING = ("denial", "relay")
+
 # ACLED source_scale parts and the credibility a single scale gives (several parts: 2).
 _ACLED_SCALE_CREDIBILITY = {
     "local partner": 3,
@@ -79,11 +86,12 @@ class SourceEvidence:
 
     url: str | None
     publisher_name: str | None
-    #: ``event_sources.role``: report, claim, denial or imagery.
+    #: ``event_sources.role``: report, claim, denial or imagery; ``voice`` for the party a dataset
+    #: row names as speaking (UCDP ``source_original``), which is not a stored source.
     role: str
     publisher: Publisher | None
     #: ``confirmation`` (the side hit speaks), ``claim`` (a party claims), ``denial``, ``imagery``,
-    #: ``report`` (independent reporting).
+    #: ``report`` (independent reporting), ``relay`` (an outlet carrying a party's statement).
     signal: str
 
 
@@ -203,9 +211,41 @@ def evidence(
     for source in sources:
         url, name = source[0], source[1]
         role = (source[2] if len(source) > 2 else None) or "report"
-        publisher = registry.identify(url, name)
+        publisher = identify(url, name, registry)
         found.append(SourceEvidence(url, name, role, publisher, source_signal(publisher, role, sides)))
+    if values.get("origin") in VOICED_ORIGINS:
+        return with_voices(found, values, sides, registry)
     return found
+
+
+def with_voices(
+    found: list[SourceEvidence], values: Mapping[str, Any], sides: frozenset[str], registry: Registry
+) -> list[SourceEvidence]:
+    """Read the voice behind a dataset row's outlets (UCDP ``source_original``, ACLED's named officials).
+
+    A dataset row names outlets and who spoke in them, not separate reports: when it names a
+    party speaking (a ministry, general staff, air force, governor, administration...) and no
+    independent voice (residents, journalists, NGOs, the UN), its outlets without a link relay
+    that party (signal ``relay``: no independent reporting, no grade, no corroboration) and the
+    party's own signal decides (a claim, or the side hit confirming). UCDP's speakers are added
+    as items of role ``voice``.
+    """
+    table = bundled_speakers()
+    extra = values.get("extra")
+    text = extra.get("source_original") if isinstance(extra, Mapping) else None
+    voices = table.voices(text if isinstance(text, str) else None, registry, sides)
+    named = [table.voices(i.publisher_name, registry, sides) for i in found if i.url is None and i.publisher_name]
+    officials = [i for i in found if i.url is None and i.publisher is not None and i.publisher.party]
+    if voices.independent or any(v.independent for v in named) or not (voices.parties or officials):
+        return found
+    known = {i.publisher for i in found}
+    spoken = [
+        SourceEvidence(None, text, "voice", p, source_signal(p, "report", sides))
+        for p in voices.parties
+        if p not in known
+    ]
+    relayed = [replace(i, signal="relay") if i.url is None and i.signal == "report" else i for i in found]
+    return relayed + spoken
 
 
 def _label(item: SourceEvidence) -> str:
@@ -234,6 +274,10 @@ def derived_claim(items: list[SourceEvidence], sides: frozenset[str]) -> tuple[s
         return "reported", ("reported by " + _names(reliable) + " despite the denial by " + _names(by_signal["denial"]))
     if reports:
         return "reported", "independent reporting: " + _names(reports)
+    if "relay" in by_signal and "claim" in by_signal:
+        return "claimed", (
+            "only a party's claim: " + _names(by_signal["claim"]) + ", relayed by " + _names(by_signal["relay"])
+        )
     if "claim" in by_signal:
         return "claimed", "only a party's claim: " + _names(by_signal["claim"])
     return "reported", "no source to go on: reported (the default)"
@@ -250,7 +294,7 @@ def derived_reliability(items: list[SourceEvidence]) -> tuple[str | None, str]:
     graded = [
         i
         for i in items
-        if i.publisher is not None and i.publisher.reliability not in (None, "F") and i.signal != "denial"
+        if i.publisher is not None and i.publisher.reliability not in (None, "F") and i.signal not in _NOT_GRADING
     ]
     if not graded:
         return None, "no graded publisher (F, cannot be judged)"
@@ -379,14 +423,14 @@ def record_stated(claim_status: str | None, reliability: str | None, credibility
 def corroboration(items: list[SourceEvidence]) -> tuple[int, list[str]]:
     """Return the number of independent publisher groups and their kinds.
 
-    A group is a publisher's network, else the publisher. Denials, aggregators (they republish
+    A group is a publisher's network, else the publisher. Denials, relays, aggregators (they republish
     others) and names that name no one (ACLED's "Undisclosed Source") do not count; ``unknown``
     is not a kind.
     """
     groups: dict[str, str] = {}
     for item in items:
         p = item.publisher
-        if p is None or item.signal == "denial" or p.kind == "aggregator":
+        if p is None or item.signal in _NOT_GRADING or p.kind == "aggregator":
             continue
         if p.key.startswith("name:") and p.key[5:] in dedup.UNNAMED_PUBLISHERS:
             continue
@@ -459,11 +503,32 @@ def grade_event(values: Mapping[str, Any], sources: Iterable[Sequence[Any]], reg
         )
     elif len(items) >= 2:
         reasons.append("corroboration: none (the sources are one publisher, one network, aggregators or denials)")
-    level = confidence_level(claim, reliability, credibility)
-    reasons.append("level: " + "; ".join(confidence_steps(claim, reliability, credibility)))
+    relays = [i for i in items if i.signal == "relay"]
+    if relays:
+        speakers = [i for i in items if i.signal in ("claim", "confirmation", "report") and i.url is None]
+        why = "the outlets relay it: not independent reporting"
+        reasons.insert(1, f"the voice behind {_names(relays)}: {_names(speakers)} ({why})")
+    sourced = bool(items)
+    level = confidence_level(claim, reliability, credibility, sourced=sourced)
+    reasons.append("level: " + "; ".join(confidence_steps(claim, reliability, credibility, sourced=sourced)))
     return Grade(claim, reliability, credibility, level, reasons)
 
 
+@lru_cache(maxsize=1 << 14)
+def _identify_cached(url: str | None, name: str | None, registry: Registry) -> Publisher | None:
+    publisher = registry.identify(url, name)
+    if url or publisher is None or publisher.known:
+        return publisher
+    # A name the registry does not know may still name a party's office (ACLED's "Ministry of
+    # Defence of Russia"): read it with the speaker table.
+    parties = bundled_speakers().voices(name, registry).parties
+    return parties[0] if len(parties) == 1 else publisher
+
+
 def identify(url: str | None, name: str | None, registry: Registry | None = None) -> Publisher | None:
-    """Return the publisher of a source (see :meth:`events.publishers.Registry.identify`)."""
-    return (registry or bundled_registry()).identify(url, name)
+    """Return the publisher of a source (see :meth:`events.publishers.Registry.identify`).
+
+    A source named only by a name the registry does not know, but that names one party's office
+    in the speaker table (:mod:`events.speakers`), gets that office's publisher.
+    """
+    return _identify_cached(url, name, registry or bundled_registry())

@@ -328,19 +328,30 @@ def read_registry_file(path: str | Path) -> list[Publisher]:
     path = Path(path)
     entries: list[Publisher] = []
     seen: dict[str, int] = {}
+    for line, row in checked_rows(path, REGISTRY_COLUMNS):
+        entry = _entry(path, line, row)
+        if entry.key in seen:
+            raise InputError(f"{path}:{line}: key {entry.key!r} repeats line {seen[entry.key]}")
+        seen[entry.key] = line
+        entries.append(entry)
+    return entries
+
+
+def checked_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line number, row)`` of a bundled CSV table that has all ``columns``.
+
+    Raises
+    ------
+    InputError
+        When a column is missing.
+    """
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in REGISTRY_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
         for row in reader:
-            line = reader.line_num
-            entry = _entry(path, line, row)
-            if entry.key in seen:
-                raise InputError(f"{path}:{line}: key {entry.key!r} repeats line {seen[entry.key]}")
-            seen[entry.key] = line
-            entries.append(entry)
-    return entries
+            yield reader.line_num, row
 
 
 def _entry(path: Path, line: int, row: dict[str, str]) -> Publisher:

@@ -35,8 +35,8 @@ FLOORS: dict[str, int] = {
     # 1: the parts, each one job: readers, validators, geocoding, grading, dedup and linking rules, maps.
     **dict.fromkeys(
         ["events.readers", "events.validate", "events.geo", "events.grading", "events.confidence",
-         "events.publishers", "events.dedup", "events.evidence", "events.linking", "events.rail", "events.lines",
-         "events.revisions", "maps"],
+         "events.publishers", "events.speakers", "events.dedup", "events.evidence", "events.linking", "events.rail",
+         "events.lines", "events.revisions", "maps"],
         1,
     ),
     # 2: the jobs: the ingest pipeline, facilities, analysis, event operations, exports, maps from the database.
