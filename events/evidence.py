@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from events import vocab
+from events.text import fold
 
 #: Categories stored in ``events.target_category``.
 TARGET_CATEGORIES: tuple[str, ...] = vocab.TARGET_CATEGORIES
@@ -375,3 +376,56 @@ __all__ = [
     "says_rail",
     "site_types_in_text",
 ]
+
+
+# Words of a place text that name no particular place (Italian, English, Russian transliterations).
+_GENERIC_PLACE_WORDS = frozenset(
+    {"oblast", "regione", "region", "distretto", "district", "repubblica", "republic", "autonoma", "krai", "kraj",
+     "raffineria", "deposito", "petrolifero", "refinery", "villaggio", "ucraina", "russia", "provincia", "citta"}
+)  # fmt: skip
+
+
+def _place_stems(texts: Iterable[str | None]) -> set[str]:
+    # The first five letters: transliterations differ in their endings (Yaroslavl/Yaroslav, Orenbúrg).
+    stems = set()
+    for text in texts:
+        for word in fold(text or "").split():
+            if len(word) >= 5 and word.isalpha() and word not in _GENERIC_PLACE_WORDS:
+                stems.add(word[:5])
+    return stems
+
+
+def unlikely_sources(facility_type: str | None, place_texts: Iterable[str | None], urls: Iterable[str]) -> list[str]:
+    """Name the links whose words describe another site and another place than the event's.
+
+    A candidate for an analyst, never a change of grade: a link whose slug names kinds of site
+    (:func:`site_types_in_text`), none of them the event's facility type, and no word of the
+    event's place (its location text, reported facility name, region).
+
+    Examples
+    --------
+    >>> unlikely_sources(
+    ...     "refinery",
+    ...     ["Yaroslavl, Oblast di Yaroslav", "Raffineria di Yaroslavl"],
+    ...     ["https://kyivindependent.com/drone-strike-damages-thermal-power-plant-in-russias-oryol-oblast-governor-says/"],
+    ... )  # doctest: +ELLIPSIS
+    ['https://kyivindependent.com/... names a power plant (thermal power plant), not a refinery nor the place']
+    >>> unlikely_sources("refinery", ["Saratov"], ["https://x.org/ukraine-says-it-struck-oil-refinery-saratov"])
+    []
+    """
+    if not facility_type:
+        return []
+    stems = _place_stems(place_texts)
+    found = []
+    for url in urls:
+        path = url.split("://", 1)[-1].split("?", 1)[0]
+        words = re.sub(r"[-_+/.]+", " ", path.split("/", 1)[1] if "/" in path else "")
+        types = site_types_in_text(words)
+        if not types or facility_type in types:
+            continue
+        folded = fold(words)
+        if any(stem in folded for stem in stems):
+            continue
+        named = ", ".join(f"{t.replace('_', ' ')} ({', '.join(w)})" for t, w in types.items())
+        found.append(f"{url} names a {named}, not a {facility_type.replace('_', ' ')} nor the place")
+    return found

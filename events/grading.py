@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from events import dedup
+from events import evidence as evidence_words
 from events.confidence import confidence_level, confidence_steps
 from events.publishers import Publisher, Registry, bundled_registry
 from events.speakers import bundled_speakers
@@ -503,6 +504,12 @@ def grade_event(values: Mapping[str, Any], sources: Iterable[Sequence[Any]], reg
         )
     elif len(items) >= 2:
         reasons.append("corroboration: none (the sources are one publisher, one network, aggregators or denials)")
+    for warning in evidence_words.unlikely_sources(
+        values.get("facility_type"),
+        [values.get(c) for c in ("location_text", "facility_name_reported", "admin1")],
+        [i.url for i in items if i.url],
+    ):
+        reasons.append(f"check the source (the level is not changed): {warning}")
     relays = [i for i in items if i.signal == "relay"]
     if relays:
         speakers = [i for i in items if i.signal in ("claim", "confirmation", "report") and i.url is None]

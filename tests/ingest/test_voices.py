@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from events import grading
+from events import grading, publisher_ops
 from events.ingest import ingest_file
 from events.publishers import bundled_registry
 from events.speakers import bundled_speakers
@@ -176,3 +176,25 @@ def test_documented_speaker_examples_match_the_table(row: list[str]) -> None:
     voices = bundled_speakers().voices(text, bundled_registry(), grading.struck_sides(country, admin1 or None))
     spoken = ", ".join(p.name for p in voices.parties) or ("independent" if voices.independent else "-")
     assert (spoken, grading.derived_claim(items, grading.struck_sides(country, admin1 or None))[0]) == (read_as, claim)
+
+
+def test_a_source_about_another_site_and_place_is_flagged_not_regraded(engine: Engine, tmp_path: Path) -> None:
+    # The tracker's Yaroslavl row cites an article about a power plant in Oryol oblast.
+    cells = ["Raffineria di Yaroslavl", "31/10/25", "Neptune missiles", "Yaroslavl, Oblast di Yaroslav", "57.54583"]
+    url = "https://kyivindependent.com/drone-strike-damages-thermal-power-plant-in-russias-oryol-oblast-governor-says/"
+    row = dict(zip(TRACKER_COLUMNS, [*cells, "39.78944", url, "", "verified"], strict=True))
+    saratov = "https://militarnyi.com/en/news/oil-refinery-burns-in-saratov-after-drone-attack/"
+    fine = dict(
+        zip(
+            TRACKER_COLUMNS, ["Raffineria di Saratov", "16/10/25", "Drones", "Saratov, Oblast di Saratov"], strict=False
+        )
+    )
+    fine.update(latitude="51.46116", longitude="45.93466", source=saratov, archived="", verification="verified")
+    ingest_file(engine, write_csv(tmp_path / "timeline.csv", [row, fine], TRACKER_COLUMNS))
+    checks = {}
+    for event in events_by(engine).values():
+        reasons = publisher_ops.explain_event(engine, event["public_id"])["reasons"]
+        checks[event["facility_name_reported"]] = (event["confidence"], [r for r in reasons if "check the source" in r])
+    assert checks["Raffineria di Saratov"] == ("likely", [])
+    level, (warning,) = checks["Raffineria di Yaroslavl"]
+    assert level == "likely" and url in warning and "power plant" in warning
