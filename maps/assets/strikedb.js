@@ -1169,81 +1169,73 @@
     );
   }
 
-  function buildTitleBox(ctx) {
+  /** A box on the map (a Leaflet control at `position`): a div of class `className` that keeps
+   *  clicks and scrolls to itself, given its content and handlers by `fill(div)`. */
+  function addBox(ctx, position, className, fill) {
     var Box = L.Control.extend({
-      options: { position: "topright" },
+      options: { position: position },
       onAdd: function () {
-        var div = L.DomUtil.create("div", "sdb-title");
-        div.innerHTML =
-          "<b>" + SDB.esc(ctx.options.title || "") + "</b>" +
-          (ctx.options.subtitle ? '<div class="sdb-subtitle">' + SDB.esc(ctx.options.subtitle) + "</div>" : "") +
-          '<div class="sdb-shown" role="status"></div>' +
-          filtersHtml(ctx) +
-          '<input class="sdb-search" type="search" placeholder="Search description, place, facility\u2026" ' +
-          'aria-label="Search events by description, place or facility">';
+        var div = L.DomUtil.create("div", className);
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
-        var input = div.querySelector(".sdb-search"),
-          timer = null;
-        input.value = ctx.state.q || "";
-        L.DomEvent.on(input, "input", function () {
-          clearTimeout(timer);
-          timer = setTimeout(function () {
-            ctx.state.q = input.value;
-            refresh(ctx);
-          }, 120);
-        });
+        fill(div);
         return div;
       },
     });
-    ctx.titleBox = new Box().addTo(ctx.map);
+    return new Box().addTo(ctx.map);
+  }
+
+  function buildTitleBox(ctx) {
+    ctx.titleBox = addBox(ctx, "topright", "sdb-title", function (div) {
+      div.innerHTML =
+        "<b>" + SDB.esc(ctx.options.title || "") + "</b>" +
+        (ctx.options.subtitle ? '<div class="sdb-subtitle">' + SDB.esc(ctx.options.subtitle) + "</div>" : "") +
+        '<div class="sdb-shown" role="status"></div>' +
+        filtersHtml(ctx) +
+        '<input class="sdb-search" type="search" placeholder="Search description, place, facility\u2026" ' +
+        'aria-label="Search events by description, place or facility">';
+      var input = div.querySelector(".sdb-search"),
+        timer = null;
+      input.value = ctx.state.q || "";
+      L.DomEvent.on(input, "input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          ctx.state.q = input.value;
+          refresh(ctx);
+        }, 120);
+      });
+    });
   }
 
   function buildLegendBox(ctx) {
-    var Box = L.Control.extend({
-      options: { position: "bottomright" },
-      onAdd: function () {
-        var div = L.DomUtil.create("div", "sdb-legend");
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        L.DomEvent.on(div, "change", function (ev) {
-          var t = ev.target;
-          if (t.name === "sdb-colorby") {
-            ctx.state.colorBy = t.value;
-            ctx.layers.events && ctx.layers.events.sdbRestyle(ctx);
-            refresh(ctx);
-            return;
-          }
-          var item = t.closest("li.sdb-class");
-          if (!item) return;
-          var kind = item.getAttribute("data-kind"),
-            value = item.getAttribute("data-value");
-          (kind === "conf" ? ctx.state.conf : ctx.state.types)[value] = t.checked;
+    ctx.legendBox = addBox(ctx, "bottomright", "sdb-legend", function (div) {
+      L.DomEvent.on(div, "change", function (ev) {
+        var t = ev.target;
+        if (t.name === "sdb-colorby") {
+          ctx.state.colorBy = t.value;
+          ctx.layers.events && ctx.layers.events.sdbRestyle(ctx);
           refresh(ctx);
-        });
-        return div;
-      },
+          return;
+        }
+        var item = t.closest("li.sdb-class");
+        if (!item) return;
+        var kind = item.getAttribute("data-kind"),
+          value = item.getAttribute("data-value");
+        (kind === "conf" ? ctx.state.conf : ctx.state.types)[value] = t.checked;
+        refresh(ctx);
+      });
     });
-    ctx.legendBox = new Box().addTo(ctx.map);
   }
 
   /** Events in the current view, newest first; clicking one opens its popup. */
   function buildListBox(ctx) {
-    var Box = L.Control.extend({
-      options: { position: "topleft" },
-      onAdd: function () {
-        var div = L.DomUtil.create("div", "sdb-list");
-        div.innerHTML = '<details open><summary class="sdb-list-head"></summary><ol class="sdb-list-items"></ol></details>';
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        L.DomEvent.on(div, "click", function (ev) {
-          var item = ev.target.closest("li[data-i]");
-          if (item) SDB.openEvent(ctx, +item.getAttribute("data-i"));
-        });
-        return div;
-      },
+    ctx.listBox = addBox(ctx, "topleft", "sdb-list", function (div) {
+      div.innerHTML = '<details open><summary class="sdb-list-head"></summary><ol class="sdb-list-items"></ol></details>';
+      L.DomEvent.on(div, "click", function (ev) {
+        var item = ev.target.closest("li[data-i]");
+        if (item) SDB.openEvent(ctx, +item.getAttribute("data-i"));
+      });
     });
-    ctx.listBox = new Box().addTo(ctx.map);
   }
   var LIST_MAX = 200;
   function updateList(ctx) {
