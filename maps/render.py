@@ -32,7 +32,7 @@ DEFAULT_ZOOM = 4
 FIT_MAX_ZOOM = 9
 #: Zoom range of every map. Leaflet.markercluster builds its tree for every level in between and
 #: inserts each marker level by level from the deepest, where nearly every point is still alone:
-#: each level beyond 14 added ~0.7-1 s to opening a 100,000-event map (docs/benchmarks.md). 14
+#: each level beyond 14 added about 1 s to opening a 100,000-event map (docs/benchmarks.md). 14
 #: (~6 m per pixel at 50 deg N, a screen ~8 km wide) still frames a refinery's units, and events
 #: at one spot still fan out there in one click.
 MIN_ZOOM, MAX_ZOOM = 2, 14
