@@ -410,7 +410,9 @@ class Event(TimestampMixin, Base):
         _in("target_category", vocab.TARGET_CATEGORIES, "target_category", nullable=False),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
-        UniqueConstraint("origin", "external_id"),
+        # Not unique: a generic file's ids are unique within its dataset only (the report key,
+        # ``natural_key``, holds the dataset; migration 0008).
+        Index("ix_events_origin_external_id", "origin", "external_id"),
         Index("ix_events_event_date", "event_date"),
         Index("ix_events_facility_id", "facility_id"),
         Index("ix_events_confidence", "confidence"),

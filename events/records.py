@@ -107,6 +107,8 @@ class EventRecord:
     origin: str = "csv"
     #: Identifier in the dataset of origin (ACLED event_id_cnty, UCDP relid, a CSV ``event_id`` column).
     external_id: str | None = None
+    #: The id namespace of a generic CSV or GeoJSON row (``--dataset``; default: the file's name).
+    dataset: str | None = None
     sources: list[SourceRecord] = field(default_factory=list)
     #: Columns of the input that have no home in the schema.
     extra: dict[str, Any] = field(default_factory=dict)

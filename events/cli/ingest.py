@@ -60,6 +60,14 @@ def ingest(
         str | None,
         typer.Option("--id-column", help="Column holding each row's unique id (default: recognised from the header)."),
     ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            help="Id namespace of a generic CSV/GeoJSON file: files of one dataset update each other by id "
+            "(default: each file name is its own dataset).",
+        ),
+    ] = None,
     date_order: Annotated[
         str | None,
         typer.Option("--date-order", help="dmy or mdy: order of slash dates (default: decided from the file)."),
@@ -100,8 +108,9 @@ def ingest(
         date_format=date_format,
     )
     running = RunOptions(
-        dry_run=dry_run, batch_size=batch_size, radius_km=radius_km, dedup_km=dedup_km, user=user or os_user()
-    )
+        dry_run=dry_run, batch_size=batch_size, radius_km=radius_km, dedup_km=dedup_km, user=user or os_user(),
+        dataset=dataset,
+    )  # fmt: skip
     engine = state(ctx).engine()
     any_rejected = False
     for path in files:
@@ -166,6 +175,8 @@ def _print_summary(report: IngestReport) -> None:
     table.add_row(*(str(value) for value in values), f"{report.duration:.2f}")
     console.print(table)
     identity = f"rows identified by column {report.id_column!r}" if report.id_column else "no id column"
+    if report.id_column and report.dataset:
+        identity += f" in dataset {report.dataset!r}"
     console.print(
         f"{identity}; merged automatically: {report.merged}; new duplicate candidates for review: "
         f"{report.candidates}" + (" (see `strikedb events duplicates`)" if report.candidates else ""),

@@ -14,22 +14,23 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from events import dedup
 from events.ingest.enrich import Prepared
+from events.ingest.identity import file_dataset, legacy_key, public_id_for
 from events.ingest.state import BatchEvent, BatchState
 from events.ingest.write import chunks, in_query
-from events.models import Event, EventSource, Source
-from events.revisions import META_KEY
+from events.models import Event, EventRevision, EventSource, Source
+from events.revisions import META_KEY, peek_meta
 from events.runs import runs_t
 
 events_t = Event.__table__
 sources_t = Source.__table__
 links_t = EventSource.__table__
+revisions_t = EventRevision.__table__
 
 # Rows per VALUES list in candidate queries (SQLite allows 32766 parameters per statement).
 _QUERY_CHUNK = 500
@@ -61,20 +62,84 @@ class CandidateFinder:
         Reports of the same date within this distance are one strike (see :mod:`events.dedup`).
     """
 
-    def __init__(self, conn: Connection, *, dedup_km: float) -> None:
+    def __init__(self, conn: Connection, *, dedup_km: float, run_id: int | None = None) -> None:
         self.conn = conn
         self.dedup_km = dedup_km
         self.sqlite = conn.dialect.name == "sqlite"
-        self._run_files: dict[int, str | None] = {}
+        self._runs: dict[int, tuple[str | None, str | None]] = {}
+        #: Names under which this run finds events stored with a legacy key (see :meth:`legacy_key_of`).
+        self._own_names = {self.run_file(run_id), self.run_dataset(run_id)} - {None}
+        self._legacy = self._has_legacy_runs(run_id)
 
     def find(self, state: BatchState, prepared: list[Prepared]) -> None:
         """Fill ``state`` for a chunk: the stored events of its report keys, the candidate events of
         the reports not stored yet, the public ids an analyst removed and the pairs declared distinct."""
         self._load_by_key(state, [p.key for p in prepared])
         unresolved = [p for p in prepared if p.key not in state.by_key]
+        if self._legacy:
+            self._load_by_legacy_key(state, unresolved)
+            unresolved = [p for p in unresolved if p.key not in state.by_key]
         state.db_cands = self._db_candidates(state, unresolved)
         state.removed = self._removed_public_ids([p.values["public_id"] for p in unresolved])
+        if self._legacy:
+            state.removed |= self._removed_legacy(unresolved)
         state.distinct = self._distinct_pairs(unresolved)
+
+    # Events stored before the ids of a generic file had a namespace per dataset carry the key of
+    # ``("ext", origin, id)`` (events.ingest.identity.legacy_key): a re-import of the file they were
+    # last written from still finds them (and an update gives them the new key). A file of another
+    # name never does: its rows 1, 2, 3 are not that file's rows 1, 2, 3.
+
+    def _has_legacy_runs(self, run_id: int | None) -> bool:
+        """True when an earlier run stored events without recording its dataset (an older version)."""
+        rows = self.conn.execute(select(runs_t.c.options).where(runs_t.c.id != (run_id or 0)))
+        return any(not isinstance(options, dict) or "dataset" not in options for (options,) in rows)
+
+    def legacy_key_of(self, item: Prepared) -> str | None:
+        """The legacy key of a report whose stored event may still carry it (None otherwise)."""
+        return legacy_key(item.values["origin"], item.values["external_id"]) if self._legacy else None
+
+    def owns_legacy(self, run_id: int | None = None, where: str | None = None) -> bool:
+        """Whether an event (or merged report) of a legacy key, written by ``run_id`` or read at
+        ``where`` (``file:line``), belongs to this run's file or dataset."""
+        name = self.run_file(run_id) if where is None else file_dataset(where.rsplit(":", 1)[0])
+        return name in self._own_names
+
+    def _load_by_legacy_key(self, state: BatchState, unresolved: list[Prepared]) -> None:
+        by_old = {k: p for p in unresolved if (k := self.legacy_key_of(p))}
+        sql = "SELECT natural_key FROM events WHERE natural_key IN ({})"
+        found = [row[0] for row in in_query(self.conn, sql, list(by_old))]
+        for part in chunks(found, 1000):
+            for row in self._light_rows(events_t.c.natural_key.in_(part)):
+                if self.owns_legacy(row["ingest_run_id"]):
+                    state.by_key[by_old[row["natural_key"]].key] = self._remember(state, row)
+
+    def _removed_legacy(self, unresolved: list[Prepared]) -> set[str]:
+        """Public ids (new) of reports whose legacy event an analyst deleted or merged away."""
+        by_old = {public_id_for(k): (k, p) for p in unresolved if (k := self.legacy_key_of(p))}
+        removed = self._removed_public_ids(list(by_old))
+        if not removed:
+            return set()
+        query = select(revisions_t.c.event_public_id, revisions_t.c.previous).where(
+            revisions_t.c.action.in_(("delete", "merge")), revisions_t.c.event_public_id.in_(sorted(removed))
+        )
+        found = set()
+        for public_id, previous in self.conn.execute(query):
+            key, item = by_old[public_id]
+            if (previous or {}).get("natural_key") == key and self.owns_legacy(previous.get("ingest_run_id")):
+                found.add(item.values["public_id"])
+        return found
+
+    def merged_report(self, event: dict[str, Any], item: Prepared) -> tuple[str, dict[str, Any]] | None:
+        """The report key and bookkeeping entry under which ``event`` already merged ``item``, if any."""
+        reports = peek_meta(event).get("reports", {})
+        if item.key in reports:
+            return item.key, reports[item.key]
+        old = self.legacy_key_of(item)
+        entry = reports.get(old) if old else None
+        if entry is not None and self.owns_legacy(where=entry.get("where") or ""):
+            return old, entry  # type: ignore[return-value]
+        return None
 
     def _remember(self, state: BatchState, row: dict[str, Any]) -> BatchEvent:
         ev = state.cache.get(row["id"])
@@ -265,14 +330,23 @@ class CandidateFinder:
                 pairs.add(frozenset((a, b)))
         return pairs
 
-    def run_file(self, run_id: int | None) -> str | None:
-        """The file name (without folders) an ingest run read; a CSV file is one dataset."""
+    def _run_names(self, run_id: int | None) -> tuple[str | None, str | None]:
         if run_id is None:
-            return None
-        if run_id not in self._run_files:
-            row = self.conn.execute(select(runs_t.c.file_path).where(runs_t.c.id == run_id)).first()
-            self._run_files[run_id] = Path(row[0]).name if row else None
-        return self._run_files[run_id]
+            return None, None
+        if run_id not in self._runs:
+            row = self.conn.execute(select(runs_t.c.file_path, runs_t.c.options).where(runs_t.c.id == run_id)).first()
+            name = file_dataset(row[0]) if row else None
+            options = row[1] if row and isinstance(row[1], dict) else {}
+            self._runs[run_id] = (name, options.get("dataset") or name)
+        return self._runs[run_id]
+
+    def run_file(self, run_id: int | None) -> str | None:
+        """The file name (without folders) an ingest run read."""
+        return self._run_names(run_id)[0]
+
+    def run_dataset(self, run_id: int | None) -> str | None:
+        """The id namespace of a run's generic file: its ``--dataset``, else its file name (older runs)."""
+        return self._run_names(run_id)[1]
 
     def candidates_for(self, state: BatchState, item: Prepared) -> list[BatchEvent]:
         found = list(state.db_cands.get(id(item), ()))

@@ -3,6 +3,8 @@
 For each report, in file order (documented in ``docs/ingest.md``):
 
 * a stored event with its report key: unchanged (same content hash) or updated, with a revision;
+  but a report found by its id whose day and place are both far from the event's
+  (:data:`ID_CLASH_DAYS`, :data:`ID_CLASH_KM`) is quarantined, never written over it;
 * an event that already merged the report (its key in the event's bookkeeping): unchanged or updated;
 * a public id an analyst deleted or merged away: unchanged (a re-import does not re-create it);
 * exactly one candidate event that the strict rule (:func:`events.dedup.compare`) merges with:
@@ -23,14 +25,39 @@ from events import dedup, grading
 from events.ingest.candidates import CandidateFinder
 from events.ingest.corrections import CorrectionTracker
 from events.ingest.enrich import Prepared
+from events.ingest.identity import GLOBAL_ID_ORIGINS
 from events.ingest.report import IngestReport
 from events.ingest.state import BatchEvent, BatchState
 from events.publishers import Registry
-from events.records import SourceRecord
+from events.records import RejectedRecord, RowProblem, SourceRecord
 from events.revisions import META_KEY, event_meta, peek_meta, regrade, revision_row, source_role, user_extra
 
 # Columns written by the loader but not shown as changes in revisions.
 _BOOKKEEPING = {"content_hash", "ingest_run_id", "updated_at", "created_at", "extra"}
+#: A report found by its id (its report key) whose date is more than ID_CLASH_DAYS from the stored
+#: event's *and* whose point is more than ID_CLASH_KM from it is not taken as an update: it is
+#: quarantined for an analyst (a reused id, or a file of another dataset), never written over.
+ID_CLASH_DAYS = 7
+ID_CLASH_KM = 50.0
+
+
+def id_clash(stored: dict[str, Any], item: Prepared) -> RejectedRecord | None:
+    """The quarantine row of a report whose id matches ``stored`` but whose day and place both differ."""
+    new = item.values
+    days = abs((new["event_date"] - stored["event_date"]).days)
+    km = dedup.distance_km(stored["latitude"], stored["longitude"], new["latitude"], new["longitude"])
+    if days <= ID_CLASH_DAYS or km is None or km <= ID_CLASH_KM:
+        return None
+    reason = (
+        f"id {new['external_id']!r} is that of event {stored['public_id']} of {stored['event_date']}, but this row "
+        f"is dated {new['event_date']} ({days} days apart) and placed {km:.0f} km away: not overwritten. If it "
+        "corrects the event, update the event (strikedb events update) and ingest again; if the file's ids are "
+        "not those of the stored events, ingest it with its own --dataset"
+    )
+    file, _, line = item.where.rpartition(":")
+    raw = f"{new['event_date']},{new['latitude']},{new['longitude']},{new['description'] or ''}"
+    problem = RowProblem(file, int(line), "event_id", new["external_id"], reason)
+    return RejectedRecord(file, int(line), raw, [problem])
 
 
 class Decider:
@@ -79,17 +106,22 @@ class Decider:
         if ev is not None:
             if ev.values["content_hash"] == item.content_hash:
                 report.unchanged += 1
+            elif (clash := id_clash(ev.values, item)) is not None:
+                state.rejected.append(clash)
             else:
                 self._update_primary(ev, item)
                 report.updated += 1
             return
         candidates = self.finder.candidates_for(state, item)
         for cand in candidates:
-            known = peek_meta(cand.values).get("reports", {}).get(item.key)
+            known = self.finder.merged_report(cand.values, item)
             if known is not None:
-                if known.get("hash") == item.content_hash:
+                if known[1].get("hash") == item.content_hash:
                     report.unchanged += 1
                 else:
+                    if known[0] != item.key:  # a legacy key: the update files the report under its new key
+                        self.finder.complete(cand)
+                        event_meta(cand.values)["reports"].pop(known[0])
                     self._merge(cand, item, action="update")
                     report.updated += 1
                 return
@@ -134,16 +166,16 @@ class Decider:
         return agree, alike
 
     def _same_dataset_distinct(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
-        """Two records of one dataset (ACLED, UCDP, or one CSV file) with different ids: never one event."""
+        """Two records of one dataset (ACLED, UCDP, or a generic file's dataset) with different ids: never one event."""
         if a["origin"] != b["origin"] or not a["external_id"] or not b["external_id"]:
             return False
         if a["external_id"] == b["external_id"]:
             return False
-        if a["origin"] != "csv":
+        if a["origin"] in GLOBAL_ID_ORIGINS:
             return True
         # A report being loaded belongs to this run (its values get the run id only when inserted).
         a_run, b_run = a.get("ingest_run_id") or self.run_id, b.get("ingest_run_id") or self.run_id
-        return self.finder.run_file(a_run) == self.finder.run_file(b_run)
+        return self.finder.run_dataset(a_run) == self.finder.run_dataset(b_run)
 
     def _insert(self, state: BatchState, item: Prepared) -> BatchEvent:
         values = dict(item.values)

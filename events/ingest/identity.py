@@ -3,7 +3,8 @@
 Identity of a report (documented in ``docs/ingest.md``):
 
 * ``report key`` (stored as ``events.natural_key`` of the event the report created):
-  SHA-256 of ``origin`` + ``external_id`` when the row has an identifier, else of origin, date,
+  SHA-256 of ``origin`` + ``external_id`` when the row has an identifier (+ the dataset, the id
+  namespace, for a generic CSV or GeoJSON file: :func:`dataset_of`), else of origin, date,
   date precision, place (coordinates rounded to 3 decimals, else the normalised facility name,
   else the normalised location text) and the sorted source URLs. Deterministic: re-running a file,
   or resuming an interrupted run, finds every report already stored (:func:`report_key`).
@@ -39,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from events.errors import InputError
@@ -48,6 +50,10 @@ from events.records import EventRecord, RejectedRecord, RowProblem
 WRONG_ID_SHARE = 0.5
 #: Reason text of a repeated id (the loader counts these for :func:`id_column_warning`).
 DUPLICATE_ID = "duplicate id"
+#: Datasets whose ids are unique across all their files (one namespace per origin). Any other
+#: file's ids (a generic CSV or GeoJSON log numbering its rows 1, 2, 3) are unique only within its
+#: dataset: :func:`dataset_of`.
+GLOBAL_ID_ORIGINS = frozenset({"acled", "ucdp"})
 
 
 def distinct_key(key: str, content_hash: str) -> str:
@@ -74,27 +80,56 @@ def source_urls(record: EventRecord) -> list[str]:
     return sorted({s.url.strip() for s in record.sources if s.url and s.url.strip()})
 
 
+@lru_cache(maxsize=256)
+def file_dataset(file: str) -> str:
+    """The default id namespace of a generic file: its name without folders (``logs/events.csv`` -> ``events.csv``)."""
+    return Path(file).name or file
+
+
+def dataset_of(record: EventRecord) -> str:
+    """The id namespace of a generic CSV/GeoJSON record: ``record.dataset`` (``--dataset``), else its file's name."""
+    return record.dataset or file_dataset(record.file)
+
+
+def _hash(payload: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def report_key(record: EventRecord) -> str:
     """Return the deterministic identity of a report (see the module docstring)."""
     # repr() of str, int, float, None, date and time is deterministic across runs and platforms and
     # 3x cheaper than json.dumps. The payload is the tuple that hashing the equivalent list through
     # ``_canonical`` (lists -> tuples) gave in earlier versions, so stored keys stay the same.
     if record.external_id:
-        payload: tuple[Any, ...] = ("ext", record.origin, record.external_id.strip())
+        ext = record.external_id.strip()
+        if record.origin in GLOBAL_ID_ORIGINS:
+            return _hash(("ext", record.origin, ext))
+        # A generic file's ids are unique only within its dataset: "1" of one log is not "1" of another.
+        return _hash(("ext", record.origin, dataset_of(record), ext))
+    if record.latitude is not None and record.longitude is not None:
+        place = f"ll:{record.latitude:.3f},{record.longitude:.3f}"
+    elif record.facility_name:
+        place = "f:" + _norm(record.facility_name)
     else:
-        if record.latitude is not None and record.longitude is not None:
-            place = f"ll:{record.latitude:.3f},{record.longitude:.3f}"
-        elif record.facility_name:
-            place = "f:" + _norm(record.facility_name)
-        else:
-            place = "t:" + _norm(record.location_text)
-        urls = tuple(source_urls(record))
-        payload = ("nk", record.origin, record.event_date, record.date_precision, place, urls)
-    return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
+        place = "t:" + _norm(record.location_text)
+    urls = tuple(source_urls(record))
+    payload = ("nk", record.origin, record.event_date, record.date_precision, place, urls)
+    return _hash(payload)
+
+
+def legacy_key(origin: str, external_id: str | None) -> str | None:
+    """The report key an id-carrying generic row had before ids had a namespace per dataset.
+
+    Events stored then keep that key until a re-import changes them (see
+    :meth:`events.ingest.candidates.CandidateFinder.find`); None for rows it never applied to.
+    """
+    if not external_id or origin in GLOBAL_ID_ORIGINS:
+        return None
+    return _hash(("ext", origin, external_id.strip()))
 
 
 _NOT_CONTENT = frozenset(
-    {"file", "line_number", "raw", "sources", "extra", "claim_status_stated", "warnings", "at_sea"}
+    {"file", "line_number", "raw", "sources", "extra", "claim_status_stated", "warnings", "at_sea", "dataset"}
 )
 #: Source fields the loader fills in (from the publisher registry), not part of what a file states.
 _DERIVED_SOURCE_FIELDS = frozenset({"publisher_key", "publisher_kind"})
@@ -185,6 +220,14 @@ def with_id_column(records: Iterator[Any], column: str) -> Iterator[Any]:
         yield record
 
 
+def in_dataset(records: Iterator[Any], dataset: str) -> Iterator[Any]:
+    """Give every event record the id namespace ``dataset``."""
+    for record in records:
+        if isinstance(record, EventRecord):
+            record.dataset = dataset
+        yield record
+
+
 def id_column_warning(id_column: str | None, rows_read: int, duplicates: Counter[str]) -> str | None:
     """Say that the id column looks wrong when most rows repeat one id (None when it looks fine)."""
     if not duplicates or rows_read < 4:
@@ -224,12 +267,17 @@ def guard(enrich: Callable[[EventRecord], Any]) -> Callable[[EventRecord], Any]:
 
 __all__ = [
     "DUPLICATE_ID",
+    "GLOBAL_ID_ORIGINS",
     "WRONG_ID_SHARE",
     "FileIdentity",
     "content_hash",
+    "dataset_of",
     "distinct_key",
+    "file_dataset",
     "guard",
     "id_column_warning",
+    "in_dataset",
+    "legacy_key",
     "public_id_for",
     "report_key",
     "source_urls",

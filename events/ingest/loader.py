@@ -62,7 +62,7 @@ class BatchLoader:
         self.conn = conn
         self.run_id = run_id
         self.report = report
-        self.finder = CandidateFinder(conn, dedup_km=dedup_km)
+        self.finder = CandidateFinder(conn, dedup_km=dedup_km, run_id=run_id)
         self.decider = Decider(self.finder, report, run_id=run_id, dedup_km=dedup_km, user=user, registry=registry)
         self.writer = BatchWriter(conn, run_id, report=report, checksum=checksum)
         #: PostgreSQL: rows in ``events`` when the planner's statistics were last refreshed, and
@@ -83,7 +83,7 @@ class BatchLoader:
         for item in prepared:
             self.decider.decide(state, item)
         self.writer.flush(state)
-        self.writer.quarantine(rejected)
+        self.writer.quarantine([*rejected, *state.rejected])
 
     def quarantine(self, rejected: list[RejectedRecord]) -> None:
         """Count and store rejected rows without loading anything (``--strict``'s first pass)."""

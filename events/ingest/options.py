@@ -36,6 +36,11 @@ class RunOptions(TypedDict, total=False):
         Called with the number of rows read after each batch is written and before it is
         committed. An exception it raises aborts the run: that batch is rolled back, earlier
         batches stay, and re-running the file completes it without duplicates.
+    dataset : str or None
+        The id namespace of generic CSV or GeoJSON rows: rows of files of one dataset with the
+        same id are one report (default: the file's name, for :func:`ingest_records` the name of
+        ``file_label``; see :mod:`events.ingest.identity`). Not for ACLED or UCDP, whose ids are
+        unique across their files.
     """
 
     dry_run: bool
@@ -44,6 +49,7 @@ class RunOptions(TypedDict, total=False):
     dedup_km: float
     user: str | None
     progress: ProgressCallback | None
+    dataset: str | None
 
 
 class FileOptions(PlanOptions, RunOptions, total=False):
@@ -78,6 +84,7 @@ class RunSettings:
     dedup_km: float = dedup.DEDUP_KM
     user: str | None = None
     progress: ProgressCallback | None = None
+    dataset: str | None = None
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> RunSettings:

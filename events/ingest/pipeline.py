@@ -28,7 +28,7 @@ from events import health, rail, readers, runs
 from events.errors import InputError
 from events.ingest.corrections import apply_corrections
 from events.ingest.enrich import Enricher, Prepared
-from events.ingest.identity import guard, id_column_warning, with_id_column
+from events.ingest.identity import file_dataset, guard, id_column_warning, in_dataset, with_id_column
 from events.ingest.loader import BatchLoader
 from events.ingest.options import DEFAULT_BATCH_SIZE, FileOptions, RunOptions, RunSettings
 from events.ingest.report import IngestReport, ProgressCallback
@@ -162,6 +162,12 @@ def ingest_file(engine: Engine, path: str | Path, **options: Unpack[FileOptions]
     plan = readers.plan_file(path, **_plan_options(options))
     fmt = plan.fmt  # the layout recognised from the content when fmt was "auto"
     own_ids = readers.READERS[fmt].id_column is not None  # a dataset's own id column (ACLED, UCDP)
+    dataset = settings.dataset
+    if dataset is not None and own_ids:
+        raise InputError(
+            f"--dataset: {fmt.upper()} ids are unique across all its files already",
+            hint="use --dataset for a generic CSV or GeoJSON file",
+        )
     column_map = options.get("column_map")
     if id_column and not own_ids:
         column_map = {**(column_map or {}), id_column: "event_id"}
@@ -169,7 +175,8 @@ def ingest_file(engine: Engine, path: str | Path, **options: Unpack[FileOptions]
 
     def open_records() -> Iterator[EventRecord | RejectedRecord]:
         records = readers.read_events(path, encoding=encoding, delimiter=delimiter, column_map=column_map, plan=plan)
-        return with_id_column(records, id_column) if id_column and own_ids else records
+        records = with_id_column(records, id_column) if id_column and own_ids else records
+        return in_dataset(records, dataset) if dataset else records
 
     recorded = {
         "format": plan.fmt,
@@ -180,6 +187,7 @@ def ingest_file(engine: Engine, path: str | Path, **options: Unpack[FileOptions]
         "delimiter": delimiter,
         "column_map": column_map,
         "id_column": used_id_column,
+        "dataset": None if own_ids else dataset or file_dataset(str(path)),
         "strict": strict,
         "batch_size": settings.batch_size,
         "radius_km": settings.radius_km,
@@ -237,11 +245,13 @@ def ingest_records(
 
     ``records`` is consumed once (no strict mode, which needs two passes over a file);
     ``options`` are :class:`~events.ingest.options.RunOptions`, ``file_label`` names the records
-    on the run and ``fmt`` is recorded with it.
+    on the run and ``fmt`` is recorded with it. The id namespace of generic records is
+    ``dataset``, default the name of ``file_label``.
     """
     check_keywords("ingest_records", options, RunOptions)
     settings = RunSettings.of(options)
-    iterator = iter(records)
+    dataset = settings.dataset or file_dataset(file_label)
+    iterator = in_dataset(iter(records), dataset)
     return _run(
         engine,
         lambda: iterator,
@@ -249,6 +259,7 @@ def ingest_records(
         checksum=None,
         options={
             "format": fmt,
+            "dataset": dataset,
             "batch_size": settings.batch_size,
             "radius_km": settings.radius_km,
             "dedup_km": settings.dedup_km,
@@ -276,7 +287,10 @@ def _run(
 
     dry_run, batch_size, user = settings.dry_run, settings.batch_size, settings.user
     started = time.perf_counter()
-    report = IngestReport(run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout)
+    report = IngestReport(
+        run_id=None, file=file_label, checksum=checksum or "", id_column=id_column, layout=layout,
+        dataset=options.get("dataset"),
+    )  # fmt: skip
     committed = report.counts()
     with engine.connect() as conn, _sqlite_bulk_cache(conn), contextlib.ExitStack() as stack:
         health.refuse_damaged(conn)  # writing into a damaged file spreads the damage

@@ -58,6 +58,8 @@ class IngestReport(counters("read", "inserted", "updated", "merged", "unchanged"
     checksum: str = ""
     #: The column that identified the rows (None: the rows had no id column).
     id_column: str | None = None
+    #: The id namespace of a generic CSV/GeoJSON file (``--dataset``, default the file's name).
+    dataset: str | None = None
     #: Set when most rows share one id: the id column looks wrong (see events.ingest.identity).
     id_warning: str | None = None
     #: Repeated ids quarantined in this run, by id.

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from events.records import SourceRecord
+from events.records import RejectedRecord, SourceRecord
 
 
 @dataclass
@@ -60,6 +60,8 @@ class BatchState:
     removed: set[str] = field(default_factory=set)
     #: Pairs of public ids an analyst declared distinct.
     distinct: set[frozenset[str]] = field(default_factory=set)
+    #: Reports the decisions refused (an id matching an event of another day and place): quarantined.
+    rejected: list[RejectedRecord] = field(default_factory=list)
     #: Duplicate candidates found in this chunk: (event values, other values, score, reasons).
     proposals: list[tuple[dict[str, Any], dict[str, Any], float, list[str]]] = field(default_factory=list)
 
