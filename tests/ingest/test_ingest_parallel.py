@@ -92,10 +92,11 @@ def test_parallel_run_stores_exactly_what_the_in_process_run_stores(tmp_path: Pa
             for key in ("file_path", "reason"):
                 if isinstance(row.get(key), str):
                     row[key] = row[key].replace(f"changed-{parallel}", "changed")
-        for row in dump["events"]:
-            # Merged reports remember where they were read (``file:line``).
-            if row.get("extra"):
-                row["extra"] = json.loads(json.dumps(row["extra"]).replace(f"changed-{parallel}", "changed"))
+        for table, column in (("events", "extra"), ("ingest_runs", "options")):
+            # Merged reports remember where they were read (``file:line``), runs their dataset (the file name).
+            for row in dump[table]:
+                if row.get(column):
+                    row[column] = json.loads(json.dumps(row[column]).replace(f"changed-{parallel}", "changed"))
         results[parallel] = (first.counts(), second.counts(), dump)
         engine.dispose()
     assert results[True][0] == results[False][0]
