@@ -422,6 +422,7 @@ def explain_event(engine: Engine, public_id: str) -> dict[str, Any]:
             {
                 "url": item.url,
                 "publisher": p.name if p else item.publisher_name,
+                "speaker": item.publisher_name if item.role == "voice" else None,
                 "key": p.key if p else None,
                 "kind": p.kind if p else None,
                 "party": p.party if p else None,

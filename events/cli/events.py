@@ -73,7 +73,10 @@ def events_show(ctx: typer.Context, public_id: Annotated[str, typer.Argument(hel
     console.print(table)
     explained = publisher_ops.explain_event(state(ctx).engine(read_only=True), public_id)
     sources = Table("url", "publisher", "kind", "grade", "title", "role", "evidence", title="sources")
-    for source, why in zip(event["sources"], explained["sources"], strict=True):
+    # The stored sources come first; then the voices a dataset row names behind its outlets.
+    stored = len(event["sources"])
+    voices = [{"url": None, "title": why["speaker"], "role": "voice"} for why in explained["sources"][stored:]]
+    for source, why in zip([*event["sources"], *voices], explained["sources"], strict=True):
         kind = why["kind"] or ""
         if why["party"]:
             kind += f" ({why['party']}, {why['voice'] or 'civil'})"

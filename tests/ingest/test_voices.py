@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from events import grading, publisher_ops
+from events.cli import run
 from events.ingest import ingest_file
 from events.publishers import bundled_registry
 from events.speakers import bundled_speakers
@@ -34,6 +35,7 @@ UCDP_BASE = {
     "source_date": "2022-10-10",
     "best": "0",
 }
+PLACE_AND_VOICE = ("latitude", "longitude", "country", "adm_1", "source_office", "source_original")
 # (relid, place, source_office, source_original) -> the documented grades.
 UCDP_CASES = {
     # The defender's air force reports the strike on its ground: the side hit confirms.
@@ -76,9 +78,8 @@ def _grades(event: dict) -> tuple:
 
 
 def test_ucdp_source_original_names_who_speaks(engine: Engine, tmp_path: Path) -> None:
-    place_and_voice = ("latitude", "longitude", "country", "adm_1", "source_office", "source_original")
     rows = [
-        dict(UCDP_BASE, relid=relid, source_headline="Drone attack", **dict(zip(place_and_voice, cells, strict=True)))
+        dict(UCDP_BASE, relid=relid, source_headline="Drone attack", **dict(zip(PLACE_AND_VOICE, cells, strict=True)))
         for relid, (cells, _) in UCDP_CASES.items()
     ]
     ingest_file(engine, write_csv(tmp_path / "ged.csv", rows, UCDP_COLUMNS), fmt="ucdp")
@@ -198,3 +199,18 @@ def test_a_source_about_another_site_and_place_is_flagged_not_regraded(engine: E
     assert checks["Raffineria di Saratov"] == ("likely", [])
     level, (warning,) = checks["Raffineria di Yaroslavl"]
     assert level == "likely" and url in warning and "power plant" in warning
+
+
+def test_events_show_lists_the_voice_behind_the_outlet(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    (cells, _) = UCDP_CASES["UKR-2022-1-14117-3750"]
+    place_and_voice = dict(zip(PLACE_AND_VOICE, cells, strict=True))
+    row = dict(UCDP_BASE, relid="UKR-2022-1-14117-3750", source_headline="65 soldiers destroyed", **place_and_voice)
+    path = write_csv(tmp_path / "ged.csv", [row], UCDP_COLUMNS)
+    assert run(["--db", db_url, "ingest", "--format", "ucdp", str(path)]) == 0
+    assert run(["--db", db_url, "events", "list"]) == 0
+    public_id = next(word for word in capsys.readouterr().out.split() if word.startswith("SDB-"))
+    assert run(["--db", db_url, "events", "show", public_id]) == 0
+    shown = capsys.readouterr().out
+    assert "the voice behind Unified news feed" in shown and "voice" in shown and "relay" in shown
