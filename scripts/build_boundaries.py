@@ -10,8 +10,9 @@ union of each country's admin-1 polygons, so both files share every border exact
 
 ISO 3166-2 codes and the list of subdivisions come from PyPI ``pycountry`` (ISO 3166-2 tables):
 every admin-1 feature's ``iso_3166_2`` is checked against it, and the build fails on a code that
-pycountry does not know. Natural Earth's own errors are fixed here, each in :data:`CODE_FIXES`
-or :data:`MERGE_INTO` with the reason.
+pycountry does not know. Natural Earth's own errors are fixed here, each in :data:`CODE_FIXES`,
+:data:`MERGE_INTO` or :data:`CORRECTIONS` (hand-drawn lines, hard-coded here: the build reads no other
+input) with the reason and the source; the Pobuzka line's vertices are geoBoundaries' UKR ADM1 (CC BY 4.0).
 
 What is built:
 
@@ -110,6 +111,14 @@ PEREKOP_ISTHMUS_SOUTH = [
     (33.60, 46.10), (33.60, 46.12), (33.625, 46.225), (33.65, 46.228), (33.70, 46.203), (33.70, 46.10),
     (33.60, 46.10),
 ]  # fmt: skip
+#: The Mykolaiv side of geoBoundaries' Kirovohrad-Mykolaiv Oblast line at the Pobuzka 330 kV substation,
+#: 30.584-30.621 E: its line west to east along the north edge, then south to 48.14 N, south of Natural
+#: Earth's line (see CORRECTIONS).
+POBUZKA_MYKOLAIV_SIDE = [
+    (30.5838, 48.14), (30.5838, 48.1572), (30.5911, 48.1570), (30.6001, 48.1569), (30.6084, 48.1568),
+    (30.6166, 48.1564), (30.6179, 48.1560), (30.6182, 48.1571), (30.6209, 48.1575), (30.6209, 48.14),
+    (30.5838, 48.14),
+]  # fmt: skip
 #: Hand corrections of the Natural Earth 1:10m lines, each (polygon, code it belongs to, reason). The
 #: polygon is taken from whatever region holds it in the source and given to that code.
 CORRECTIONS = (
@@ -145,6 +154,19 @@ CORRECTIONS = (
         # Oblast surrounded by Chernihiv Oblast; Natural Earth has no exclave. The box is the town's
         # territory with its 330 kV substation (30.71 E), about 10 km by 5 km.
         "Slavutych, an exclave of Kyiv Oblast inside Chernihiv Oblast",
+    ),
+    (
+        shapely.Polygon(POBUZKA_MYKOLAIV_SIDE),
+        "UA-48",
+        # Natural Earth runs the Kirovohrad-Mykolaiv line through the Pobuzka 330 kV substation (OSM way
+        # 296062375, centre 48.1453 N 30.6131 E) and leaves it in Kirovohrad Oblast. geoBoundaries' UKR ADM1
+        # (gbOpen, CC BY 4.0, wmgeolab / William & Mary; its full-resolution and simplified files have the
+        # same vertices here, which are the ones above) runs the line 1.2 km north, at 48.156-48.157 N,
+        # so the site is in Mykolaiv Oblast, as OSM's oblast (a GADM join) and the nearest village (Dobra
+        # Prystan, 1.3 km, Mykolaiv) say; Pobuzke (48.160 N 30.592 E, Kirovohrad) stays north of it. Only
+        # the 3 km of line over the site is taken; Rudna 330 kV (48.236 N 33.552 E) is not corrected:
+        # geoBoundaries' line runs 0.4 km west of it and agrees with Natural Earth (Dnipropetrovsk).
+        "Kirovohrad-Mykolaiv Oblast boundary at the Pobuzka 330 kV substation",
     ),
 )
 #: English names where the rule of :func:`english_name` or Natural Earth's ``name_en`` is wrong.
@@ -383,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out_dir / "admin1.geojson",
         f"Built by scripts/build_boundaries.py from Natural Earth 1:10m admin-1 polygons (public domain, via npm "
         f"{PACKAGE}); ISO 3166-2 codes checked with pycountry {pycountry_version()}. Crimea/Sevastopol: country UA "
-        "(ISO 3166-2), de_facto RU.",
+        "(ISO 3166-2), de_facto RU. Hand corrections (CORRECTIONS): the Pobuzka line from geoBoundaries UKR ADM1 "
+        "(wmgeolab, CC BY 4.0).",
     )
     write_geojson(
         countries,

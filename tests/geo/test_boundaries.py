@@ -172,6 +172,13 @@ ENERGY_SITES = [
     ("Slavutych (Kyiv Oblast exclave)", 51.522, 30.757, "UA", "UA-32"),
     ("Slavutych 330 kV substation", 51.5236, 30.7077, "UA", "UA-32"),
     ("Ripky (Chernihiv Oblast, beside the Slavutych exclave)", 51.80, 31.08, "UA", "UA-74"),
+    # Pobuzka: geoBoundaries' Kirovohrad-Mykolaiv line, 1.2 km north of the site (a CORRECTION of Natural Earth).
+    ("Pobuzka 330 kV substation (Mykolaiv side)", 48.1453, 30.6131, "UA", "UA-48"),
+    ("Pobuzke (Kirovohrad Oblast, north of the Pobuzka line)", 48.1595, 30.5925, "UA", "UA-35"),
+    ("Dobra Prystan (Mykolaiv Oblast, south of Pobuzka)", 48.1338, 30.6183, "UA", "UA-48"),
+    # Rudna: Natural Earth and geoBoundaries agree on Dnipropetrovsk (OSM's GADM join says Kirovohrad), uncorrected.
+    ("Rudna 330 kV substation (Dnipropetrovsk side)", 48.2359, 33.5515, "UA", "UA-12"),
+    ("4 km west of Rudna (Kirovohrad Oblast in both sources)", 48.2359, 33.495, "UA", "UA-35"),
     ("Volgograd refinery", 48.53, 44.50, "RU", "RU-VGG"),
     ("Ryazan refinery", 54.58, 39.73, "RU", "RU-RYA"),
     ("Syzran refinery", 53.16, 48.47, "RU", "RU-SAM"),
