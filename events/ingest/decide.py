@@ -54,10 +54,8 @@ def id_clash(stored: dict[str, Any], item: Prepared) -> RejectedRecord | None:
         "corrects the event, update the event (strikedb events update) and ingest again; if the file's ids are "
         "not those of the stored events, ingest it with its own --dataset"
     )
-    file, _, line = item.where.rpartition(":")
-    raw = f"{new['event_date']},{new['latitude']},{new['longitude']},{new['description'] or ''}"
-    problem = RowProblem(file, int(line), "event_id", new["external_id"], reason)
-    return RejectedRecord(file, int(line), raw, [problem])
+    problem = RowProblem(item.file, item.line_number, "event_id", new["external_id"], reason)
+    return RejectedRecord(item.file, item.line_number, item.raw, [problem])
 
 
 class Decider:

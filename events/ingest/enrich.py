@@ -54,12 +54,20 @@ MAX_URL_LENGTH = 2000
 class Prepared:
     """A valid report with its geocoded event values and identity."""
 
-    #: Where the report was read, ``file:line`` (for revision reasons).
-    where: str
+    #: The file and line the report was read from, and the row exactly as read (kept for the
+    #: quarantine, should a later rule turn the report away: see :func:`events.ingest.decide.id_clash`).
+    file: str
+    line_number: int
+    raw: str
     key: str
     content_hash: str
     values: dict[str, Any]
     sources: list[SourceRecord]
+
+    @property
+    def where(self) -> str:
+        """Where the report was read, ``file:line`` (for revision reasons and warnings)."""
+        return f"{self.file}:{self.line_number}"
 
     def rekey(self, key: str) -> None:
         """Give the report another key (and so another public id): see :func:`events.ingest.identity.distinct_key`."""
@@ -71,7 +79,8 @@ class Prepared:
         # Pickled once per row when a worker process prepares the batches (events.ingest.workers):
         # flat tuples load several times faster than nested dataclasses and 37-key dicts.
         values = _pack_values(self.values)
-        return (_unpack_prepared, (self.where, self.key, self.content_hash, values, _pack_sources(self.sources)))
+        state = (self.file, self.line_number, self.raw, self.key, self.content_hash, values)
+        return (_unpack_prepared, (*state, _pack_sources(self.sources)))
 
 
 _SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(SourceRecord))
@@ -94,8 +103,10 @@ def _unpack_values(packed: Any) -> dict[str, Any]:
     return dict(zip(_EVENT_VALUE_KEYS, packed, strict=True)) if isinstance(packed, tuple) else packed
 
 
-def _unpack_prepared(where: str, key: str, content_hash: str, values: Any, sources: Any) -> Prepared:
-    return Prepared(where, key, content_hash, _unpack_values(values), _unpack_sources(sources))
+def _unpack_prepared(
+    file: str, line_number: int, raw: str, key: str, content_hash: str, values: Any, sources: Any
+) -> Prepared:
+    return Prepared(file, line_number, raw, key, content_hash, _unpack_values(values), _unpack_sources(sources))
 
 
 class Enricher:
@@ -127,12 +138,11 @@ class Enricher:
         key = report_key(record)
         values = _event_values(record, location, key)
         self._settle_region(record, values)
-        where = f"{record.file}:{record.line_number}"
         stated_claim = record.claim_status if record.claim_status_stated else None
         stated = grading.record_stated(stated_claim, record.source_reliability, record.info_credibility)
         event_meta(values)[grading.STATED_KEY] = stated
         sources = _with_publishers(_clean_sources(record.sources), self.registry)
-        return Prepared(where, key, content_hash(record), values, sources)
+        return Prepared(record.file, record.line_number, record.raw, key, content_hash(record), values, sources)
 
     def _problem(self, record: EventRecord, column: str | None, value: Any, reason: str) -> RowProblem:
         shown = None if value is None else str(value)[:200]
