@@ -415,7 +415,7 @@ def unlikely_sources(facility_type: str | None, place_texts: Iterable[str | None
     """
     if not facility_type:
         return []
-    stems = _place_stems(place_texts)
+    stems: set[str] | None = None  # the place's words, read only for a link that names another site
     found = []
     for url in urls:
         path = url.split("://", 1)[-1].split("?", 1)[0]
@@ -424,6 +424,8 @@ def unlikely_sources(facility_type: str | None, place_texts: Iterable[str | None
         if not types or facility_type in types:
             continue
         folded = fold(words)
+        if stems is None:
+            stems = _place_stems(place_texts)
         if any(stem in folded for stem in stems):
             continue
         named = ", ".join(f"{t.replace('_', ' ')} ({', '.join(w)})" for t, w in types.items())

@@ -74,6 +74,25 @@ def regrade(
     values.update(grade.values())
 
 
+#: The columns :func:`regrade` sets (those of :meth:`events.grading.Grade.values`), in that order.
+GRADED_COLUMNS = ("claim_status", "source_reliability", "info_credibility", "confidence")
+
+
+def new_event_grade(
+    values: dict[str, Any], sources: list[tuple[str | None, str | None, str]], registry: Registry | None = None
+) -> dict[str, Any] | None:
+    """The columns :func:`regrade` would set on a new event of these values and sources alone.
+
+    None for values without the evidence bookkeeping (graded before evidence grading), whose
+    regrade also records a base credibility: those are regraded as before.
+    """
+    if grading.STATED_KEY not in peek_meta(values):
+        return None
+    graded = grading.grade_event(values, sources, registry).values()
+    assert tuple(graded) == GRADED_COLUMNS
+    return graded
+
+
 def source_role(source: SourceRecord) -> str:
     """Return the ``event_sources.role`` of a source: imagery, denial, claim or report."""
     return grading.source_role(source.url, source.title, source.source_type, source.claimed_by)

@@ -36,6 +36,8 @@ DEFAULT_RADIUS_KM = 3.0
 
 #: Size of the grid cells of the facility index in degrees.
 GRID_DEG = 0.1
+#: Grid cells per side of a block (see :meth:`Geocoder._grid_blocks`): 1 degree.
+BLOCK_CELLS = 10
 KM_PER_DEG_LAT = 111.2
 
 
@@ -82,6 +84,7 @@ class Geocoder:
         self._load(connection)
         self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
         self._coarse = self._coarse_cells()
+        self._blocks = self._grid_blocks()
         #: Fuzzy results by their exact arguments: a file names the same facility on many rows, and
         #: one look-up scores every name of the gazetteer (milliseconds). Matches are frozen.
         self._fuzzy_memo: dict[tuple[Any, ...], FacilityMatch | None] = {}
@@ -137,6 +140,21 @@ class Geocoder:
             row, col = math.floor(facility.latitude), math.floor(facility.longitude)
             cells.update((row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1))
         return cells
+
+    def _grid_blocks(self) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
+        """The grid's cells grouped in blocks of ``BLOCK_CELLS`` x ``BLOCK_CELLS``.
+
+        Each block lists ``(row, col, position, facility id)``, ``position`` being the facility's
+        place in the grid's insertion order, so that a look-up can visit a few blocks instead of
+        dozens of mostly empty cells and still yield the facilities in the cells' order.
+        """
+        blocks: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
+        position = 0
+        for (row, col), ids in self._grid.items():
+            for facility_id in ids:
+                blocks[row // BLOCK_CELLS, col // BLOCK_CELLS].append((row, col, position, facility_id))
+                position += 1
+        return blocks
 
     @staticmethod
     def _cell(latitude: float, longitude: float) -> tuple[int, int]:
@@ -255,10 +273,20 @@ class Geocoder:
         cos_lat = max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
         lon_span = math.ceil(km / (KM_PER_DEG_LAT * GRID_DEG * cos_lat))
         row, col = self._cell(latitude, longitude)
-        for dr in range(-lat_span, lat_span + 1):
-            for dc in range(-lon_span, lon_span + 1):
-                for facility_id in self._grid.get((row + dr, col + dc), ()):
-                    yield self._facilities[facility_id]
+        row0, row1, col0, col1 = row - lat_span, row + lat_span, col - lon_span, col + lon_span
+        # The facilities of the cells row0..row1 x col0..col1, row by row, then column, then in the
+        # order each cell received them (ties in distance are then broken as a cell-by-cell scan
+        # would), gathered from the few blocks that hold those cells.
+        found = [
+            entry
+            for block_row in range(row0 // BLOCK_CELLS, row1 // BLOCK_CELLS + 1)
+            for block_col in range(col0 // BLOCK_CELLS, col1 // BLOCK_CELLS + 1)
+            for entry in self._blocks.get((block_row, block_col), ())
+            if row0 <= entry[0] <= row1 and col0 <= entry[1] <= col1
+        ]
+        found.sort()
+        for *_, facility_id in found:
+            yield self._facilities[facility_id]
 
     def nearest_facility(
         self, latitude: float, longitude: float, *, facility_type: str | None = None, radius_km: float | None = None

@@ -355,8 +355,7 @@ class CandidateFinder:
         # A day either side: reports of a night strike are often dated on both days (candidates).
         lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
         days = [lo + dt.timedelta(days=n) for n in range((hi - lo).days + 1)]
-        for d in days:
-            found.extend(self._nearby_new(state, item.values, d))
+        found.extend(self._nearby_new(state, item.values, days))
         found.extend(state.new_coarse)
         unique: dict[int, BatchEvent] = {}
         for ev in found:
@@ -380,8 +379,8 @@ class CandidateFinder:
             if values["facility_id"] is not None:
                 state.new_by_facility[(day, values["facility_id"])].append(ev)
 
-    def _nearby_new(self, state: BatchState, values: dict[str, Any], day: dt.date) -> list[BatchEvent]:
-        """New events of this batch on ``day`` that can be the same strike as ``values``.
+    def _nearby_new(self, state: BatchState, values: dict[str, Any], days: list[dt.date]) -> list[BatchEvent]:
+        """New events of this batch on ``days`` (in that order) that can be the same strike as ``values``.
 
         A merge or a duplicate candidate (:func:`events.dedup.compare`) needs the same facility or a
         point within :data:`events.dedup.CANDIDATE_KM`: so only the report's facility and the grid cells its search
@@ -390,20 +389,28 @@ class CandidateFinder:
         every other one cost O(n^2): 8,000 reports at one point took minutes.
         """
         found: list[BatchEvent] = []
-        if values["facility_id"] is not None:
-            found.extend(state.new_by_facility.get((day, values["facility_id"]), ())[-MAX_CANDIDATES_PER_REPORT:])
+        facility_id = values["facility_id"]
+        cells: list[tuple[int, int]] | None = []
         if values["geo_precision"] != "region":
             km = max(self.dedup_km, dedup.CANDIDATE_KM)
             a, b, c, d = dedup.search_box(values["latitude"], values["longitude"], km)
             (y0, x0), (y1, x1) = self._cell(a, c), self._cell(b, d)
-            if (y1 - y0 + 1) * (x1 - x0 + 1) <= 64:  # near the poles the box spans many cells
-                for y in range(y0, y1 + 1):
-                    for x in range(x0, x1 + 1):
-                        found.extend(state.new_by_cell.get((day, y, x), ())[-MAX_CANDIDATES_PER_REPORT:])
-            else:
-                for (cell_day, _y, _x), evs in state.new_by_cell.items():
+            # Near the poles the box spans many cells: then every cell of the day is looked at.
+            many = (y1 - y0 + 1) * (x1 - x0 + 1) > 64
+            cells = None if many else [(y, x) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+        by_cell, limit = state.new_by_cell, MAX_CANDIDATES_PER_REPORT
+        for day in days:
+            if facility_id is not None:
+                found.extend(state.new_by_facility.get((day, facility_id), ())[-limit:])
+            if cells is None:
+                for (cell_day, _y, _x), evs in by_cell.items():
                     if cell_day == day:
-                        found.extend(evs[-MAX_CANDIDATES_PER_REPORT:])
+                        found.extend(evs[-limit:])
+                continue
+            for y, x in cells:
+                evs = by_cell.get((day, y, x))
+                if evs:
+                    found.extend(evs[-limit:])
         return found
 
     def publishers(self, ev: BatchEvent) -> list[tuple[str | None, str | None, str]]:

@@ -30,7 +30,7 @@ from events.linking import decide_link, named_link_evidence, report_texts, type_
 from events.models import Event, Source
 from events.publishers import Registry
 from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord, db_text, json_default
-from events.revisions import event_meta
+from events.revisions import GRADED_COLUMNS, event_meta, new_event_grade, source_role
 
 events_t = Event.__table__
 sources_t = Source.__table__
@@ -67,6 +67,11 @@ class Prepared:
     content_hash: str
     values: dict[str, Any]
     sources: list[SourceRecord]
+    #: ``(url, publisher, role)`` of each source, and the grade of a new event made of this report
+    #: alone (:func:`events.revisions.new_event_grade`): computed here, in the worker process, so
+    #: that the writer inserting a new event does not grade it again.
+    publishers: list[tuple[str | None, str | None, str]] = dataclasses.field(default_factory=list)
+    grade: dict[str, Any] | None = None
 
     @property
     def where(self) -> str:
@@ -84,7 +89,8 @@ class Prepared:
         # flat tuples load several times faster than nested dataclasses and 37-key dicts.
         values = _pack_values(self.values)
         state = (self.file, self.line_number, self.raw, self.key, self.content_hash, values)
-        return (_unpack_prepared, (*state, _pack_sources(self.sources)))
+        grade = None if self.grade is None else tuple(self.grade.values())
+        return (_unpack_prepared, (*state, _pack_sources(self.sources), self.publishers, grade))
 
 
 _SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(SourceRecord))
@@ -108,9 +114,12 @@ def _unpack_values(packed: Any) -> dict[str, Any]:
 
 
 def _unpack_prepared(
-    file: str, line_number: int, raw: str, key: str, content_hash: str, values: Any, sources: Any
-) -> Prepared:
-    return Prepared(file, line_number, raw, key, content_hash, _unpack_values(values), _unpack_sources(sources))
+    file: str, line_number: int, raw: str, key: str, content_hash: str, values: Any, sources: Any, publishers: Any,
+    grade: tuple[Any, ...] | None,
+) -> Prepared:  # fmt: skip
+    graded = None if grade is None else dict(zip(GRADED_COLUMNS, grade, strict=True))
+    unpacked = _unpack_values(values), _unpack_sources(sources)
+    return Prepared(file, line_number, raw, key, content_hash, *unpacked, publishers, graded)
 
 
 class Enricher:
@@ -146,7 +155,10 @@ class Enricher:
         stated = grading.record_stated(stated_claim, record.source_reliability, record.info_credibility)
         event_meta(values)[grading.STATED_KEY] = stated
         sources = _with_publishers(_clean_sources(record.sources), self.registry)
-        return Prepared(record.file, record.line_number, record.raw, key, content_hash(record), values, sources)
+        publishers = [(s.url, s.publisher, source_role(s)) for s in sources]
+        grade = new_event_grade(values, publishers, self.registry)
+        where = (record.file, record.line_number, record.raw)
+        return Prepared(*where, key, content_hash(record), values, sources, publishers, grade)
 
     def _problem(self, record: EventRecord, column: str | None, value: Any, reason: str) -> RowProblem:
         shown = None if value is None else str(value)[:200]
