@@ -69,6 +69,15 @@ PACK_THRESHOLD_BYTES = 200_000
 PACK_LEVEL = 6
 #: Key of a packed payload that holds the base64 text of the gzip-compressed JSON.
 PACKED_KEY = "gzip"
+#: Key of a packed payload that holds, packed apart, the parts only popups and search read (see
+#: :data:`DETAIL_COLUMNS`): the browser draws the map from the rest and unpacks these after.
+DETAILS_KEY = "gzip_details"
+#: Event columns read only by popups, search and links to one event (never by a marker, filter,
+#: count, the list or a cluster's tooltip). With the source table they are ~85 % of the JSON of
+#: 100,000 events, so a packed map keeps them apart and unpacks them after the first draw.
+DETAIL_COLUMNS = ("desc", "id", "src", "t", "dp", "op", "a1", "cc", "att", "eff", "dmg", "cs", "adm")
+#: Payload keys (beside ``cols``) that go with the details.
+DETAIL_KEYS = ("sources",)
 #: Region and country outlines are simplified to this tolerance in degrees (~1 km) to keep files small.
 REGION_SIMPLIFY_DEG = 0.01
 
@@ -139,14 +148,44 @@ def _packed(raw: bytes, n: int, what: str) -> dict[str, Any]:
     return {"n": n, "what": what, PACKED_KEY: base64.b64encode(packed).decode("ascii")}
 
 
+def _unpacked(text: str) -> dict[str, Any]:
+    return json.loads(gzip.decompress(base64.b64decode(text, validate=True)))
+
+
 def unpack_payload(embedded: dict[str, Any]) -> dict[str, Any]:
-    """Return the payload of an embedded dataset, packed (see :func:`pack_payload`) or not."""
+    """Return the payload of an embedded dataset, packed (see :func:`embedded_payload`) or not.
+
+    A payload packed in two parts (the details apart) is joined back into one.
+    """
     if PACKED_KEY not in embedded:
         return embedded
-    return json.loads(gzip.decompress(base64.b64decode(embedded[PACKED_KEY], validate=True)))
+    payload = _unpacked(embedded[PACKED_KEY])
+    if DETAILS_KEY in embedded:
+        details = _unpacked(embedded[DETAILS_KEY])
+        payload["cols"].update(details.pop("cols"))
+        payload.update(details)
+    return payload
 
 
-def embedded_payload(payload: dict[str, Any], what: str, *, compress: bool | None = None) -> dict[str, Any]:
+def split_details(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a payload into what the map draws from and its details (:data:`DETAIL_COLUMNS`, sources).
+
+    Returns
+    -------
+    tuple of dict
+        ``(first, details)``: ``first`` is the payload without the details; ``details`` is
+        ``{"cols": {...}, "sources": [...]}`` with those of them the payload has.
+    """
+    first = {key: value for key, value in payload.items() if key not in DETAIL_KEYS}
+    first["cols"] = {key: col for key, col in payload["cols"].items() if key not in DETAIL_COLUMNS}
+    details = {key: payload[key] for key in DETAIL_KEYS if key in payload}
+    details["cols"] = {key: col for key, col in payload["cols"].items() if key in DETAIL_COLUMNS}
+    return first, details
+
+
+def embedded_payload(
+    payload: dict[str, Any], what: str, *, compress: bool | None = None, details_apart: bool = False
+) -> dict[str, Any]:
     """Return the form of ``payload`` to embed: packed when asked, or (``None``) when it is large.
 
     Parameters
@@ -158,13 +197,21 @@ def embedded_payload(payload: dict[str, Any], what: str, *, compress: bool | Non
     compress : bool or None
         True: always pack; False: never; None: pack when the JSON exceeds
         :data:`PACK_THRESHOLD_BYTES`.
+    details_apart : bool
+        Pack the details (:func:`split_details`) apart under :data:`DETAILS_KEY`, so the browser
+        can draw before it unpacks them (event payloads).
     """
     if compress is False:
         return payload
     raw = payload_json(payload).encode("utf-8")
     if compress is None and len(raw) <= PACK_THRESHOLD_BYTES:
         return payload
-    return _packed(raw, payload["n"], what)
+    if not details_apart or "cols" not in payload:
+        return _packed(raw, payload["n"], what)
+    first, details = split_details(payload)
+    packed = _packed(payload_json(first).encode("utf-8"), payload["n"], what)
+    packed[DETAILS_KEY] = _packed(payload_json(details).encode("utf-8"), payload["n"], what)[PACKED_KEY]
+    return packed
 
 
 def clean(value: Any) -> Any:

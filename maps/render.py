@@ -187,7 +187,7 @@ def build_map(
         if layer.under_data:
             for element in layer.build(parts):
                 fmap.add_child(element)
-    event_data = Dataset(payload, "EventData", what="events", compress=compress)
+    event_data = Dataset(payload, "EventData", what="events", compress=compress, details_apart=True)
     fmap.add_child(event_data, name="event_data")
     parts.event_data = event_data
     for layer in LAYERS:

@@ -109,7 +109,9 @@ class Dataset(MacroElement):
 
     Large tables are embedded packed (gzip + base64, see :func:`maps.data.embedded_payload`);
     the browser then unpacks them asynchronously and the layers fill in when the data is ready
-    (``StrikeDB.ready`` resolves then). The JavaScript call keeps the payload as its only
+    (``StrikeDB.ready`` resolves then). With ``details_apart`` the columns only popups and search
+    read are packed apart and unpacked after the first draw (``StrikeDB.drawn`` resolves at that
+    draw; a popup or search asked for before then waits for them). The JavaScript call keeps the payload as its only
     argument, so ``new StrikeDB.Dataset({...});`` can be found and read back from the HTML.
     """
 
@@ -122,11 +124,17 @@ class Dataset(MacroElement):
     )
 
     def __init__(
-        self, payload: dict[str, Any], name: str = "Dataset", *, what: str = "rows", compress: bool | None = None
+        self,
+        payload: dict[str, Any],
+        name: str = "Dataset",
+        *,
+        what: str = "rows",
+        compress: bool | None = None,
+        details_apart: bool = False,
     ) -> None:
         super().__init__()
         self._name = name
-        embedded = embedded_payload(payload, what, compress=compress)
+        embedded = embedded_payload(payload, what, compress=compress, details_apart=details_apart)
         self.packed = embedded is not payload
         self.payload_json = script_json(embedded)
 

@@ -9,8 +9,12 @@
  * http(s) URLs become links.
  *
  * Large payloads arrive packed (gzip + base64, maps/data.py::pack_payload) and are unpacked
- * asynchronously with DecompressionStream. StrikeDB.ready (and ctx.ready) resolves once the
- * data is unpacked and every shown layer is drawn (the cluster layer adds markers in chunks).
+ * asynchronously with DecompressionStream. StrikeDB.drawn (ctx.drawn) resolves once the data the
+ * layers draw from is unpacked and every shown layer is drawn (the cluster layer adds markers in
+ * chunks); StrikeDB.ready (ctx.ready) once the details are unpacked too. The event data comes in
+ * two packs: the details (descriptions, ids, sources: most of the bytes, read only by popups,
+ * search and links to one event) are unpacked after the first draw, and whatever needs them
+ * before then waits for them (withDetails).
  *
  * Other layers plug in through ctx.register(key, layer): a layer may define sdbUpdate(ctx)
  * (called after every filter change) and sdbLegend(ctx) (HTML of its legend section, escaped).
@@ -73,12 +77,27 @@
     ctx.statusBox.textContent = text;
   }
 
-  /** Resolve ctx.ready when nothing is pending any more. */
-  function settle(ctx) {
-    if (ctx.loading.length || ctx.drawing || !ctx.started || ctx.isReady) return;
-    ctx.isReady = true;
+  function clearStatus(ctx) {
     if (ctx.statusBox) L.DomUtil.remove(ctx.statusBox);
     ctx.statusBox = null;
+  }
+
+  /** Resolve ctx.drawn once the layers are drawn, ctx.ready when nothing is pending any more. */
+  function settle(ctx) {
+    if (ctx.loading.length || ctx.drawing || !ctx.started) return;
+    if (!ctx.isDrawn) {
+      ctx.isDrawn = true;
+      clearStatus(ctx);
+      if (ctx.waitsForDetails) setStatus(ctx, "Loading event details\u2026");
+      ctx.resolveDrawn(ctx);
+      var hooks = ctx.afterDrawn;
+      ctx.afterDrawn = [];
+      hooks.forEach(function (fn) {
+        fn();
+      });
+    }
+    if (ctx.details || ctx.isReady) return;
+    ctx.isReady = true;
     ctx.resolveReady(ctx);
   }
 
@@ -89,7 +108,21 @@
     this.cols = undeltaLists(payload.cols || {});
     this.sources = payload.sources || [];
     this.isReady = payload.gzip === undefined;
+    this.detailsReady = payload.gzip_details === undefined;
     this._waiting = [];
+    this._waitingDetails = [];
+    this._ctx = ctx;
+    if (!this.detailsReady) {
+      var self = this;
+      this._details = payload.gzip_details;
+      ctx.details++;
+      // After the first draw, and after the frame that shows it has been painted.
+      ctx.afterDrawn.push(function () {
+        setTimeout(function () {
+          self._loadDetails();
+        }, 0);
+      });
+    }
     if (!this.isReady) this._unpack(ctx, payload);
   };
   /** Undo maps/data.py::delta_lists in place: {dv: [[differences]]} becomes {v: [[indices]]}. */
@@ -137,6 +170,56 @@
       );
     }, 0);
   };
+  /** Unpack the details (packed apart, maps/data.py::split_details) into the columns, once. */
+  SDB.Dataset.prototype._loadDetails = function () {
+    var self = this,
+      ctx = this._ctx;
+    if (this.detailsReady || this._detailsLoading) return;
+    if (!this.isReady) return this.whenReady(function () {
+      self._loadDetails();
+    });
+    this._detailsLoading = true;
+    SDB.unpack(this._details).then(
+      function (details) {
+        self._details = null;
+        var cols = undeltaLists(details.cols || {});
+        Object.keys(cols).forEach(function (key) {
+          self.cols[key] = cols[key];
+        });
+        if (details.sources) self.sources = details.sources;
+        self.detailsReady = true;
+        ctx.details--;
+        var waiting = self._waitingDetails;
+        self._waitingDetails = [];
+        ctx.waitsForDetails = false;
+        if (ctx.isDrawn && !ctx.loading.length) clearStatus(ctx);
+        waiting.forEach(function (fn) {
+          fn();
+        });
+        settle(ctx);
+      },
+      function (err) {
+        setStatus(ctx, "Could not load the map data: " + err.message);
+        ctx.rejectReady(err);
+      }
+    );
+  };
+  /** Run fn now if the details are here, else when they are (unpacking them now if not started). */
+  SDB.Dataset.prototype.whenDetails = function (fn) {
+    if (this.detailsReady) return fn();
+    this._waitingDetails.push(fn);
+    this._loadDetails();
+  };
+  /** Run fn once the event details are unpacked, saying what the map waits for meanwhile. */
+  function withDetails(ctx, fn) {
+    var data = ctx.events;
+    if (!data || data.detailsReady) return fn();
+    ctx.waitsForDetails = true;
+    if (!ctx.loading.length) setStatus(ctx, "Loading event details\u2026");
+    data.whenDetails(fn);
+  }
+  SDB.withDetails = withDetails;
+
   /** Run fn now if the data is here, else when it is (in the order of the calls). */
   SDB.Dataset.prototype.whenReady = function (fn) {
     if (this.isReady) fn();
@@ -231,7 +314,10 @@
       state: { from: null, to: null, conf: {}, types: {}, q: "", colorBy: "conf", event: null },
       loading: [],
       drawing: 0,
+      details: 0,
+      afterDrawn: [],
       started: false,
+      isDrawn: false,
       isReady: false,
     };
     ctx.register = function (key, layer) {
@@ -250,9 +336,13 @@
       ctx.resolveReady = resolve;
       ctx.rejectReady = reject;
     });
+    ctx.drawn = new Promise(function (resolve) {
+      ctx.resolveDrawn = resolve;
+    });
     SDB.maps[map.getContainer().id] = ctx;
     SDB.current = ctx;
     SDB.ready = ctx.ready;
+    SDB.drawn = ctx.drawn;
     return ctx;
   };
 
@@ -403,7 +493,23 @@
       return s.types[type] !== false && !isLeftOut(ctx, "ft", type);
     });
     var q = (s.q || "").trim().toLowerCase();
-    if (q && !ix.text) buildText(ctx);
+    if (q && !ix.text) {
+      if (ctx.events && !ctx.events.detailsReady) {
+        // Search reads the descriptions and ids: redo this refresh once they are unpacked.
+        if (!ctx.searchWaits) {
+          ctx.searchWaits = true;
+          ctx.drawing++;
+          withDetails(ctx, function () {
+            ctx.searchWaits = false;
+            ctx.drawing--;
+            refresh(ctx);
+            settle(ctx);
+          });
+        }
+        return;
+      }
+      buildText(ctx);
+    }
     var from = s.from === null ? -Infinity : s.from,
       to = s.to === null ? Infinity : s.to;
     var shownConf = new Int32Array(st.confidenceLevels.length),
@@ -614,8 +720,15 @@
     return ctx.popup;
   }
 
-  /** Open the popup of event i at its marker (spiderfied position if fanned out). */
-  function openEventPopup(ctx, i, latlng) {
+  /** Open the popup of event i at its marker (spiderfied position if fanned out), once its details
+   *  are here; done(popup) is called when it is open. */
+  function openEventPopup(ctx, i, latlng, done) {
+    withDetails(ctx, function () {
+      var popup = openEventPopupNow(ctx, i, latlng);
+      if (done) done(popup);
+    });
+  }
+  function openEventPopupNow(ctx, i, latlng) {
     var data = ctx.events;
     var popup = openPopup(ctx, SDB.eventPopup(ctx, data, i), latlng);
     popup._sdbEvent = i;
@@ -693,16 +806,28 @@
       if (!ix || i < 0 || i >= ix.n || !ix.mask[i] || !group || !ctx.map.hasLayer(group)) return resolve(null);
       var marker = ix.markers[i];
       reveal(group, marker, function () {
-        resolve(openEventPopup(ctx, i, marker.getLatLng()));
+        openEventPopup(ctx, i, marker.getLatLng(), resolve);
       });
     });
   };
-  function eventById(ctx, id) {
-    var data = ctx.events,
-      n = ctx.index ? ctx.index.n : 0;
-    if (/^#\d+$/.test(id)) return +id.slice(1);
-    for (var i = 0; i < n; i++) if (data.get("id", i) === id) return i;
-    return -1;
+  /** Pass fn the index of the event a link names ("#12" or its id), or -1, once the ids are here. */
+  function findEvent(ctx, ref, fn) {
+    if (/^#\d+$/.test(ref)) return fn(+ref.slice(1));
+    withDetails(ctx, function () {
+      var data = ctx.events,
+        n = ctx.index ? ctx.index.n : 0;
+      for (var i = 0; i < n; i++) if (data.get("id", i) === ref) return fn(i);
+      fn(-1);
+    });
+  }
+  /** Open the event a link names, once it can be found; resolves with its popup or null. */
+  function openLinkedEvent(ctx, ref) {
+    if (!ref) return Promise.resolve(null);
+    return new Promise(function (resolve) {
+      findEvent(ctx, ref, resolve);
+    }).then(function (i) {
+      return i >= 0 ? SDB.openEvent(ctx, i) : null;
+    });
   }
 
   // ------------------------------------------------------------------ event markers, clustered
@@ -1498,13 +1623,13 @@
     return out;
   }
 
-  /** Apply a URL fragment; returns the event to open (index) or -1. */
+  /** Apply a URL fragment; returns the event it names to open (its id or "#index") or null. */
   function applyHash(ctx, hash) {
     var h = parseHash(hash),
       s = ctx.state,
       st = ctx.style,
       map = ctx.map;
-    if (!Object.keys(h).length) return -1;
+    if (!Object.keys(h).length) return null;
     ctx.applyingHash = true;
     try {
       var valid = function (d) {
@@ -1540,13 +1665,13 @@
     } finally {
       ctx.applyingHash = false;
     }
-    return h.event ? eventById(ctx, h.event) : -1;
+    return h.event || null;
   }
   SDB.applyHash = function (ctx, hash) {
     var open = applyHash(ctx, hash);
     refresh(ctx);
     return whenDrawn(ctx).then(function () {
-      return open >= 0 ? SDB.openEvent(ctx, open) : null;
+      return openLinkedEvent(ctx, open);
     });
   };
 
@@ -1589,9 +1714,9 @@
       window.addEventListener("hashchange", function () {
         if (location.hash !== ctx.lastHash) SDB.applyHash(ctx, location.hash);
       });
-      if (open >= 0) {
+      if (open) {
         whenDrawn(ctx).then(function () {
-          SDB.openEvent(ctx, open);
+          openLinkedEvent(ctx, open);
         });
       }
       settle(ctx);

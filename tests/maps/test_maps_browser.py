@@ -131,6 +131,40 @@ def test_a_time_window_changes_every_layers_count(loaded):
     assert loaded.errors == [] and loaded.network == []
 
 
+#: The heat canvas as drawn now, then redrawn by leaflet-heat's own _redraw from [lat, lon, 1] of
+#: the events shown: [pixels that differ, pixels with any heat].
+_HEAT_AGAINST_LEAFLET_HEAT = """(() => {
+    const heat = ctx.layers.heat._heat, canvas = heat._canvas, ix = ctx.index;
+    const pixels = () => canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    heat._redraw();
+    const ours = pixels();
+    heat._latlngs = [];
+    for (let i = 0; i < ix.n; i++) if (ix.mask[i]) heat._latlngs.push([ix.lat[i], ix.lon[i], 1]);
+    L.HeatLayer.prototype._redraw.call(heat);
+    const theirs = pixels();
+    let differ = 0, lit = 0;
+    for (let k = 3; k < ours.length; k += 4) {
+        if (ours[k] || theirs[k]) lit++;
+        if (ours[k - 3] !== theirs[k - 3] || ours[k - 2] !== theirs[k - 2] || ours[k] !== theirs[k]) differ++;
+    }
+    return [differ, lit];
+})()"""
+
+
+@pytest.mark.parametrize("zoom_in", [0, 2], ids=["all", "zoomed-in"])
+def test_heat_is_drawn_as_leaflet_heat_draws_it(loaded, zoom_in):
+    loaded.toggle("Heat map")
+    if zoom_in:  # the first event in the middle, others off screen (they still set the scale)
+        loaded.js(f"ctx.map.setView([ctx.index.lat[0], ctx.index.lon[0]], ctx.map.getZoom() + {zoom_in})")
+    for window in (None, ("2024-01-29", "2024-03-25")):
+        if window:
+            loaded.set_window(*window)
+        loaded.settle()
+        differ, lit = loaded.js(_HEAT_AGAINST_LEAFLET_HEAT)
+        assert lit > 1000 and differ == 0
+    assert loaded.errors == []
+
+
 #: For every cluster of the tree: [its count and best rank as drawn, the same recounted from its markers].
 _CLUSTER_COUNTS = """(() => {
     const out = [], todo = [ctx.layers.events._topClusterLevel];
@@ -389,6 +423,59 @@ def test_packed_map_shows_loading_and_honours_toggles_made_before_the_data_is_re
         assert loaded.errors == [] and loaded.network == []
     finally:
         page.close()
+
+
+#: Holds back the SECOND ``Response.json()`` of the page (on a map of events only: the events'
+#: details, unpacked after the first draw) until the test calls ``window.__releaseDetails()``.
+HOLD_DETAILS = """
+    window.__heldDetails = new Promise((resolve) => { window.__releaseDetails = resolve; });
+    const json = Response.prototype.json;
+    let calls = 0;
+    Response.prototype.json = function () {
+        calls += 1;
+        return calls === 2 ? window.__heldDetails.then(() => json.call(this)) : json.call(this);
+    };
+"""
+
+
+def test_packed_map_draws_before_the_details_and_links_popups_and_search_wait_for_them(browser, tmp_path):
+    path = tmp_path / "packed.html"
+    write_map(build_map(sample_events(N_EVENTS), compress=True), path)
+    linked = LoadedPage(browser, f"{path.as_uri()}#event=SDB-0006", init_script=HOLD_DETAILS, wait_ready=False)
+    try:
+        page = linked.page
+        page.wait_for_function("StrikeDB.current.isDrawn")
+        assert linked.drawn() == N_EVENTS  # drawn from the first pack alone...
+        assert page.evaluate("StrikeDB.current.isReady") is False  # ...the details still packed
+        assert page.evaluate("StrikeDB.current.events.get('desc', 5)") is None
+        page.wait_for_timeout(200)
+        assert linked.count(".leaflet-popup") == 0  # the linked event waits for the ids: no empty popup
+        assert page.locator(".sdb-status").inner_text() == "Loading event details\u2026"
+        page.evaluate("window.__releaseDetails()")
+        linked.wait_ready()
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert "Strike number 5" in popup.inner_text()  # the full popup once they are here
+        assert 'href="https://example.org/report/5"' in popup.inner_html()
+        assert linked.count(".sdb-status") == 0
+        assert linked.errors == [] and linked.network == []
+    finally:
+        linked.page.close()
+    searched = LoadedPage(browser, path.as_uri(), init_script=HOLD_DETAILS, wait_ready=False)
+    try:
+        page = searched.page
+        page.wait_for_function("StrikeDB.current.isDrawn")
+        page.locator(".sdb-search").fill("number 13")
+        page.wait_for_function("StrikeDB.current.state.q === 'number 13'")
+        page.wait_for_timeout(200)
+        assert searched.drawn() == N_EVENTS  # the search waits for the descriptions...
+        page.evaluate("window.__releaseDetails()")
+        searched.wait_ready()
+        searched.settle()
+        assert searched.counts()["drawn"] == 1  # ...and runs once they are here
+        assert searched.errors == []
+    finally:
+        searched.page.close()
 
 
 def test_packed_map_without_native_base64_decoder_uses_atob(browser, tmp_path):
