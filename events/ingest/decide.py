@@ -180,12 +180,11 @@ class Decider:
         values["content_hash"] = item.content_hash
         values["ingest_run_id"] = self.run_id
         ev = BatchEvent(values=values, is_new=True, new_sources=list(item.sources))
-        if item.grade is not None and len(item.publishers) == len(item.sources):
-            # Graded by the worker from the same values and sources (events.revisions.new_event_grade).
-            ev.publishers = list(item.publishers)
+        ev.publishers = list(item.publishers)
+        if item.grade is not None:
+            # Graded by the enricher from the same values and sources (events.revisions.new_event_grade).
             values.update(item.grade)
         else:
-            ev.publishers = [(s.url, s.publisher, source_role(s)) for s in item.sources]
             regrade(ev.values, ev.publishers, self.registry)
         state.new.append(ev)
         state.by_key[item.key] = ev

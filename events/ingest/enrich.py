@@ -73,11 +73,12 @@ class Prepared:
     content_hash: str
     values: dict[str, Any]
     sources: list[SourceRecord]
-    #: ``(url, publisher, role)`` of each source, and the grade of a new event made of this report
-    #: alone (:func:`events.revisions.new_event_grade`): computed here, in the worker process, so
-    #: that the writer inserting a new event does not grade it again.
-    publishers: list[tuple[str | None, str | None, str]] = dataclasses.field(default_factory=list)
-    grade: dict[str, Any] | None = None
+    #: ``(url, publisher, role)`` of each source, and (for every :data:`GRADED_HERE_EVERY`-th
+    #: report) the grade of a new event made of this report alone
+    #: (:func:`events.revisions.new_event_grade`): computed by the enricher, in the worker process
+    #: for large files, so that the writer inserting a new event does not compute them again.
+    publishers: list[tuple[str | None, str | None, str]]
+    grade: dict[str, Any] | None
 
     @property
     def where(self) -> str:

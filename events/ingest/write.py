@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, insert, update
 from events.db import sqlite_rtree_filled_after
 from events.ingest.identity import DUPLICATE_ID
 from events.ingest.report import MAX_PROBLEMS_KEPT, IngestReport
-from events.ingest.state import BatchEvent, BatchState
+from events.ingest.state import BatchState
 from events.models import DuplicateCandidate, Event, EventSource, RejectedRow, Source, utcnow
 from events.records import RejectedRecord, SourceRecord, db_text
 from events.revisions import revisions_t, source_role
@@ -139,13 +139,13 @@ class BatchWriter:
         plain_ids = [self.conn.execute(stmt, _source_row(s)).scalar_one() for s in plain]
         plain_iter = iter(plain_ids)
         links: dict[tuple[int, int], dict[str, Any]] = {}
-        roles = _known_roles(state.new)
         for ev, source in pairs:
             source_id = url_ids[source.url] if source.url else next(plain_iter)
             key = (ev.values["id"], source_id)
-            if key not in links:
-                role = roles.get(id(source)) or source_role(source)
-                links[key] = {"event_id": key[0], "source_id": source_id, "role": role, "ingest_run_id": self.run_id}
+            links.setdefault(
+                key,
+                {"event_id": key[0], "source_id": source_id, "role": source_role(source), "ingest_run_id": self.run_id},
+            )
         existing_events = [ev.values["id"] for ev in state.cache.values() if ev.new_sources]
         sql = "SELECT event_id, source_id FROM event_sources WHERE event_id IN ({})"
         for pair in in_query(self.conn, sql, existing_events):
@@ -334,25 +334,6 @@ def in_query(conn: Connection, sql: str, values: list[Any], chunk: int = 1000) -
     for part in chunks(values, chunk):
         statement = sql.format(", ".join([marker] * len(part)))
         yield from conn.exec_driver_sql(statement, tuple(part)).fetchall()
-
-
-def _known_roles(new_events: list[BatchEvent]) -> dict[int, str]:
-    """Roles already known of the new events' sources, by ``id(source)``.
-
-    A new event's ``publishers`` hold ``(url, publisher, role)`` of its ``new_sources`` in the same
-    order (the worker process computed the roles when it graded the report; later sources of the
-    batch are appended to both). Reading them back saves a second classification per source;
-    any event whose two lists do not line up is left to :func:`events.revisions.source_role`.
-    """
-    roles: dict[int, str] = {}
-    for ev in new_events:
-        publishers = ev.publishers or ()
-        if len(publishers) != len(ev.new_sources):
-            continue
-        for source, (url, publisher, role) in zip(ev.new_sources, publishers, strict=True):
-            if url == source.url and publisher == source.publisher:
-                roles[id(source)] = role
-    return roles
 
 
 def _source_row(source: SourceRecord) -> dict[str, Any]:
