@@ -88,7 +88,7 @@
         var self = this;
         // leaflet-heat's own redraw takes a [lat, lon, weight] array per point and projects each
         // (latLngToContainerPoint) on every redraw: ~100 ms of a window change at 100,000 events.
-        // This one reads the index's mask and coordinates projected once (sdbHeatCells), same grid.
+        // This one reads the index's mask and coordinates projected once (sdbHeatDraw), same grid.
         this._heat._redraw = function () {
           if (this._map) sdbHeatDraw(self._ctx, this);
           this._frame = null;
