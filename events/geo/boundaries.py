@@ -144,7 +144,12 @@ class PolygonIndex:
         if not tolerance or not candidates:
             return None
         point = shapely.Point(longitude, latitude)
-        distance, index = min((shapely.distance(self.geometries[i], point), i) for i in candidates)
+        # The prepared outlines answer "within the tolerance?" from their own index; an exact
+        # distance to every vertex of a long coast (140 us for Russia's) is only computed for those.
+        close = [i for i in candidates if shapely.dwithin(self.geometries[i], point, COAST_TOLERANCE_DEG)]
+        if not close:
+            return None
+        distance, index = min((shapely.distance(self.geometries[i], point), i) for i in close)
         return self.properties[index] if distance <= COAST_TOLERANCE_DEG else None
 
 
