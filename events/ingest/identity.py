@@ -38,13 +38,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from events.errors import InputError
-from events.records import EventRecord, RejectedRecord, RowProblem
+from events.records import EventRecord, RejectedRecord, RowProblem, SourceRecord
 
 #: Share of the rows above which one repeated id (repeated at least 3 times) means the id column is wrong.
 WRONG_ID_SHARE = 0.5
@@ -135,18 +136,55 @@ _NOT_CONTENT = frozenset(
 _DERIVED_SOURCE_FIELDS = frozenset({"publisher_key", "publisher_kind"})
 
 
-def content_hash(record: EventRecord) -> str:
-    """Return the hash of every value a record states (its position in the file excluded).
+def _pairs_template(fields: tuple[str, ...], shown: list[str]) -> str:
+    """``%``-template of the ``repr`` of the (name, value) pairs of ``shown`` (a value for each ``%r``)."""
+    assert set(shown) <= set(fields)
+    return ", ".join(f"({name!r}, %r)" for name in shown)
 
-    Built from ``repr`` of (name, value) pairs in field order: deterministic and several times
-    cheaper than a JSON dump (hashing is a visible share of the per-row cost).
+
+_RECORD_FIELDS = tuple(f.name for f in fields(EventRecord))
+_RECORD_CONTENT = [name for name in _RECORD_FIELDS if name not in _NOT_CONTENT]
+_SOURCE_FIELDS = tuple(f.name for f in fields(SourceRecord))
+_SOURCE_CONTENT = [name for name in _SOURCE_FIELDS if name not in _DERIVED_SOURCE_FIELDS]
+_record_content = attrgetter(*_RECORD_CONTENT)
+_source_content = attrgetter(*_SOURCE_CONTENT)
+# The text :func:`content_hash` hashes, as templates: a record's pairs, then its sources' and extra.
+_RECORD_TEMPLATE = "[" + _pairs_template(_RECORD_FIELDS, _RECORD_CONTENT) + ", ('sources', (%s))"
+_SOURCE_TEMPLATE = "(" + _pairs_template(_SOURCE_FIELDS, _SOURCE_CONTENT) + ")"
+
+
+def _content_text(record: EventRecord) -> str:
+    """``repr`` of the record's content pairs (see :func:`content_hash`), formatted from templates.
+
+    The same text as ``repr`` of the list of pairs, in half the time: the names' ``repr`` is made
+    once, and one ``%`` formats every value. A record whose attributes are not exactly its fields
+    in field order (none is made so) takes the generic way, which gives the text of earlier versions.
     """
+    sources = record.sources
+    if tuple(record.__dict__) != _RECORD_FIELDS or any(tuple(s.__dict__) != _SOURCE_FIELDS for s in sources):
+        return repr(_content_pairs(record))
+    stated = ", ".join([_SOURCE_TEMPLATE % _source_content(s) for s in sources])
+    text = _RECORD_TEMPLATE % (*_record_content(record), stated + "," if len(sources) == 1 else stated)
+    return text + (f", ('extra', {_canonical(record.extra)!r})]" if record.extra else "]")
+
+
+def _content_pairs(record: EventRecord) -> list[tuple[str, Any]]:
     parts: list[Any] = [(k, v) for k, v in record.__dict__.items() if k not in _NOT_CONTENT]
     stated = (tuple(i for i in s.__dict__.items() if i[0] not in _DERIVED_SOURCE_FIELDS) for s in record.sources)
     parts.append(("sources", tuple(stated)))
     if record.extra:
         parts.append(("extra", _canonical(record.extra)))
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return parts
+
+
+def content_hash(record: EventRecord) -> str:
+    """Return the hash of every value a record states (its position in the file excluded).
+
+    Built from ``repr`` of (name, value) pairs in field order (:func:`_content_text`):
+    deterministic and several times cheaper than a JSON dump (hashing is a visible share of the
+    per-row cost). Stored hashes depend on this text: changing it makes every re-import an update.
+    """
+    return hashlib.sha256(_content_text(record).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def public_id_for(key: str) -> str:
