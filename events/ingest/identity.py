@@ -136,10 +136,9 @@ _NOT_CONTENT = frozenset(
 _DERIVED_SOURCE_FIELDS = frozenset({"publisher_key", "publisher_kind"})
 
 
-def _pairs_template(fields: tuple[str, ...], shown: list[str]) -> str:
-    """``%``-template of the ``repr`` of the (name, value) pairs of ``shown`` (a value for each ``%r``)."""
-    assert set(shown) <= set(fields)
-    return ", ".join(f"({name!r}, %r)" for name in shown)
+def _pairs_template(names: list[str]) -> str:
+    """``%``-template of the ``repr`` of (name, value) pairs of ``names`` (a value for each ``%r``)."""
+    return ", ".join(f"({name!r}, %r)" for name in names)
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(EventRecord))
@@ -149,8 +148,8 @@ _SOURCE_CONTENT = [name for name in _SOURCE_FIELDS if name not in _DERIVED_SOURC
 _record_content = attrgetter(*_RECORD_CONTENT)
 _source_content = attrgetter(*_SOURCE_CONTENT)
 # The text :func:`content_hash` hashes, as templates: a record's pairs, then its sources' and extra.
-_RECORD_TEMPLATE = "[" + _pairs_template(_RECORD_FIELDS, _RECORD_CONTENT) + ", ('sources', (%s))"
-_SOURCE_TEMPLATE = "(" + _pairs_template(_SOURCE_FIELDS, _SOURCE_CONTENT) + ")"
+_RECORD_TEMPLATE = "[" + _pairs_template(_RECORD_CONTENT) + ", ('sources', (%s))"
+_SOURCE_TEMPLATE = "(" + _pairs_template(_SOURCE_CONTENT) + ")"
 
 
 def _content_text(record: EventRecord) -> str:
