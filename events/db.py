@@ -28,6 +28,22 @@ ENV_VAR = "STRIKEDB_URL"
 #: How long a SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 EARTH_RADIUS_KM = 6371.0088
+#: What each column of a SQLite R*Tree ``<table>_rtree`` holds for a row, as SQL (``{row}`` is
+#: the row: ``new`` in a trigger, the table in a fill). Every R*Tree has ``id`` and the point's
+#: box; ``events_rtree`` also has the day of ``event_date`` (days since 1970-01-01; an integer,
+#: exact in the R*Tree's 32-bit floats), so a look-up by place and date is answered by the index
+#: alone (migration 0009).
+SQLITE_RTREE_VALUES = {
+    "id": "{row}.id",
+    "min_lat": "{row}.latitude",
+    "max_lat": "{row}.latitude",
+    "min_lon": "{row}.longitude",
+    "max_lon": "{row}.longitude",
+    "min_day": "CAST(julianday({row}.event_date) - 2440587.5 AS INTEGER)",
+    "max_day": "CAST(julianday({row}.event_date) - 2440587.5 AS INTEGER)",
+}
+#: The day numbers of ``SQLITE_RTREE_VALUES`` count from this date.
+RTREE_EPOCH_ORDINAL = 719163  # dt.date(1970, 1, 1).toordinal()
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -323,12 +339,39 @@ def sqlite_rtree_filled_after(conn: Connection, table: str, first_id: int) -> It
     if row is None:  # no spatial trigger (not a strikedb schema we know): insert as given
         yield
         return
+    columns = sqlite_rtree_columns(conn, table)
     conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
     yield
     conn.exec_driver_sql(
-        f'INSERT OR REPLACE INTO "{table}_rtree" (id, min_lat, max_lat, min_lon, max_lon) '
-        f'SELECT id, latitude, latitude, longitude, longitude FROM "{table}" '
+        f'INSERT OR REPLACE INTO "{table}_rtree" ({", ".join(columns)}) '
+        f'SELECT {sqlite_rtree_entry(columns, table)} FROM "{table}" '
         "WHERE id >= ? AND latitude IS NOT NULL AND longitude IS NOT NULL",
         (first_id,),
     )
     conn.exec_driver_sql(row[0])
+
+
+def sqlite_rtree_columns(conn: Connection, table: str) -> list[str]:
+    """Return the columns of ``<table>_rtree`` (``id, min_lat, max_lat, ...``), in order.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A SQLite connection.
+    table : str
+        ``events`` or ``facilities``.
+    """
+    return [row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table}_rtree")')]
+
+
+def sqlite_rtree_entry(columns: list[str], row: str) -> str:
+    """Return the SQL of a row's R*Tree entry: one value per column (see :data:`SQLITE_RTREE_VALUES`).
+
+    Parameters
+    ----------
+    columns : list of str
+        The R*Tree's columns, as :func:`sqlite_rtree_columns` returns them.
+    row : str
+        How the row is named: ``new`` in a trigger, the table's name in ``INSERT ... SELECT``.
+    """
+    return ", ".join(SQLITE_RTREE_VALUES[column].format(row=row) for column in columns)

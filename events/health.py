@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 import migrations
 from events import runs
+from events.db import SQLITE_RTREE_VALUES, sqlite_rtree_columns
 from events.errors import DatabaseDamagedError
 
 #: Problems listed per check at most (a damaged file can report thousands of pages).
@@ -130,8 +131,17 @@ def _sqlite_checks(conn: Connection, report: HealthReport, *, full: bool) -> Non
             f"OR abs(r.min_lon - t.longitude) > ? OR abs(r.max_lon - t.longitude) > ?",
             (RTREE_TOLERANCE_DEG,) * 4,
         ).scalar_one()
+        if "min_day" in sqlite_rtree_columns(conn, table):
+            day = SQLITE_RTREE_VALUES["min_day"].format(row="t")
+            moved += conn.exec_driver_sql(
+                f"SELECT count(*) FROM {table} AS t JOIN {table}_rtree AS r ON r.id = t.id "
+                f"WHERE (abs(r.min_lat - t.latitude) <= ? AND abs(r.max_lat - t.latitude) <= ? "
+                f"AND abs(r.min_lon - t.longitude) <= ? AND abs(r.max_lon - t.longitude) <= ?) "
+                f"AND (r.min_day <> {day} OR r.max_day <> {day})",
+                (RTREE_TOLERANCE_DEG,) * 4,
+            ).scalar_one()
         for count, what in ((missing, "have no R*Tree entry"), (stray, "R*Tree entries have no row"),
-                            (moved, "R*Tree entries are not at the row's coordinates")):  # fmt: skip
+                            (moved, "R*Tree entries are not at the row's coordinates or date")):  # fmt: skip
             if count:
                 report.findings.append(Finding(f"{table} R*Tree", f"{count} {table} {what}", "db repair"))
 

@@ -1,8 +1,10 @@
 """Backend-specific spatial DDL used by migrations.
 
 SQLite: R*Tree virtual tables ``<table>_rtree(id, min_lat, max_lat, min_lon, max_lon)`` kept in
-step with ``latitude``/``longitude`` by triggers. PostgreSQL: a PostGIS ``geom`` column
-(``geometry(Point, 4326)``) kept in step by a trigger, with a GiST index.
+step with ``latitude``/``longitude`` by triggers; since 0009 ``events_rtree`` also holds the day of
+``event_date`` (``min_day, max_day``; what each column holds: ``events.db.SQLITE_RTREE_VALUES``).
+PostgreSQL: a PostGIS ``geom`` column (``geometry(Point, 4326)``) kept in step by a trigger, with a
+GiST index.
 
 Caution for future migrations: a SQLite batch operation that recreates ``events`` or
 ``facilities`` drops their triggers; call :func:`create_sqlite_triggers` again afterwards.
@@ -11,6 +13,8 @@ Caution for future migrations: a SQLite batch operation that recreates ``events`
 from __future__ import annotations
 
 from alembic import op
+
+from events.db import sqlite_rtree_columns, sqlite_rtree_entry
 
 SPATIAL_TABLES = ("events", "facilities")
 
@@ -40,26 +44,57 @@ $$
 
 
 def create_sqlite_triggers(table: str) -> None:
-    """(Re)create the triggers that keep ``<table>_rtree`` in step with ``<table>``."""
+    """(Re)create the triggers that keep ``<table>_rtree`` in step with ``<table>``.
+
+    The triggers fill every column the R*Tree has (its layout differs between revisions: see
+    :func:`set_event_days`).
+    """
     rtree = f"{table}_rtree"
+    columns = sqlite_rtree_columns(op.get_bind(), table)
+    names = ", ".join(columns)
+    watched = "id, latitude, longitude" + (", event_date" if "min_day" in columns else "")
     for name in ("insert", "update", "delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {rtree}_{name}")
     op.execute(
         f"CREATE TRIGGER {rtree}_insert AFTER INSERT ON {table} "
         "WHEN new.latitude IS NOT NULL AND new.longitude IS NOT NULL BEGIN "
-        f"INSERT OR REPLACE INTO {rtree} (id, min_lat, max_lat, min_lon, max_lon) "
-        "VALUES (new.id, new.latitude, new.latitude, new.longitude, new.longitude); END"
+        f"INSERT OR REPLACE INTO {rtree} ({names}) VALUES ({sqlite_rtree_entry(columns, 'new')}); END"
     )
     op.execute(
-        f"CREATE TRIGGER {rtree}_update AFTER UPDATE OF id, latitude, longitude ON {table} BEGIN "
+        f"CREATE TRIGGER {rtree}_update AFTER UPDATE OF {watched} ON {table} BEGIN "
         f"DELETE FROM {rtree} WHERE id = old.id; "
-        f"INSERT INTO {rtree} (id, min_lat, max_lat, min_lon, max_lon) "
-        "SELECT new.id, new.latitude, new.latitude, new.longitude, new.longitude "
+        f"INSERT INTO {rtree} ({names}) SELECT {sqlite_rtree_entry(columns, 'new')} "
         "WHERE new.latitude IS NOT NULL AND new.longitude IS NOT NULL; END"
     )
     op.execute(
         f"CREATE TRIGGER {rtree}_delete AFTER DELETE ON {table} BEGIN DELETE FROM {rtree} WHERE id = old.id; END"
     )
+
+
+def _fill_sqlite_rtree(table: str) -> None:
+    columns = sqlite_rtree_columns(op.get_bind(), table)
+    op.execute(
+        f"INSERT INTO {table}_rtree ({', '.join(columns)}) SELECT {sqlite_rtree_entry(columns, table)} FROM {table} "
+        "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+    )
+
+
+def set_event_days(days: bool) -> None:
+    """Re-create ``events_rtree`` on SQLite with (``days``) or without the day of ``event_date``.
+
+    The table is dropped, created with the new columns, filled from ``events`` and given its
+    triggers again, in the migration's transaction. Nothing happens on PostgreSQL (its GiST
+    index and the ``event_date`` index are combined by the planner).
+    """
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in ("insert", "update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS events_rtree_{name}")
+    op.execute("DROP TABLE IF EXISTS events_rtree")
+    day_columns = ", min_day, max_day" if days else ""
+    op.execute(f"CREATE VIRTUAL TABLE events_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon{day_columns})")
+    _fill_sqlite_rtree("events")
+    create_sqlite_triggers("events")
 
 
 def create_spatial() -> None:
@@ -68,10 +103,7 @@ def create_spatial() -> None:
     for table in SPATIAL_TABLES:
         if dialect == "sqlite":
             op.execute(f"CREATE VIRTUAL TABLE {table}_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon)")
-            op.execute(
-                f"INSERT INTO {table}_rtree SELECT id, latitude, latitude, longitude, longitude FROM {table} "
-                "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
-            )
+            _fill_sqlite_rtree(table)
             create_sqlite_triggers(table)
         elif dialect == "postgresql":
             op.execute(PG_SYNC_FUNCTION)
@@ -126,10 +158,7 @@ def rebuild_spatial(connection) -> None:
         for table in SPATIAL_TABLES:
             if dialect == "sqlite":
                 op.execute(f"DELETE FROM {table}_rtree")
-                op.execute(
-                    f"INSERT INTO {table}_rtree SELECT id, latitude, latitude, longitude, longitude FROM {table} "
-                    "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
-                )
+                _fill_sqlite_rtree(table)
                 create_sqlite_triggers(table)
             elif dialect == "postgresql":
                 op.execute(PG_SYNC_FUNCTION)

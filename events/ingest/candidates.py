@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from events import dedup
+from events.db import RTREE_EPOCH_ORDINAL
 from events.ingest.enrich import Prepared
 from events.ingest.identity import file_dataset, legacy_key, public_id_for
 from events.ingest.state import BatchEvent, BatchState
@@ -254,16 +255,24 @@ class CandidateFinder:
             a, b, c, d = dedup.search_box(v["latitude"], v["longitude"], max(self.dedup_km, dedup.CANDIDATE_KM))
             dates = (self._date_param(lo), self._date_param(hi), self._date_param(dlo), self._date_param(dhi))
             day = self._date_param(v["event_date"])
-            rows.append((i, *dates, a, b, c, d, v["latitude"], v["longitude"], day))
+            row = (i, *dates, a, b, c, d, v["latitude"], v["longitude"], day)
+            if self.sqlite:  # the window as R*Tree day numbers (migration 0009)
+                row += (lo.toordinal() - RTREE_EPOCH_ORDINAL, hi.toordinal() - RTREE_EPOCH_ORDINAL)
+            rows.append(row)
         day_rule = "AND (e.date_precision <> 'day' OR e.event_date BETWEEN q.dlo AND q.dhi)"
         if self.sqlite:
+            # The R*Tree answers the box and the window; the row is read only for what it keeps.
             pairs = (
                 "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
                 "AS near, abs(julianday(e.event_date) - julianday(q.day)) AS apart "
                 "FROM q CROSS JOIN events_rtree AS r CROSS JOIN events AS e "
                 "WHERE r.min_lat <= q.b AND r.max_lat >= q.a AND r.min_lon <= q.d AND r.max_lon >= q.c "
+                "AND r.min_day <= q.hd AND r.max_day >= q.ld "
                 f"AND e.id = r.id AND e.event_date BETWEEN q.lo AND q.hi {day_rule}"
             )
+            sql = "WITH q(i, lo, hi, dlo, dhi, a, b, c, d, y, x, day, ld, hd) AS (VALUES {values}) "
+            casts: tuple[str, ...] = ("integer", *["date"] * 4, *["float8"] * 6, "date", "integer", "integer")
+            return self._values_query(sql + _capped(pairs, "apart, near"), rows, casts)
         else:
             pairs = (
                 "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
@@ -272,7 +281,7 @@ class CandidateFinder:
                 + day_rule
             )
         sql = "WITH q(i, lo, hi, dlo, dhi, a, b, c, d, y, x, day) AS (VALUES {values}) " + _capped(pairs, "apart, near")
-        casts = ("integer", "date", "date", "date", "date", *["float8"] * 6, "date")
+        casts = ("integer", *["date"] * 4, *["float8"] * 6, "date")
         return self._values_query(sql, rows, casts)
 
     def _facility_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
