@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -208,10 +208,10 @@ def _leading_prefixes(pattern: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _triggers() -> frozenset[str]:
-    """Word starts that can begin a vocabulary match: a text with none of them is not scanned.
+    """Word starts that can begin a vocabulary match: the vocabulary is tried at those words only.
 
-    Scanning a text with the whole vocabulary costs ~80 us; looking its words' first letters up
-    in this set costs ~2 us, and most texts (descriptions of other things) stop there.
+    Looking a text's words' first letters up in this set costs ~2 us; most texts (descriptions of
+    other things) have none, and a text that has some is tried at those words (:func:`_matches`).
     """
     patterns = [p for ps in VOCABULARY.values() for p in ps] + list(GENERIC_ENERGY)
     return frozenset().union(*(_leading_prefixes(p) for p in patterns))
@@ -220,26 +220,42 @@ def _triggers() -> frozenset[str]:
 _TOKEN = re.compile(r"[^\W_]+")
 
 
-def _may_match(normal: str) -> bool:
-    triggers = _triggers()
-    for token in _TOKEN.findall(normal.lower()):
-        if token[:3] in triggers or token[:2] in triggers or token[:1] in triggers:
-            return True
-    return False
-
-
 def _normal(text: str) -> str:
     # "Ё" -> "Е" keeps Russian stems simple; NFKC folds full-width and compatibility forms.
     return unicodedata.normalize("NFKC", text).replace("ё", "е").replace("Ё", "Е")
 
 
+def _matches(pattern: re.Pattern[str], normal: str) -> Iterator[re.Match[str]]:
+    """The matches ``pattern.finditer(normal)`` gives, trying ``pattern`` only at trigger words.
+
+    Every vocabulary pattern starts at the start of a word (``\\b`` or a look-behind for a letter)
+    with one of :func:`_triggers`: so the pattern is tried, anchored, at those word starts only,
+    left to right, each after the end of the previous match. Same matches as ``finditer`` (every
+    cell of the bench, ``../shared/data`` and the tests' files, and their URL slugs: 0
+    differences on 20,535 texts that reach the scan), ~13x faster: ``finditer`` tries the whole
+    alternation at every character.
+    """
+    lower = normal.lower()
+    if len(lower) != len(normal):  # a letter whose lower case is longer ("İ"): positions differ
+        yield from pattern.finditer(normal)
+        return
+    triggers, match, end = _triggers(), pattern.match, 0
+    for token in _TOKEN.finditer(lower):
+        start = token.start()
+        if start < end:
+            continue
+        word = token.group()
+        if word[:3] in triggers or word[:2] in triggers or word[:1] in triggers:
+            found = match(normal, start)
+            if found is not None:
+                end = found.end()
+                yield found
+
+
 @lru_cache(maxsize=8192)
 def _types_in_one(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    normal = _normal(text)
-    if not _may_match(normal):
-        return ()
     found: dict[str, dict[str, None]] = {}
-    for match in _compiled().finditer(normal):
+    for match in _matches(_compiled(), _normal(text)):
         assert match.lastgroup is not None
         found.setdefault(match.lastgroup, {})[match.group(0).strip().lower()] = None
     return tuple((ftype, tuple(words)) for ftype, words in found.items())
@@ -304,9 +320,7 @@ def says_energy(*texts: str | None) -> list[str]:
     words = [w for ftype, ws in site_types_in_text(*texts).items() if ftype in ENERGY_TYPES for w in ws]
     for text in texts:
         if text and text.strip():
-            normal = _normal(text)
-            if _may_match(normal):
-                words.extend(m.group(0).strip().lower() for m in _generic().finditer(normal))
+            words.extend(m.group(0).strip().lower() for m in _matches(_generic(), _normal(text)))
     return list(dict.fromkeys(words))
 
 
