@@ -24,7 +24,7 @@ TRICKY = [
     "the rails, trains and a power outage; electricity cut",
     "Пожежа на нафтобазі; підстанцію знеструмлено",
     "refineryrefinery refinery-refinery",
-    "ПС 110 кВ and PS-220kV substation",
+    "ПС 110 кВ and PS-220kV substation, ПС110 кВ",
     "ÉNERGIE raffineria di Priolo, oleodotto, centrale termoelettrica",
     "",
     "   ",
