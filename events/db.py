@@ -7,6 +7,7 @@ Configuration order: an explicit URL (``--db``), then ``STRIKEDB_URL``, then
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import os
 import sqlite3
@@ -43,7 +44,7 @@ SQLITE_RTREE_VALUES = {
     "max_day": "CAST(julianday({row}.event_date) - 2440587.5 AS INTEGER)",
 }
 #: The day numbers of ``SQLITE_RTREE_VALUES`` count from this date.
-RTREE_EPOCH_ORDINAL = 719163  # dt.date(1970, 1, 1).toordinal()
+RTREE_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def resolve_url(url: str | None = None) -> str:

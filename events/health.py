@@ -125,21 +125,15 @@ def _sqlite_checks(conn: Connection, report: HealthReport, *, full: bool) -> Non
             f"SELECT count(*) FROM {table}_rtree AS r WHERE NOT EXISTS "
             f"(SELECT 1 FROM {table} AS t WHERE t.id = r.id AND t.latitude IS NOT NULL AND t.longitude IS NOT NULL)"
         ).scalar_one()
+        # Since 0009 the events' entries also hold the day of their date (events.db.SQLITE_RTREE_VALUES).
+        day = SQLITE_RTREE_VALUES["min_day"].format(row="t")
+        days = f" OR r.min_day <> {day} OR r.max_day <> {day}" if "min_day" in sqlite_rtree_columns(conn, table) else ""
         moved = conn.exec_driver_sql(
             f"SELECT count(*) FROM {table} AS t JOIN {table}_rtree AS r ON r.id = t.id "
             f"WHERE abs(r.min_lat - t.latitude) > ? OR abs(r.max_lat - t.latitude) > ? "
-            f"OR abs(r.min_lon - t.longitude) > ? OR abs(r.max_lon - t.longitude) > ?",
+            f"OR abs(r.min_lon - t.longitude) > ? OR abs(r.max_lon - t.longitude) > ?{days}",
             (RTREE_TOLERANCE_DEG,) * 4,
         ).scalar_one()
-        if "min_day" in sqlite_rtree_columns(conn, table):
-            day = SQLITE_RTREE_VALUES["min_day"].format(row="t")
-            moved += conn.exec_driver_sql(
-                f"SELECT count(*) FROM {table} AS t JOIN {table}_rtree AS r ON r.id = t.id "
-                f"WHERE (abs(r.min_lat - t.latitude) <= ? AND abs(r.max_lat - t.latitude) <= ? "
-                f"AND abs(r.min_lon - t.longitude) <= ? AND abs(r.max_lon - t.longitude) <= ?) "
-                f"AND (r.min_day <> {day} OR r.max_day <> {day})",
-                (RTREE_TOLERANCE_DEG,) * 4,
-            ).scalar_one()
         for count, what in ((missing, "have no R*Tree entry"), (stray, "R*Tree entries have no row"),
                             (moved, "R*Tree entries are not at the row's coordinates or date")):  # fmt: skip
             if count:

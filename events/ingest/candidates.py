@@ -260,8 +260,11 @@ class CandidateFinder:
                 row += (lo.toordinal() - RTREE_EPOCH_ORDINAL, hi.toordinal() - RTREE_EPOCH_ORDINAL)
             rows.append(row)
         day_rule = "AND (e.date_precision <> 'day' OR e.event_date BETWEEN q.dlo AND q.dhi)"
+        names = "i, lo, hi, dlo, dhi, a, b, c, d, y, x, day"
+        casts: tuple[str, ...] = ("integer", *["date"] * 4, *["float8"] * 6, "date")
         if self.sqlite:
             # The R*Tree answers the box and the window; the row is read only for what it keeps.
+            names, casts = names + ", ld, hd", (*casts, "integer", "integer")
             pairs = (
                 "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
                 "AS near, abs(julianday(e.event_date) - julianday(q.day)) AS apart "
@@ -270,9 +273,6 @@ class CandidateFinder:
                 "AND r.min_day <= q.hd AND r.max_day >= q.ld "
                 f"AND e.id = r.id AND e.event_date BETWEEN q.lo AND q.hi {day_rule}"
             )
-            sql = "WITH q(i, lo, hi, dlo, dhi, a, b, c, d, y, x, day, ld, hd) AS (VALUES {values}) "
-            casts: tuple[str, ...] = ("integer", *["date"] * 4, *["float8"] * 6, "date", "integer", "integer")
-            return self._values_query(sql + _capped(pairs, "apart, near"), rows, casts)
         else:
             pairs = (
                 "SELECT q.i, e.id, (e.latitude - q.y) * (e.latitude - q.y) + (e.longitude - q.x) * (e.longitude - q.x) "
@@ -280,8 +280,7 @@ class CandidateFinder:
                 "ON e.geom && ST_MakeEnvelope(q.c, q.a, q.d, q.b, 4326) AND e.event_date BETWEEN q.lo AND q.hi "
                 + day_rule
             )
-        sql = "WITH q(i, lo, hi, dlo, dhi, a, b, c, d, y, x, day) AS (VALUES {values}) " + _capped(pairs, "apart, near")
-        casts = ("integer", *["date"] * 4, *["float8"] * 6, "date")
+        sql = f"WITH q({names}) AS (VALUES {{values}}) " + _capped(pairs, "apart, near")
         return self._values_query(sql, rows, casts)
 
     def _facility_candidates(self, chunk: list[tuple[int, Prepared]]) -> Iterator[tuple[int, int]]:
