@@ -37,7 +37,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
@@ -198,38 +198,68 @@ class FileIdentity:
     ids: dict[str, int] = field(default_factory=dict)
     keys: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    def repeated_id(self, record: EventRecord) -> RejectedRecord | None:
+    def check(self, result: Any, external_id: str | None) -> Any:
+        """Apply the file's identity rules to one row, once it has been enriched.
+
+        Parameters
+        ----------
+        result : Prepared or RejectedRecord
+            What the enricher made of the row (its ``file``, ``line_number`` and ``raw`` are the
+            row's).
+        external_id : str or None
+            The row's own id as read.
+
+        Returns
+        -------
+        Prepared or RejectedRecord
+            A row whose id an earlier row of the file has is quarantined, whatever the enricher
+            made of it ("duplicate id X, first at line N"). An id-less report that repeats an
+            earlier one exactly is quarantined as a duplicate row; one with the same date, place
+            and sources but other values gets a key of its own (``result`` is re-keyed).
+        """
+        rejected = self.repeated_id(external_id, result.file, result.line_number, result.raw)
+        if rejected is not None:
+            return rejected
+        key = getattr(result, "key", None)
+        if key is None or (external_id and external_id.strip()):
+            return result
+        new_key, rejected = self.repeated_report(key, result.content_hash, result.file, result.line_number, result.raw)
+        if rejected is not None:
+            return rejected
+        if new_key != key:
+            result.rekey(new_key)
+        return result
+
+    def repeated_id(self, external_id: str | None, file: str, line: int, raw: str) -> RejectedRecord | None:
         """Quarantine a row whose id an earlier row of the file has; remember the id otherwise."""
-        if not record.external_id or not record.external_id.strip():
+        if not external_id or not external_id.strip():
             return None
-        ext = record.external_id.strip()
+        ext = external_id.strip()
         first = self.ids.get(ext)
         if first is None:
-            self.ids[ext] = record.line_number
+            self.ids[ext] = line
             return None
         reason = (
             f"{DUPLICATE_ID} {ext!r}, first at line {first}: two rows of one file cannot be one event; "
             "fix the id, or choose the column that identifies the rows with --id-column"
         )
-        problem = RowProblem(record.file, record.line_number, "event_id", ext[:200], reason)
-        return RejectedRecord(record.file, record.line_number, record.raw, [problem])
+        return RejectedRecord(file, line, raw, [RowProblem(file, line, "event_id", ext[:200], reason)])
 
-    def repeated_report(self, record: EventRecord, key: str, content_hash: str) -> tuple[str, RejectedRecord | None]:
+    def repeated_report(
+        self, key: str, content_hash: str, file: str, line: int, raw: str
+    ) -> tuple[str, RejectedRecord | None]:
         """For an id-less row: the key to use, or a rejection when it repeats an earlier row exactly."""
-        if record.external_id and record.external_id.strip():
-            return key, None
         first = self.keys.get(key)
         if first is None:
-            self.keys[key] = (record.line_number, content_hash)
+            self.keys[key] = (line, content_hash)
             return key, None
-        line, first_hash = first
+        first_line, first_hash = first
         if first_hash == content_hash:
-            reason = f"repeats line {line} (same date, place, sources and values): a duplicate row"
-            problem = RowProblem(record.file, record.line_number, None, None, reason)
-            return key, RejectedRecord(record.file, record.line_number, record.raw, [problem])
+            reason = f"repeats line {first_line} (same date, place, sources and values): a duplicate row"
+            return key, RejectedRecord(file, line, raw, [RowProblem(file, line, None, None, reason)])
         # Same date, place and sources but other values: a report of its own, never an overwrite.
         unique = distinct_key(key, content_hash)
-        self.keys.setdefault(unique, (record.line_number, content_hash))
+        self.keys.setdefault(unique, (line, content_hash))
         return unique, None
 
 
@@ -280,28 +310,6 @@ def id_column_warning(id_column: str | None, rows_read: int, duplicates: Counter
     )
 
 
-def guard(enrich: Callable[[EventRecord], Any]) -> Callable[[EventRecord], Any]:
-    """Wrap an enrich step with one pass's :class:`FileIdentity` (a new one per call of this function)."""
-    seen = FileIdentity()
-
-    def checked(record: EventRecord) -> Any:
-        rejected = seen.repeated_id(record)
-        if rejected is not None:
-            return rejected
-        result = enrich(record)
-        key = getattr(result, "key", None)
-        if key is None:
-            return result
-        new_key, rejected = seen.repeated_report(record, key, result.content_hash)
-        if rejected is not None:
-            return rejected
-        if new_key != key:
-            result.rekey(new_key)
-        return result
-
-    return checked
-
-
 __all__ = [
     "DUPLICATE_ID",
     "GLOBAL_ID_ORIGINS",
@@ -311,7 +319,6 @@ __all__ = [
     "dataset_of",
     "distinct_key",
     "file_dataset",
-    "guard",
     "id_column_warning",
     "in_dataset",
     "legacy_key",

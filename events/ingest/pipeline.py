@@ -28,16 +28,16 @@ from events import health, rail, readers, runs
 from events.errors import InputError
 from events.ingest.corrections import apply_corrections
 from events.ingest.enrich import Enricher, Prepared
-from events.ingest.identity import file_dataset, guard, id_column_warning, in_dataset, with_id_column
+from events.ingest.identity import FileIdentity, file_dataset, id_column_warning, in_dataset, with_id_column
 from events.ingest.loader import BatchLoader
 from events.ingest.options import DEFAULT_BATCH_SIZE, FileOptions, RunOptions, RunSettings
 from events.ingest.report import IngestReport, ProgressCallback
-from events.ingest.workers import can_fork, forked_iter
+from events.ingest.workers import can_fork, forked_map
 from events.models import os_user
 from events.publishers import load_registry
 from events.readers import check_format, check_keywords
 from events.readers.inputs import check_finite, check_regular_file
-from events.records import EventRecord, RejectedRecord, SourceProblems
+from events.records import EventRecord, RejectedRecord, RowProblem, SourceProblems
 from events.runs import file_checksum
 
 #: Allocations between two collections of the youngest GC generation during a run (Python's
@@ -71,20 +71,39 @@ def chunks_of_batches(items: Iterable[Any], batch_size: int) -> Iterator[list[An
             left -= len(chunk)
 
 
-def _split(
+#: What the enricher made of one row: its result, the row's own id as read, and the source cells
+#: the reader dropped from it (None for a row the reader rejected, which no rule looks at again).
+Outcome = tuple[Prepared | RejectedRecord, str | None, list[RowProblem] | None]
+
+
+def _enriched(
     batch: list[EventRecord | RejectedRecord], enrich: Callable[[EventRecord], Prepared | RejectedRecord]
-) -> tuple[list[Prepared], list[RejectedRecord]]:
+) -> tuple[int, list[Outcome]]:
+    """Enrich a chunk of records: ``(rows read, outcomes)``. Row by row, so any process may do it."""
+    outcomes: list[Outcome] = []
+    for record in batch:
+        if isinstance(record, EventRecord):
+            external_id = record.external_id  # as read, before the enricher sees the record
+            outcomes.append((enrich(record), external_id, record.warnings))
+        else:
+            outcomes.append((record, None, None))
+    return len(batch), outcomes
+
+
+def _split(outcomes: list[Outcome], seen: FileIdentity) -> tuple[list[Prepared], list[RejectedRecord]]:
+    """Apply the file's identity rules in file order, then part the reports to load from the rejected rows."""
     prepared: list[Prepared] = []
     rejected: list[RejectedRecord] = []
-    for record in batch:
-        result = enrich(record) if isinstance(record, EventRecord) else record
-        (prepared if isinstance(result, Prepared) else rejected).append(result)  # type: ignore[arg-type]
-        if isinstance(record, EventRecord) and record.warnings:
-            # Dropped source cells of a loaded event go to the quarantine as source problems.
-            if isinstance(result, Prepared):
-                rejected.append(SourceProblems(record.file, record.line_number, record.raw, list(record.warnings)))
-            else:
-                result.problems.extend(record.warnings)
+    for outcome, external_id, warnings in outcomes:
+        result = outcome if warnings is None else seen.check(outcome, external_id)
+        if isinstance(result, Prepared):
+            prepared.append(result)
+            if warnings:  # dropped source cells of a loaded event go to the quarantine as source problems
+                rejected.append(SourceProblems(result.file, result.line_number, result.raw, list(warnings)))
+        else:
+            rejected.append(result)
+            if warnings:
+                result.problems.extend(warnings)
     return prepared, rejected
 
 
@@ -93,6 +112,11 @@ def _split(
 PARALLEL_MIN_BYTES = 1 << 20
 
 PreparedBatch = tuple[int, list[Prepared], list[RejectedRecord]]
+
+#: Processes that enrich chunks beside the worker that reads the file (``parallel``): reading and
+#: enriching cost more than the writer's share, so a helper enriches every second chunk, on the
+#: core the writer leaves idle while it waits (see :func:`events.ingest.workers.forked_map`).
+ENRICH_HELPERS = 1
 
 
 def _prepared_batches(
@@ -104,18 +128,23 @@ def _prepared_batches(
 ) -> Iterator[PreparedBatch]:
     """Yield ``(rows read, prepared, rejected)`` per chunk (:func:`chunks_of_batches`), in file order.
 
-    With ``parallel`` the records are read, validated and enriched in a forked worker
-    (:mod:`events.ingest.workers`), one chunk ahead of the caller; the results are the same.
+    With ``parallel`` the records are read and validated in a forked worker and enriched there
+    and in :data:`ENRICH_HELPERS` helper processes, ahead of the caller; the file's identity
+    rules (:class:`events.ingest.identity.FileIdentity`) are applied here, in file order. The
+    results are the same.
     """
+    # One identity tracker per pass over the file (strict mode reads it twice).
+    seen = FileIdentity()
 
-    def produce() -> Iterator[PreparedBatch]:
-        # One identity tracker per pass over the file (strict mode reads it twice).
-        checked = guard(enrich)
-        for batch in chunks_of_batches(open_records(), batch_size):
-            prepared, rejected = _split(batch, checked)
-            yield len(batch), prepared, rejected
+    def chunks() -> Iterator[list[EventRecord | RejectedRecord]]:
+        return chunks_of_batches(open_records(), batch_size)
 
-    return forked_iter(produce) if parallel else produce()
+    def work(batch: list[EventRecord | RejectedRecord]) -> tuple[int, list[Outcome]]:
+        return _enriched(batch, enrich)
+
+    enriched = forked_map(chunks, work, helpers=ENRICH_HELPERS) if parallel else map(work, chunks())
+    for read, outcomes in enriched:
+        yield read, *_split(outcomes, seen)
 
 
 def _use_worker(parallel: bool | None, path: Path) -> bool:

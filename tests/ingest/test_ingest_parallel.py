@@ -19,7 +19,7 @@ from events import migrate
 from events.db import make_engine
 from events.errors import InputError
 from events.ingest import ingest_file
-from events.ingest.workers import WorkerError, can_fork, forked_iter
+from events.ingest.workers import WorkerError, can_fork, forked_iter, forked_map
 from events.models import Event, EventRevision, EventSource, IngestRun, RejectedRow, Source
 from tests.helpers import write_csv
 from tests.ingest_fixtures import RYAZAN_ROW, add_facilities, counts
@@ -105,6 +105,34 @@ def test_parallel_run_stores_exactly_what_the_in_process_run_stores(tmp_path: Pa
     assert first_counts["merged"] > 0 and first_counts["rejected"] > 0 and first_counts["inserted"] > 0
     assert results[True][1]["updated"] > 0
     assert results[True][2] == results[False][2]
+    assert _no_worker_left()
+
+
+def test_the_identity_rules_hold_across_chunks_enriched_by_different_workers(tmp_path: Path) -> None:
+    # Chunks of 40 rows alternate between the reader and the helper: a row repeating an id, or an
+    # id-less row repeating another exactly (or with other values), two or more chunks later is
+    # caught all the same, in file order, as in one process.
+    with_ids = []
+    for i in range(200):
+        row = {**_rows(200)[i], "event_id": f"E{i % 150}"}  # rows 150.. repeat the ids of rows 0..49
+        with_ids.append(row)
+    without_ids = _rows(120) + [dict(r) for r in _rows(120)[:50]]  # exact repeats, 120 rows later
+    without_ids += [dict(r, effect="damage") for r in _rows(120)[50:60]]  # same report, other values
+    files = [write_csv(tmp_path / "with-ids.csv", with_ids), write_csv(tmp_path / "without-ids.csv", without_ids)]
+    results = {}
+    for parallel in (False, True):
+        engine = _fresh_sqlite(tmp_path / f"ids-{parallel}.db")
+        reports = [ingest_file(engine, path, batch_size=40, parallel=parallel).counts() for path in files]
+        results[parallel] = (reports, _dump(engine))
+        engine.dispose()
+    assert results[True] == results[False]
+    reasons = [p["reason"] for r in results[True][1]["rejected_rows"] for p in r["reasons"]]
+    # Rows with an invalid date (every 17th) are rejected by the reader before any id is looked at.
+    valid = [i % 17 != 5 for i in range(200)]
+    assert sum("duplicate id" in reason for reason in reasons) == sum(
+        valid[i] and valid[i - 150] for i in range(150, 200)
+    )
+    assert sum("a duplicate row" in reason for reason in reasons) >= 40
     assert _no_worker_left()
 
 
@@ -218,3 +246,78 @@ def test_a_killed_worker_is_reported() -> None:
     assert next(items) == "first"
     with pytest.raises(WorkerError, match="stopped unexpectedly"):
         next(items)
+
+
+# -- forked_map: a reader and helpers ---------------------------------------------------------------
+
+
+def _square(n: int) -> tuple[int, int]:
+    return n, n * n
+
+
+def _pid_of(n: int) -> tuple[int, int]:
+    return n, os.getpid()
+
+
+@pytest.mark.parametrize("helpers", [0, 1, 2])
+def test_forked_map_keeps_order_with_helpers(helpers: int) -> None:
+    assert list(forked_map(lambda: range(23), _square, helpers=helpers)) == [(n, n * n) for n in range(23)]
+    assert _no_worker_left()
+
+
+def test_forked_map_shares_the_items_between_the_reader_and_the_helper() -> None:
+    pids = dict(forked_map(lambda: range(10), _pid_of, helpers=1))
+    assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
+    # Item i is worked on by worker i % 2: the reader takes the even ones.
+    assert {pids[n] for n in range(0, 10, 2)} != {pids[n] for n in range(1, 10, 2)}
+    assert len({pids[n] for n in range(0, 10, 2)}) == 1
+
+
+@pytest.mark.parametrize("fails_at", [5, 6])  # the helper's turn, then the reader's
+def test_forked_map_reraises_a_producer_error_after_the_items_before(fails_at: int) -> None:
+    def produce() -> Any:
+        yield from range(fails_at)
+        raise InputError(f"line {fails_at} is broken", hint="fix it")
+
+    seen = []
+    with pytest.raises(InputError, match=f"line {fails_at} is broken"):
+        for item in forked_map(produce, _square, helpers=1):
+            seen.append(item[0])
+    assert seen == list(range(fails_at))
+    assert _no_worker_left()
+
+
+def _fails_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError("seven")
+    return n
+
+
+def test_forked_map_reraises_a_helper_error_at_its_item() -> None:
+    seen = []
+    with pytest.raises(ValueError, match="seven"):
+        for item in forked_map(lambda: range(20), _fails_on_seven, helpers=1):
+            seen.append(item)
+    assert seen == list(range(7))
+    assert _no_worker_left()
+
+
+def _kills_itself_on_three(n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+def test_forked_map_reports_a_killed_helper_and_stops_the_reader() -> None:
+    items = forked_map(_endless, _kills_itself_on_three, helpers=1)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(WorkerError, match="stopped unexpectedly"):
+        next(items)
+    assert _no_worker_left()
+
+
+def test_closing_forked_map_early_terminates_every_worker() -> None:
+    items = forked_map(_endless, _square, helpers=2)
+    assert [next(items)[0] for _ in range(5)] == [0, 1, 2, 3, 4]
+    items.close()
+    assert _no_worker_left()
