@@ -20,6 +20,7 @@ streams the records with that plan, one :class:`~events.records.EventRecord` or
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from events.readers.columns import (
 from events.readers.csv import read_csv
 from events.readers.csvfile import open_csv
 from events.readers.dates import DateRules, OrderScanner, check_options
+from events.readers.decoding import SNIFF_BYTES, choose_encoding, open_binary
 from events.readers.features import feature_properties, looks_like_json
 from events.records import EventRecord, RejectedRecord
 
@@ -260,6 +262,8 @@ def _scan_dates(
                 if isinstance(value, str) and scanner.feed(value, f"feature {number}"):
                     return
         return
+    if not _may_hold_day_month_dates(path, encoding, delimiter):
+        return  # no cell can settle or trouble the order
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
     records = source.records
     try:
@@ -273,6 +277,30 @@ def _scan_dates(
                     return
     finally:
         records.close()
+
+
+def _may_hold_day_month_dates(path: Path, encoding: str | None, delimiter: str | None) -> bool:
+    """Whether any text of a CSV file, decoded as :func:`open_csv` decodes it, looks like a d/m date.
+
+    A file that cannot be decoded may: its cells are scanned, and the scan meets the error
+    where the reader would. So may one whose delimiter is a digit or a date separator (the
+    search relies on a cell never starting right after a digit).
+    """
+    if delimiter is not None and (delimiter.isdigit() or delimiter in "/.-"):
+        return True
+    try:
+        return OrderScanner.may_feed(_decoded_pieces(path, encoding))
+    except ValueError:  # UnicodeError: undecodable bytes, a UTF-16 stream without its BOM...
+        return True
+
+
+def _decoded_pieces(path: Path, encoding: str | None) -> Iterator[str]:
+    with open_binary(path) as stream:
+        decoder = codecs.getincrementaldecoder(choose_encoding(path, stream.read(SNIFF_BYTES), encoding))()
+        stream.seek(0)
+        while block := stream.read(1 << 20):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
 
 
 def read_events(

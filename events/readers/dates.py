@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from events import validate as v
@@ -26,6 +27,12 @@ DATE_ORDERS = ("dmy", "mdy")
 _ORDER_WORDS = {"dmy": "day first (DD/MM/YYYY)", "mdy": "month first (MM/DD/YYYY)"}
 
 _SLASH = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:(?:\s+|T)(?P<time>\d.*))?$")
+#: What every cell that :data:`_SLASH` matches holds after its first one or two digits (searched
+#: from the separator: a search from every digit costs several times more).
+_SLASH_TAIL = re.compile(r"([/.\-])\d{1,2}\1\d{2}")
+#: Characters kept from the end of one piece of text for the search in the next (longer than a
+#: match and the digits before it).
+_SLASH_OVERLAP = 16
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:\s+|T)(?P<time>\d.*))?$")
 _YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:\s+(?P<time>\d.*))?$")
 _CLOCK = re.compile(
@@ -60,6 +67,17 @@ class DateRules:
         if self.order:
             return f"dates {_ORDER_WORDS[self.order]}, settled by {self.settled_by}"
         return ""
+
+
+def _starts_a_number(text: str, end: int) -> bool:
+    """Whether one or two decimal digits, after no digit, end at ``end`` in ``text``."""
+    for width in (1, 2):
+        start = end - width
+        if start < 0 or not text[start:end].isdecimal():
+            return False
+        if start == 0 or not text[start - 1].isdecimal():
+            return True
+    return False
 
 
 def check_options(date_order: str | None, date_format: str | None) -> DateRules | None:
@@ -107,6 +125,28 @@ class OrderScanner:
             if self.example is None:
                 self.example = f"{text.strip()!r} on {where}"
         return self.order is not None
+
+    @staticmethod
+    def may_feed(pieces: Iterable[str]) -> bool:
+        """Tell whether a file whose whole text is ``pieces`` (in order) has any cell :meth:`feed` would count.
+
+        False means that no cell of the file can be a day/month date written with ``/``, ``.`` or
+        ``-``, so a scan of its cells would settle nothing and find nothing ambiguous. The raw
+        text holds every cell's text, and a cell starts after a delimiter, a quote, a line break
+        or spaces, never right after a digit: a search for one or two digits that follow no
+        digit, then the rest of such a date ("2023-11-23" holds "23-11-23", but after a digit),
+        costs a fraction of reading the cells.
+        """
+        carry = ""
+        for piece in pieces:
+            text = carry + piece
+            # A match that ends in the carry was judged with the piece before, where the digits
+            # before it were in view; here they may be cut off.
+            found = (m for m in _SLASH_TAIL.finditer(text) if m.end() > len(carry))
+            if any(_starts_a_number(text, m.start()) for m in found):
+                return True
+            carry = text[-_SLASH_OVERLAP:]
+        return False
 
     def rules(self) -> DateRules:
         """The rules the evidence gives (order None when nothing settled it)."""
