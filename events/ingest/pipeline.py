@@ -58,17 +58,25 @@ def sample_events_path() -> Path:
 CHUNK_ROWS = 5000
 
 
+#: Rows of the first chunk; each next one is twice as large, up to :data:`CHUNK_ROWS`. The writer
+#: waits for the first chunk to be read and enriched, all of it, before it can start: a small first
+#: chunk starts it 2 s sooner (5,000 rows take that long), and the larger ones keep it fed.
+FIRST_CHUNK_ROWS = 250
+
+
 def chunks_of_batches(items: Iterable[Any], batch_size: int) -> Iterator[list[Any]]:
-    """Yield lists of at most :data:`CHUNK_ROWS` items; every ``batch_size`` items end a list."""
+    """Yield lists of at most :data:`CHUNK_ROWS` items (fewer at first); every ``batch_size`` items end a list."""
     iterator = iter(items)
+    size = FIRST_CHUNK_ROWS
     while True:
         left = batch_size
         while left:
-            chunk = list(islice(iterator, min(left, CHUNK_ROWS)))
+            chunk = list(islice(iterator, min(left, size, CHUNK_ROWS)))
             if not chunk:
                 return
             yield chunk
             left -= len(chunk)
+            size *= 2
 
 
 #: What the enricher made of one row: its result, the row's own id as read, and the source cells
@@ -527,6 +535,7 @@ def _store_final_status(conn: Connection, run_id: int, report: IngestReport) -> 
 __all__ = [
     "CHUNK_ROWS",
     "DEFAULT_BATCH_SIZE",
+    "FIRST_CHUNK_ROWS",
     "GC_GEN0_THRESHOLD",
     "PARALLEL_MIN_BYTES",
     "SQLITE_CACHE_KIB",

@@ -46,6 +46,14 @@ def test_chunks_end_at_every_batch_end(
     assert {b for b in range(batch_size, n_items, batch_size)} <= ends
 
 
+def test_the_first_chunks_are_small_so_the_writer_starts_early() -> None:
+    sizes = [len(c) for c in chunks_of_batches(range(30_000), 50_000)]
+    first = pipeline.FIRST_CHUNK_ROWS
+    assert sizes[:3] == [first, 2 * first, 4 * first]
+    assert max(sizes) == pipeline.CHUNK_ROWS and sum(sizes) == 30_000
+    assert sizes == sorted(sizes[:-1]) + sizes[-1:]  # they grow, then stay at CHUNK_ROWS
+
+
 def test_a_transaction_of_several_chunks_commits_per_batch_and_dedups_across_chunks(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
