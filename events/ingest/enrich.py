@@ -48,10 +48,11 @@ HISTORICAL_COUNTRY_ORIGINS = frozenset({"ucdp"})
 SWAP_NAMED_KM = 50.0
 #: The enricher grades every n-th report as a new event (:func:`events.revisions.new_event_grade`);
 #: the writer grades the others, and every report that updates or joins an event. Large files are
-#: enriched in a worker process while the main process writes: grading them all in the worker
-#: left it the slower of the two (200,000 benchmark rows: 47.8 CPU s against the writer's 33.9),
-#: every second one balances them (44.0 and 40.5). Either way the stored grades are the same.
-GRADED_HERE_EVERY = 2
+#: enriched in two worker processes while the main process writes (:mod:`events.ingest.workers`),
+#: and the writer is then the slower side: grading every report in the workers takes about 1.7
+#: of the writer's 12 CPU s at 50,000 benchmark rows (with one worker, grading every second
+#: report balanced the two processes). Either way the stored grades are the same.
+GRADED_HERE_EVERY = 1
 #: Source URLs longer than this are rejected (PostgreSQL cannot index longer unique values).
 MAX_URL_LENGTH = 2000
 
@@ -504,6 +505,7 @@ def _with_publishers(sources: list[SourceRecord], registry: Registry | None) -> 
 
 
 @lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _string_limits(table_name: str) -> dict[str, int]:
     table = {"events": events_t, "sources": sources_t}[table_name]
     return {c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length}
