@@ -181,6 +181,8 @@ class Decider:
         values["ingest_run_id"] = self.run_id
         ev = BatchEvent(values=values, is_new=True, new_sources=list(item.sources))
         ev.publishers = list(item.publishers)
+        if len(item.publishers) == len(item.sources):  # one (url, publisher, role) per source, in order
+            ev.roles = {id(source): role for source, (_, _, role) in zip(item.sources, item.publishers, strict=True)}
         if item.grade is not None:
             # Graded by the enricher from the same values and sources (events.revisions.new_event_grade).
             values.update(item.grade)
@@ -203,7 +205,8 @@ class Decider:
             if source.url in known_urls or (not source.url and (None, source.publisher) in known_plain):
                 continue
             ev.new_sources.append(source)
-            known.append((source.url, source.publisher, source_role(source)))
+            role = ev.roles[id(source)] = source_role(source)
+            known.append((source.url, source.publisher, role))
             if source.url:
                 known_urls.add(source.url)
             added.append(source.url or source.publisher or source.title or "")

@@ -25,6 +25,9 @@ class BatchEvent:
     original: dict[str, Any] | None = None
     #: Sources to link in this batch.
     new_sources: list[SourceRecord] = field(default_factory=list)
+    #: The link role of each of ``new_sources`` known already (by ``id()`` of the source): the
+    #: enricher computed them with the report's publishers, so the writer need not again.
+    roles: dict[int, str] = field(default_factory=dict)
     #: ``(url, publisher)`` of every source of the event, for corroboration (None = not loaded).
     publishers: list[tuple[str | None, str | None]] | None = None
     revisions: list[dict[str, Any]] = field(default_factory=list)

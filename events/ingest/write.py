@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, insert, update
 from events.db import sqlite_rtree_filled_after
 from events.ingest.identity import DUPLICATE_ID
 from events.ingest.report import MAX_PROBLEMS_KEPT, IngestReport
-from events.ingest.state import BatchState
+from events.ingest.state import BatchEvent, BatchState
 from events.models import DuplicateCandidate, Event, EventSource, RejectedRow, Source, utcnow
 from events.records import RejectedRecord, SourceRecord, db_text
 from events.revisions import revisions_t, source_role
@@ -144,7 +144,7 @@ class BatchWriter:
             key = (ev.values["id"], source_id)
             links.setdefault(
                 key,
-                {"event_id": key[0], "source_id": source_id, "role": source_role(source), "ingest_run_id": self.run_id},
+                {"event_id": key[0], "source_id": source_id, "role": _role(ev, source), "ingest_run_id": self.run_id},
             )
         existing_events = [ev.values["id"] for ev in state.cache.values() if ev.new_sources]
         sql = "SELECT event_id, source_id FROM event_sources WHERE event_id IN ({})"
@@ -229,6 +229,12 @@ class BatchWriter:
         if not seen:
             return rows
         return [r for r in rows if (r["line_number"], hashlib.sha256(r["raw_row"].encode()).digest()) not in seen]
+
+
+def _role(ev: BatchEvent, source: SourceRecord) -> str:
+    """The link role of a source of ``ev``: the one the enricher or the decider computed, if any."""
+    role = ev.roles.get(id(source))
+    return source_role(source) if role is None else role
 
 
 def fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
