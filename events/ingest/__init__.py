@@ -5,7 +5,7 @@ The pipeline, one module per step (every step streams; memory stays flat whateve
     events.readers               read_events(path) -> EventRecord | RejectedRecord (pure)
     events.ingest.identity       report key, content hash, public id; repeated ids and rows of a file
     events.ingest.enrich         Enricher(record) -> Prepared | RejectedRecord (geocoding, grading)
-    events.ingest.workers        the reading and enrichment in a forked worker, one chunk ahead
+    events.ingest.workers        the reading and enrichment in forked workers (a reader and a helper)
     events.ingest.loader         BatchLoader.load(chunk), over a new BatchState (events.ingest.state):
       events.ingest.candidates     look up stored events by key and candidate events (IN/VALUES queries)
       events.ingest.decide         insert / update / merge / unchanged, revisions, duplicate candidates

@@ -76,7 +76,7 @@ class Prepared:
     sources: list[SourceRecord]
     #: ``(url, publisher, role)`` of each source, and (for every :data:`GRADED_HERE_EVERY`-th
     #: report) the grade of a new event made of this report alone
-    #: (:func:`events.revisions.new_event_grade`): computed by the enricher, in the worker process
+    #: (:func:`events.revisions.new_event_grade`): computed by the enricher, in the worker processes
     #: for large files, so that the writer inserting a new event does not compute them again.
     publishers: list[tuple[str | None, str | None, str]]
     grade: dict[str, Any] | None

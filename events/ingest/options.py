@@ -64,7 +64,7 @@ class FileOptions(PlanOptions, RunOptions, total=False):
         Validate (and geocode) the whole file first; if any row is rejected, store the run as
         ``failed`` with its rejected rows and load no event.
     parallel : bool or None
-        Read, validate and geocode the next batch in a worker process while this one writes
+        Read, validate and geocode the next chunks in worker processes while this one writes
         (same results, same transactions). Default: when the file is at least
         :data:`events.ingest.pipeline.PARALLEL_MIN_BYTES` and the system can fork with more than one CPU.
     """

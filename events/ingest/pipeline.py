@@ -1,4 +1,4 @@
-"""The ingest run: read a file in chunks, prepare them (in a worker process for large files),
+"""The ingest run: read a file in chunks, prepare them (in worker processes for large files),
 load each chunk with the :class:`events.ingest.loader.BatchLoader`, commit per batch, and keep
 the run's record (``ingest_runs``, :mod:`events.runs`) true however the run ends.
 
@@ -115,7 +115,7 @@ def _split(outcomes: list[Outcome], seen: FileIdentity) -> tuple[list[Prepared],
     return prepared, rejected
 
 
-#: Files at least this large are read and geocoded in a worker process while the main process
+#: Files at least this large are read and geocoded in worker processes while the main process
 #: writes (``parallel=None``); below it the fork would cost more than the overlap saves.
 PARALLEL_MIN_BYTES = 1 << 20
 
