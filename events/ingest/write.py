@@ -154,6 +154,10 @@ class BatchWriter:
             fast_insert(self.conn, links_t, list(links.values()))
 
     def _source_ids_by_url(self, wanted: dict[str, SourceRecord]) -> dict[str, int]:
+        if self.sqlite:
+            inserted = self._insert_if_all_new(wanted)
+            if inserted is not None:
+                return inserted
         sql = "SELECT url, id FROM sources WHERE url IN ({})"
         urls = list(wanted)
         ids: dict[str, int] = dict(in_query(self.conn, sql, urls))
@@ -171,6 +175,25 @@ class BatchWriter:
             fast_insert(self.conn, sources_t, rows)
             ids.update(in_query(self.conn, sql, [s.url for s in missing]))
         return ids
+
+    def _insert_if_all_new(self, wanted: dict[str, SourceRecord]) -> dict[str, int] | None:
+        """SQLite: insert the sources when none of their URLs is stored yet; their ids, or None.
+
+        The sources of a file's new reports are mostly new: inserting them right away (a URL
+        stored already is skipped) saves looking every URL up first. When any was stored, a
+        savepoint undoes the attempt and the caller looks them up as before, so the ids given
+        are the same either way.
+        """
+        rows = [_source_row(s) for s in wanted.values()]
+        first_id = self._next_sqlite_id("sources")
+        for offset, row in enumerate(rows):
+            row["id"] = first_id + offset
+        savepoint = self.conn.begin_nested()
+        if fast_insert(self.conn, sources_t, rows, unless_stored="url") == len(rows):
+            savepoint.commit()
+            return {row["url"]: row["id"] for row in rows}
+        savepoint.rollback()
+        return None
 
     def _next_sqlite_id(self, table: str) -> int:
         """The id SQLite would give the next row of ``table`` (the caller holds the write lock)."""
@@ -237,7 +260,9 @@ def _role(ev: BatchEvent, source: SourceRecord) -> str:
     return source_role(source) if role is None else role
 
 
-def fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+def fast_insert(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], *, unless_stored: str | None = None
+) -> int | None:
     """Insert rows with the DBAPI's ``executemany`` (``COPY`` on PostgreSQL), using SQLAlchemy's own type conversions.
 
     Same stored values as ``conn.execute(insert(table), rows)`` (the column types' bind
@@ -245,9 +270,13 @@ def fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
     doubles the cost of a bulk insert. The rows of one call normally share their keys: they are
     turned into tuples with one ``itemgetter`` and only the columns that need it (dates, JSON...)
     are converted.
+
+    ``unless_stored`` (SQLite only) names a unique column: a row whose value of it is stored
+    already is skipped (``ON CONFLICT (column) DO NOTHING``; any other constraint still fails).
+    Returns the number of rows written on SQLite, None on PostgreSQL.
     """
     if not rows:
-        return
+        return 0
     dialect = conn.dialect
     columns = [c for c in table.columns if c.name in rows[0] or (c.default is not None and not c.primary_key)]
     given = [c for c in columns if c.name in rows[0]]
@@ -270,11 +299,14 @@ def fast_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
         # Rows with different keys: take each value by name, a default where a row lacks it.
         params = _row_tuples_by_name(rows, names, columns, defaults, dialect)
     if dialect.name == "postgresql":
+        assert unless_stored is None, "unless_stored is for SQLite"
         _copy_rows(conn, table.name, names, params)
-        return
+        return None
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
-    conn.exec_driver_sql(sql, params)
+    if unless_stored is not None:
+        sql += f" ON CONFLICT ({unless_stored}) DO NOTHING"
+    return conn.exec_driver_sql(sql, params).rowcount
 
 
 def _copy_rows(conn: Connection, table_name: str, names: list[str], params: list[tuple[Any, ...]]) -> None:

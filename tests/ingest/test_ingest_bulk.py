@@ -203,3 +203,32 @@ def test_garbage_collector_settings_are_restored_after_a_run_and_after_a_failed_
     with pytest.raises(KeyboardInterrupt):
         ingest_file(engine, write_csv(tmp_path / "gc2.csv", [dict(RYAZAN_ROW, date="2025-07-03")]), progress=fail)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_sources_of_a_chunk_link_right_whether_their_urls_are_stored_or_new(engine: Engine, tmp_path: Path) -> None:
+    # The writer inserts a chunk's sources at once when no URL is stored yet, and looks them up
+    # first when some are: both ways each event must link the source of its own URL.
+    add_facilities(engine)
+    base = "https://www.reuters.com/business/energy/"
+
+    def rows(days_and_urls: list[tuple[int, str]]) -> list[dict[str, str]]:
+        return [
+            dict(RYAZAN_ROW, date=f"2025-07-{d:02d}", source_url=base + u, description=f"d{d}")
+            for d, u in days_and_urls
+        ]
+
+    ingest_file(engine, write_csv(tmp_path / "first.csv", rows([(1, "a"), (2, "b")])))
+    # Day 5 cites a stored URL (b) beside new ones: the look-up path; day 9's file only new URLs.
+    ingest_file(engine, write_csv(tmp_path / "second.csv", rows([(5, "b"), (6, "c"), (7, "d")])))
+    ingest_file(engine, write_csv(tmp_path / "third.csv", rows([(9, "e"), (10, "f")])))
+    with engine.connect() as conn:
+        linked = conn.execute(
+            text(
+                "SELECT e.event_date, s.url FROM events e JOIN event_sources es ON es.event_id = e.id "
+                "JOIN sources s ON s.id = es.source_id ORDER BY e.event_date, s.url"
+            )
+        ).all()
+        stored = conn.execute(text("SELECT count(*), count(DISTINCT url) FROM sources")).one()
+    got = [(str(day)[-2:], url.removeprefix(base)) for day, url in linked]
+    assert got == [("01", "a"), ("02", "b"), ("05", "b"), ("06", "c"), ("07", "d"), ("09", "e"), ("10", "f")]
+    assert tuple(stored) == (6, 6)
