@@ -505,7 +505,6 @@ def _with_publishers(sources: list[SourceRecord], registry: Registry | None) -> 
 
 
 @lru_cache(maxsize=4)
-@lru_cache(maxsize=2)
 def _string_limits(table_name: str) -> dict[str, int]:
     table = {"events": events_t, "sources": sources_t}[table_name]
     return {c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length}
