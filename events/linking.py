@@ -6,7 +6,17 @@ An event is linked to a facility (documented in ``docs/ingest.md``):
    fuzzy name; :meth:`events.geo.Geocoder.match_facility_name`) and the facility lies within
    :data:`NAME_RADIUS_KM` of the event's point (the distance is recorded). A named facility
    farther away is not linked, with a warning: the row's point and its name disagree.
-2. **By distance, with words**: the point is site-precise (``geo_precision = exact``, given as
+2. **By a name in the text**: the row's texts (description, location, titles, category cells)
+   say that a site of some type was hit, **and** name exactly one facility of that type within
+   :data:`NAME_RADIUS_KM` of the point (every distinctive word of its name or of an alternative
+   name, inflected forms included, and its numbers next to them:
+   :meth:`events.geo.Geocoder.facilities_named_in`). A location text counts only when it names
+   a kind of site itself: "Ryazan" in the location column and "the refinery" in the description
+   are a town and a type, not a name. This is how an ACLED or UCDP row, which has no
+   facility column, is linked: "Ukrainian drones struck the Ryazan oil refinery", "атака на
+   Рязанский НПЗ". Any precision of the point: the text names the site. Two named facilities
+   link none by this rule.
+3. **By distance, with words**: the point is site-precise (``geo_precision = exact``, given as
    coordinates), a facility lies within ``radius_km``, **and** the row's text or stated facility
    type says that a site of that facility's type was hit (:mod:`events.evidence`). The nearest
    facility of a type the text names is linked.
@@ -15,7 +25,7 @@ Town- or region-precise points are never linked by distance alone, and a point n
 whose text talks about a cemetery is not a refinery strike.
 
 Every decision is explained in ``events.link_evidence``: ``method`` (``name``/``alias``/``fuzzy``/
-``nearest``), ``distance_km``, ``words`` matched, ``rule``, and ``warning`` when a named facility was
+``text``/``nearest``), ``distance_km``, ``words`` matched, ``rule``, and ``warning`` when a named facility was
 too far to link.
 """
 
@@ -104,6 +114,7 @@ def decide_link(
     country: str | None,
     texts: list[str],
     radius_km: float,
+    location_text: str | None = None,
 ) -> Link:
     """Decide the facility link of an event from coordinates (see the module docstring).
 
@@ -120,6 +131,9 @@ def decide_link(
         :func:`report_texts` of the report.
     radius_km : float
         Largest distance for a link by distance (``--radius-km``).
+    location_text : str, optional
+        The row's location, also one of ``texts``: it can name a facility only when it names a
+        kind of site itself ("Vuhlehirska thermal power plant", not "Ryazan").
 
     Returns
     -------
@@ -141,12 +155,16 @@ def decide_link(
                 f"point (limit {NAME_RADIUS_KM:g} km): not linked; check the coordinates or the name"
             )
             return Link(None, None, None, {"rule": "named facility too far from the point", "warning": warning})
-    if not site_precise(geo_precision, geocoded_by):
-        return Link(None, None, None, None)
     said = evidence.site_types_in_text(*texts)
     if facility_type:
         said.setdefault(facility_type, []).append(f"facility_type={facility_type}")
     if not said:
+        return Link(None, None, None, None)
+    naming = [t for t in texts if t != location_text or evidence.site_types_in_text(t)]
+    named = geocoder.facilities_named_in(naming, latitude, longitude, NAME_RADIUS_KM, said)
+    if len(named) == 1:  # several: the text names more than one site; only the distance rule may link
+        return _text_link(named[0], said[named[0].facility_type])
+    if not site_precise(geo_precision, geocoded_by):
         return Link(None, None, None, None)
     best = None
     for ftype, words in said.items():
@@ -161,6 +179,16 @@ def decide_link(
         f"and the text says a {near.facility_type} was hit"
     )
     return Link(near, "nearest", near.distance_km, _evidence("nearest", near.distance_km, words, rule, None))
+
+
+def _text_link(match: Any, words: list[str]) -> Link:
+    """The link to the one facility of a type the text says was hit that the text also names."""
+    distance = match.distance_km or 0.0
+    rule = (
+        f"the text names {match.name!r} and says a {match.facility_type} was hit, {distance:.1f} km from the "
+        f"point (limit {NAME_RADIUS_KM:g} km)"
+    )
+    return Link(match, "text", distance, _evidence("text", distance, words, rule, None))
 
 
 def named_link_evidence(method: str, score: float | None) -> dict[str, Any]:

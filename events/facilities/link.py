@@ -190,6 +190,7 @@ def _link_for(geocoder: geo.Geocoder, event: Any, radius_km: float, titles: list
             country=event["country"],
             texts=texts,
             radius_km=radius_km,
+            location_text=event["location_text"],
         )
     new = link.columns()
     category = decide_category(

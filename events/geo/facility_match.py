@@ -68,6 +68,115 @@ def without_generic_words(folded: str) -> tuple[str, float]:
     return (" ".join(words) or folded), spelling
 
 
+#: The kind tokens :data:`events.text.KIND_WORDS` maps to ("tpp", "chp", "ss"...).
+_KINDS = frozenset(KIND_WORDS.values())
+#: A name word of at least this many letters also matches its inflected forms in a text (the word
+#: without its last two letters starts the text's word, which is at most 5 letters longer):
+#: "Кириши" -> "Киришском", "Ryazan" -> "Рязанский".
+_STEM_MIN_LETTERS = 6
+#: A name is only found in a text by a word of at least this many letters ("ps 110" is no name).
+_NAME_WORD_MIN_LETTERS = 4
+
+
+@dataclass(frozen=True)
+class NameWords:
+    """The words of one spelling of a facility name that a text must contain to name it.
+
+    ``words``: the distinctive words (every one must be in the text, or an inflected form);
+    ``numbers``: its numbers (each must stand next to a word of the name in the text, so that the
+    "5" of "On 5 March" is not the "5" of "CHP-5"); ``kinds``: its kind tokens ("chp", "tpp"), which
+    a text naming another kind contradicts; ``tokens``: every token, for the adjacency test.
+    """
+
+    words: tuple[str, ...]
+    numbers: tuple[str, ...]
+    kinds: frozenset[str]
+    tokens: frozenset[str]
+
+
+def name_words(*names: str) -> list[NameWords]:
+    """Return the spellings of a facility under which a text can name it.
+
+    Each name and each part in brackets is a spelling (``"Kirishi refinery (KINEF)"``: "kirishi",
+    "kinef"); generic and type words are dropped, kind words kept apart. A spelling without a word
+    of :data:`_NAME_WORD_MIN_LETTERS` letters is left out: it names no place.
+
+    Examples
+    --------
+    >>> [w.words for w in name_words("Kirishi refinery (KINEF)", "Киришский НПЗ")]
+    [('kirishi',), ('kinef',), ('kirishskiy',)]
+    >>> name_words("Kharkiv CHP-5")[0].numbers, sorted(name_words("Kharkiv CHP-5")[0].kinds)
+    (('5',), ['chp'])
+    """
+    found: list[NameWords] = []
+    for name in names:
+        for part in re.split(r"[()\[\]]", name or ""):
+            tokens = [KIND_WORDS.get(w, w) for w in fold(part).split()]
+            kept = [t for t in tokens if t in _KINDS or (t not in GENERIC_WORDS and t not in TYPE_WORDS)]
+            words = tuple(t for t in kept if t not in _KINDS and not t.isdigit())
+            if not any(len(w) >= _NAME_WORD_MIN_LETTERS and w.isalpha() for w in words):
+                continue
+            spelling = NameWords(
+                words=words,
+                numbers=tuple(t for t in kept if t.isdigit()),
+                kinds=frozenset(t for t in kept if t in _KINDS),
+                tokens=frozenset(tokens),
+            )
+            if spelling not in found:
+                found.append(spelling)
+    return found
+
+
+@dataclass(frozen=True)
+class TextWords:
+    """The folded words of a report's texts, as :func:`names_in_text` looks a name up in them."""
+
+    words: frozenset[str]
+    kinds: frozenset[str]
+    #: Each word with the words just before and after it, in any of the texts.
+    neighbours: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, texts: list[str]) -> TextWords:
+        """Fold the texts (kind words mapped as in facility names)."""
+        neighbours: dict[str, set[str]] = {}
+        for text in texts:
+            tokens = [KIND_WORDS.get(w, w) for w in fold(text).split()]
+            for i, token in enumerate(tokens):
+                around = neighbours.setdefault(token, set())
+                around.update(tokens[max(i - 1, 0) : i] + tokens[i + 1 : i + 2])
+        words = frozenset(neighbours)
+        return cls(words, words & _KINDS, {w: frozenset(n) for w, n in neighbours.items()})
+
+    def has_word(self, word: str) -> bool:
+        """The word, or (for long words of letters) an inflected form of it, is in the texts."""
+        if word in self.words:
+            return True
+        if len(word) < _STEM_MIN_LETTERS or not word.isalpha():
+            return False
+        stem = word[:-2]
+        return any(w.startswith(stem) and len(w) - len(word) <= 5 for w in self.words)
+
+
+def names_in_text(spelling: NameWords, text: TextWords) -> bool:
+    """Tell whether the texts name the facility by this spelling (see :class:`NameWords`).
+
+    Examples
+    --------
+    >>> names_in_text(name_words("Kharkiv CHP-5")[0], TextWords.of(["Missiles hit Kharkiv CHP-5"]))
+    True
+    >>> names_in_text(name_words("Kharkiv CHP-5")[0], TextWords.of(["On 5 March a power plant in Kharkiv"]))
+    False
+    >>> names_in_text(name_words("Ryazan refinery")[0], TextWords.of(["Дроны атаковали Рязанский НПЗ"]))
+    True
+    """
+    if spelling.kinds and text.kinds and not spelling.kinds & text.kinds:
+        return False  # the text names another kind of plant ("ТЭЦ" is not "ГЭС")
+    if not all(text.has_word(word) for word in spelling.words):
+        return False
+    return all(text.neighbours.get(number, frozenset()) & spelling.tokens for number in spelling.numbers)
+
+
 def digits_differ(a: str, b: str) -> bool:
     """Tell whether two names carry different numbers ("CHP-5" vs "CHP-6" are different plants)."""
     return set(re.findall(r"\d+", a)) != set(re.findall(r"\d+", b))
@@ -103,7 +212,11 @@ __all__ = [
     "TYPE_WORDS",
     "FacilityFacts",
     "FacilityMatch",
+    "NameWords",
+    "TextWords",
     "digits_differ",
     "implied_facility_types",
+    "name_words",
+    "names_in_text",
     "without_generic_words",
 ]

@@ -21,8 +21,12 @@ from events.geo.facility_match import (
     DEFAULT_FUZZY_THRESHOLD,
     FacilityFacts,
     FacilityMatch,
+    NameWords,
+    TextWords,
     digits_differ,
     implied_facility_types,
+    name_words,
+    names_in_text,
     without_generic_words,
 )
 from events.geo.gazetteer import PlaceMatch, place_lookup
@@ -81,6 +85,9 @@ class Geocoder:
         self._grid: dict[tuple[int, int], list[int]] = defaultdict(list)
         #: Name and alias keys of each facility (fuzzy matching among nearby facilities only).
         self._keys_of: dict[int, set[str]] = defaultdict(set)
+        #: Name and alternative names of each facility, as written (names found in a report's text).
+        self._names_of: dict[int, list[str]] = defaultdict(list)
+        self._spellings: dict[int, list[NameWords]] = {}
         self._load(connection)
         self._fuzzy_keys = sorted(set(self._by_name) | set(self._by_alias))
         self._coarse = self._coarse_cells()
@@ -103,6 +110,7 @@ class Geocoder:
         for row in connection.execute(select(*columns).order_by(Facility.id)):
             facility = _FacilityRow(*row)
             self._facilities[facility.facility_id] = facility
+            self._names_of[facility.facility_id].append(facility.name)
             for key in {fold(facility.name), name_key(facility.name)}:
                 self._keys_of[facility.facility_id].add(key)
                 self._by_name[key].append(facility.facility_id)
@@ -116,6 +124,7 @@ class Geocoder:
                 self._grid[self._cell(facility.latitude, facility.longitude)].append(facility.facility_id)
         aliases = select(FacilityAlias.facility_id, FacilityAlias.alias).order_by(FacilityAlias.id)
         for facility_id, alias in connection.execute(aliases):
+            self._names_of[facility_id].append(alias)
             for key in {fold(alias), name_key(alias)}:
                 self._keys_of[facility_id].add(key)
                 if facility_id not in self._by_alias[key]:
@@ -266,6 +275,36 @@ class Geocoder:
             if distance is not None and distance <= km:
                 found.append(facility.facility_id)
         return found
+
+    def facilities_named_in(
+        self, texts: list[str], latitude: float, longitude: float, km: float, types: Iterable[str]
+    ) -> list[FacilityMatch]:
+        """Return the facilities of the given types within ``km`` of a point that the texts name.
+
+        A text names a facility when it holds every distinctive word of its name or of one of its
+        alternative names, inflected forms included, and its numbers next to them
+        (:func:`events.geo.facility_match.names_in_text`): "the Ryazan oil refinery", "Рязанском
+        НПЗ", "Kharkiv CHP-5". Nearest first; ``method="text"``, ``distance_km`` set.
+        """
+        wanted = frozenset(types)
+        words: TextWords | None = None  # folded only when a facility of those types is near
+        found: list[tuple[float, _FacilityRow]] = []
+        for facility in self._in_cells_near(latitude, longitude, km):
+            if facility.facility_type not in wanted:
+                continue
+            distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
+            if distance is None or distance > km:
+                continue
+            words = TextWords.of(texts) if words is None else words
+            if any(names_in_text(spelling, words) for spelling in self._spellings_of(facility.facility_id)):
+                found.append((distance, facility))
+        found.sort(key=lambda pair: pair[0])
+        return [facility.match("text", 100.0, distance) for distance, facility in found]
+
+    def _spellings_of(self, facility_id: int) -> list[NameWords]:
+        if facility_id not in self._spellings:
+            self._spellings[facility_id] = name_words(*self._names_of[facility_id])
+        return self._spellings[facility_id]
 
     def _in_cells_near(self, latitude: float, longitude: float, km: float) -> Iterator[_FacilityRow]:
         """The facilities of the grid cells that may lie within ``km`` of a point, cell by cell."""

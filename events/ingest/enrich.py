@@ -308,6 +308,7 @@ class Enricher:
             country=record.country,
             texts=_record_texts(record),
             radius_km=self.geocoder.radius_km,
+            location_text=record.location_text,
         )
         if link.facility is None:
             return {"link_evidence": link.evidence} if link.evidence else {}

@@ -2,7 +2,9 @@
 
 ACLED exports (31-column layout since 2023; older layouts work when the core columns are present):
 ``NA`` is missing, ``event_id_cnty`` is the external id (so a re-import updates), ``time_precision``
-1/2/3 → day/week/month, ``geo_precision`` 1/2/3 → exact/near_town/region, ``source`` is split on
+1/2/3 → day/week/month, ``geo_precision`` 1/2/3 → near_town/near_town/region (code 1
+is the coordinates of the town the source names, not of the site: ACLED points are never
+site-precise; the code itself stays in ``extra``), ``source`` is split on
 ``;`` into sources named by publisher, ``notes`` is the description, ``fatalities`` the best
 estimate, the numeric ``iso`` gives the country, and the attack type comes from ``sub_event_type``
 (``Air/drone strike`` → drone, ``Shelling/artillery/missile attack`` → missile, anything else
@@ -52,14 +54,17 @@ _ACLED_MAPPED = frozenset(
         "location",
         "latitude",
         "longitude",
-        "geo_precision",
         "source",
         "notes",
         "fatalities",
     }
 )
 ACLED_TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
-ACLED_GEO_PRECISION = {"1": "exact", "2": "near_town", "3": "region"}
+#: ACLED's codebook: 1 = "the report names a particular town, and the coordinates of that town are
+#: used"; 2 = a part of a region, a town nearby; 3 = a larger region, its capital or centroid. Code 1
+#: is a town's point, so it is not ``exact``: a point that is not the site's is never linked to a
+#: facility by distance alone (docs/ingest.md).
+ACLED_GEO_PRECISION = {"1": "near_town", "2": "near_town", "3": "region"}
 ACLED_ATTACK_TYPES = {
     "air/drone strike": "drone",
     "shelling/artillery/missile attack": "missile",

@@ -124,8 +124,9 @@ def test_rail_strikes_are_linked_to_their_line_by_the_ingest(engine: Engine, tmp
     assert set(links) == {"Drone attack on the ", "Поезд с цистернами з", "Обстріл залізничної "}
     slug, distance, along, station, station_km, method, match = links["Drone attack on the "]
     # On the line, at Timashevsk station; the event itself stays linked to the Timashevsk junction
-    # (0.5 km, the identity rule's proximity link): a junction is more precise than the line.
-    assert (slug, station, method, match) == ("rail-rostov-kerch-dzhankoi", "Timashevsk", "rail_text", "nearest")
+    # (0.5 km; the text names it: "railway station in Timashevsk"): a junction is more precise than
+    # the line.
+    assert (slug, station, method, match) == ("rail-rostov-kerch-dzhankoi", "Timashevsk", "rail_text", "text")
     assert distance < 1.0 and station_km < 1.0
     # Along the line from Rostov: Rostov - Bataysk - Timashevsk is ~190 km of straight segments.
     assert along == pytest.approx(190, abs=3)

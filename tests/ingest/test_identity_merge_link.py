@@ -296,7 +296,8 @@ def test_a_cemetery_next_to_a_refinery_is_not_a_refinery_strike(engine: Engine, 
     assert cemetery.facility_id is None and cemetery.facility_type is None
     assert (cemetery.target_category, cemetery.target_basis) == ("other", "no infrastructure words")
     assert strike.facility_id is not None and strike.target_category == "energy"
-    assert strike.link_evidence["method"] == "nearest" and strike.link_evidence["words"] == ["нпз"]
+    # The text names the refinery ("Рязанском НПЗ"): linked by the name in the text, 0.6 km away.
+    assert strike.link_evidence["method"] == "text" and strike.link_evidence["words"] == ["нпз"]
     assert monthly == 1 and everything == {"energy": 1, "other": 1}
 
 

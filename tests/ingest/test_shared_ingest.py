@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from events.ingest import ingest_file
-from events.models import DuplicateCandidate, Event, EventSource, RejectedRow, Source
+from events.models import DuplicateCandidate, Event, EventSource, Facility, RejectedRow, Source
 from tests.conftest import shared_data
 from tests.helpers import count_rows
 from tests.ingest_fixtures import add_bundled_facilities, counts
@@ -173,6 +173,11 @@ def test_ucdp_ukraine_rows_only_the_power_plant_strike_is_energy(engine: Engine)
     ingest_file(engine, path, fmt="ucdp")
     with engine.connect() as conn:
         energy = conn.execute(select(Event.location_text).where(Event.target_category == "energy")).scalars().all()
-        linked = conn.execute(select(func.count()).where(Event.facility_id.is_not(None))).scalar_one()
+        linked = conn.execute(
+            select(Facility.slug, Event.facility_match, Event.geo_precision).join(
+                Facility, Facility.id == Event.facility_id
+            )
+        ).all()
     assert energy == ["Vuhlehirska thermal power plant"]
-    assert linked == 0  # town-precise UCDP points are never linked by distance
+    # Not by distance (the point is town-precise): UCDP names the plant in the location text.
+    assert [tuple(row) for row in linked] == [("ua-vuhlehirska-tpp", "text", "near_town")]

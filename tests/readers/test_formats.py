@@ -71,7 +71,9 @@ def test_acled_row_is_mapped(tmp_path: Path) -> None:
     [
         ({"time_precision": "2"}, "date_precision", "week"),
         ({"time_precision": "3"}, "date_precision", "month"),
-        ({"geo_precision": "1"}, "geo_precision", "exact"),
+        # Code 1 is the point of the town the source names, not the site's (ACLED's codebook).
+        ({"geo_precision": "1"}, "geo_precision", "near_town"),
+        ({"geo_precision": "2"}, "geo_precision", "near_town"),
         ({"geo_precision": "3"}, "geo_precision", "region"),
         ({"sub_event_type": "Shelling/artillery/missile attack"}, "attack_type", "missile"),
         ({"sub_event_type": "Remote explosive/landmine/IED"}, "attack_type", "unknown"),
