@@ -65,6 +65,11 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "event_ref",
         "entry",
         "entry_id",
+        # A row number: "No.", "№" (NFKC: "No"), "Nr", "#", "№ п/п", "Номер".
+        "no",
+        "nr",
+        "no_п_п",
+        "номер",
         "entry_no",
         "eventid",
         "event_no",
@@ -140,6 +145,8 @@ def template_header() -> str:
 def _norm_header(name: str) -> str:
     """Normalise a column name: BOM, case, accents, spaces/punctuation → single underscores."""
     text = unicodedata.normalize("NFKC", name.replace("\ufeff", "")).strip().lower()
+    if text == "#":  # a row number ("#" alone would otherwise normalise to nothing, like a blank header)
+        return "no"
     return re.sub(r"[\W_]+", "_", text).strip("_")
 
 

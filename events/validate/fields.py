@@ -29,7 +29,7 @@ def is_blank(text: str | None) -> bool:
     Returns
     -------
     bool
-        True when the cell carries no value (``""``, ``NA``, ``N/A``, ``null``, ``-``).
+        True when the cell carries no value (``""``, ``NA``, ``N/A``, ``null``, ``-``, ``н/д``).
     """
     if text is None:
         return True
@@ -37,7 +37,8 @@ def is_blank(text: str | None) -> bool:
     return stripped == "" or stripped.lower() in _MISSING_MARKERS
 
 
-_MISSING_MARKERS = frozenset({"na", "n/a", "null", "-", "--", "—"})
+#: Lower case. Russian and Ukrainian logs write "н/д" (нет данных / немає даних, "no data").
+_MISSING_MARKERS = frozenset({"na", "n/a", "null", "-", "--", "—", "н/д", "н.д.", "нет данных", "немає даних"})
 
 
 @lru_cache(maxsize=16384)

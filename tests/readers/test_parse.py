@@ -148,6 +148,12 @@ def test_headers_are_normalised_and_synonyms_applied(tmp_path: Path) -> None:
     assert event.extra == {"Mystery Column": "42"}
 
 
+@pytest.mark.parametrize("header", ["#", "No.", "№", "Nr", "№ п/п", "Номер"])
+def test_row_number_columns_are_id_columns(tmp_path: Path, header: str) -> None:
+    text = f"{header},date,location\n17,2025-01-01,Kyiv\n"
+    assert only_event(read(write_csv(tmp_path / "in.csv", text))).external_id == "17"
+
+
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     event = only_event(read(write_csv(tmp_path / "in.csv", b"\xef\xbb\xbfdate,location\n2025-01-01,Ki\xc3\xafv\n")))
     assert event.location_text == "Kiïv"

@@ -313,6 +313,6 @@ def test_parse_int_and_blank_markers() -> None:
         v.parse_int("-1", "fatalities")
     with pytest.raises(FieldError, match="whole number"):
         v.parse_int("1.5")
-    assert all(v.is_blank(t) for t in (None, "", "  ", "NA", "n/a", "NULL", "-"))
+    assert all(v.is_blank(t) for t in (None, "", "  ", "NA", "n/a", "NULL", "-", "н/д", " Н/Д ", "нет данных"))
     assert not v.is_blank("none")  # "none" is a real value for effect and damage level
     assert v.shown("x" * 500) is not None and len(v.shown("x" * 500)) == 200
