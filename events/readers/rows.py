@@ -198,7 +198,15 @@ def _fill_vocab_fields(row: Row, record: EventRecord, values: dict[str, str], co
         text = values.get(name)
         if text is None or not text.strip() or v.is_blank(text):
             continue
-        value = row.check(col(name), text.strip(), parser)
+        try:
+            value = parser(text.strip())
+        except v.FieldError as exc:
+            # A tracker's "Damage" or "Status" column often holds free text ("fire at the CDU"):
+            # say how to keep it instead of reading it as a vocabulary.
+            column = col(name)
+            hint = f"a column of free text can be kept with --map '{column}=extra'"
+            row.problem(column, text.strip(), f"{exc.reason}; {hint}")
+            continue
         if value is not None:
             setattr(record, name, value)
             if name == "claim_status":
