@@ -36,9 +36,18 @@ _YEAR_FIRST_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _MONTH_YEAR_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{4})$")
-_DAY_MONTHNAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([^\W\d_]+)\.?,?\s+(\d{4})$")
+#: "2024 г.", "2024 года", "2024 р.", "2024 року": the year as Russian and Ukrainian write it.
+_YEAR_WORD = r"(?:\s*(?:г|года|р|року)\.?)?"
+#: "13 March 2024", "13 марта 2024 г.", "13 березня 2024 р.", and the spreadsheet forms "13-Mar-2024",
+#: "13-Mar-24" (a two-digit year only after a month name: nothing else can be the year).
+_DAY_MONTHNAME_YEAR = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s+|\s*[-/]\s*)([^\W\d_]+)\.?,?(?:\s+|\s*[-/]\s*)(\d{4}|\d{2})" + _YEAR_WORD + "$"
+)
 _MONTHNAME_DAY_YEAR = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
-_MONTHNAME_YEAR = re.compile(r"^([^\W\d_]+)\.?,?\s+(\d{4})$")
+_MONTHNAME_YEAR = re.compile(r"^([^\W\d_]+)\.?,?(?:\s+|\s*-\s*)(\d{4})" + _YEAR_WORD + "$")
+#: A spreadsheet's serial day number (days since 1899-12-30) where a date was expected.
+_SERIAL_DAY = re.compile(r"^\d{5}$")
+_SERIAL_EPOCH = dt.date(1899, 12, 30)
 _WEEK_OF = re.compile(r"^(?:week\s+of|w/c|week\s+commencing|settimana\s+del)\s+(.+)$", re.IGNORECASE)
 
 
@@ -149,14 +158,23 @@ def _parse_date_forms(text: str) -> tuple[dt.date, str]:
     if m := _MONTH_YEAR_NUMERIC.match(text):
         return _build_date(int(m[2]), int(m[1]), 1, text, "month/year"), "month"
     if m := _DAY_MONTHNAME_YEAR.match(text):
-        return _build_date(int(m[3]), _month_number(m[2]), int(m[1]), text), "day"
+        year = int(m[3]) if len(m[3]) == 4 else _two_digit_year(int(m[3]))
+        return _build_date(year, _month_number(m[2]), int(m[1]), text), "day"
     if m := _MONTHNAME_DAY_YEAR.match(text):
         return _build_date(int(m[3]), _month_number(m[1]), int(m[2]), text), "day"
     if m := _MONTHNAME_YEAR.match(text):
         return _build_date(int(m[2]), _month_number(m[1]), 1, text), "month"
+    hint = ""
+    if _SERIAL_DAY.match(text):
+        # Not read as a date (a number may be anything), but say what it would be.
+        as_serial = _SERIAL_EPOCH + dt.timedelta(days=int(text))
+        hint = (
+            f" ({text} looks like a spreadsheet's day number, {as_serial.isoformat()}: format the column as "
+            "dates before exporting)"
+        )
     raise FieldError(
         f"{text!r} is not a recognised date; use ISO 2025-09-14, 14/09/2025 or 14/09/25 (day/month order as "
-        "the rest of the file), '14 September 2025', or 'Sept 2025' / '2025-09' for a month"
+        f"the rest of the file), '14 September 2025', or 'Sept 2025' / '2025-09' for a month{hint}"
     )
 
 

@@ -33,6 +33,16 @@ TODAY = dt.date(2026, 1, 1)
         ("14 settembre 2025", (dt.date(2025, 9, 14), "day")),
         ("14 сентября 2025", (dt.date(2025, 9, 14), "day")),
         ("28 December 2022", (dt.date(2022, 12, 28), "day")),
+        # Russian and Ukrainian write the year with a word; spreadsheets write DD-Mon-YYYY / DD-Mon-YY.
+        ("14 сентября 2025 г.", (dt.date(2025, 9, 14), "day")),
+        ("14 сентября 2025 года", (dt.date(2025, 9, 14), "day")),
+        ("14 вересня 2025 р.", (dt.date(2025, 9, 14), "day")),
+        ("14 вересня 2025 року", (dt.date(2025, 9, 14), "day")),
+        ("14-Sep-2025", (dt.date(2025, 9, 14), "day")),
+        ("14-Sep-25", (dt.date(2025, 9, 14), "day")),
+        ("14/Sep/2025", (dt.date(2025, 9, 14), "day")),
+        ("вересень 2025 р.", (dt.date(2025, 9, 1), "month")),
+        ("Sep-2025", (dt.date(2025, 9, 1), "month")),
         ("Sept 2025", (dt.date(2025, 9, 1), "month")),
         ("September 2025", (dt.date(2025, 9, 1), "month")),
         ("2025-09", (dt.date(2025, 9, 1), "month")),
@@ -59,6 +69,8 @@ def test_parse_date_accepts_documented_forms(text: str, expected: tuple[dt.date,
         ("week of Sept 2025", "full date"),
         ("week of week of 2025-01-01", "not a recognised date"),
         ("2025-13-01", "not a month"),
+        ("45914", "looks like a spreadsheet's day number, 2025-09-14"),  # said, never read as a date
+        ("Sep-25", "not a recognised date"),  # September 2025, or the 25th?
     ],
 )
 def test_parse_date_rejects_with_reason(text: str, reason_part: str) -> None:
