@@ -189,6 +189,14 @@ def parse_clock(text: str) -> dt.time | None:
     return v.parse_time(f"{hour:02d}:{minute:02d}:{second:02d}{zone}")
 
 
+#: Two days of one report, sharing their month and year: "13-14 March 2024", "13–14.03.2024".
+_DAY_RANGE = re.compile(r"^(\d{1,2})\s*[-–—]\s*(\d{1,2})([ .].+)$")
+#: Two whole dates: "13/03/2024 - 14/03/2024", "13 March 2024 – 14 March 2024", "2024-03-13/2024-03-14".
+_DATE_RANGE = re.compile(r"^(.+?\d)\s+[-–—]\s+(\d.+|[^\W\d_].+)$|^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+#: The longest range kept, as ``week`` precision (its first day stored, as for "week of").
+MAX_RANGE_DAYS = 7
+
+
 def parse_datetime(
     text: str, rules: DateRules | None, *, today: dt.date | None = None
 ) -> tuple[dt.date, str, dt.time | None]:
@@ -221,6 +229,44 @@ def parse_datetime(
         raise v.FieldError("date is missing")
     if rules is not None and rules.pattern:
         return _with_pattern(cleaned, rules.pattern, today)
+    try:
+        return _one_datetime(cleaned, rules, today)
+    except v.FieldError:
+        ends = _range_ends(cleaned)
+        if ends is None:
+            raise
+    return _date_range(cleaned, *ends, rules, today)
+
+
+def _range_ends(text: str) -> tuple[str, str] | None:
+    """The two dates of a range ("13-14 March 2024" -> "13 March 2024", "14 March 2024"), or None."""
+    if m := _DAY_RANGE.match(text):
+        return m[1] + m[3], m[2] + m[3]
+    if m := _DATE_RANGE.match(text):
+        return (m[1], m[2]) if m[1] else (m[3], m[4])
+    return None
+
+
+def _date_range(
+    text: str, first: str, last: str, rules: DateRules | None, today: dt.date | None
+) -> tuple[dt.date, str, dt.time | None]:
+    """An overnight strike ("13-14 March") or a span the source does not narrow down: its first
+    day, with ``week`` precision (the day precision of one date, when both ends are the same day)."""
+    (start, start_precision, _), (end, end_precision, _) = (_one_datetime(d, rules, today) for d in (first, last))
+    if start_precision != "day" or end_precision != "day":
+        raise v.FieldError(f"{text!r}: a range needs two full dates")
+    if end < start:
+        raise v.FieldError(f"{text!r} ends before it starts")
+    days = (end - start).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise v.FieldError(
+            f"{text!r} spans {days} days: strikedb keeps a day, a week (a range of up to {MAX_RANGE_DAYS} days) "
+            "or a month ('2024-03'); write one of them"
+        )
+    return start, "day" if days == 1 else "week", None
+
+
+def _one_datetime(cleaned: str, rules: DateRules | None, today: dt.date | None) -> tuple[dt.date, str, dt.time | None]:
     if m := _ISO.match(cleaned):
         day = _checked(cleaned, "ISO year-month-day", int(m[1]), int(m[2]), int(m[3]), today)
         return day, "day", _time_part(cleaned, m["time"])

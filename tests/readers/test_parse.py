@@ -414,3 +414,36 @@ def test_worked_example_in_docs_behaves_as_documented(tmp_path: Path) -> None:
     assert (kir.source_reliability, kir.info_credibility, len(kir.sources)) == ("B", 2, 2)
     assert tua.latitude is None and tua.facility_name == "Tuapse refinery"
     assert [p.column for p in bad.problems] == ["date", "latitude", "attack_type", "source_url"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "date", "precision"),
+    [
+        ("13-14 March 2024", dt.date(2024, 3, 13), "week"),  # an overnight strike
+        ("13–14.03.2024", dt.date(2024, 3, 13), "week"),
+        ("13 - 14 марта 2024 г.", dt.date(2024, 3, 13), "week"),
+        ("13/03/2024 - 15/03/2024", dt.date(2024, 3, 13), "week"),
+        ("2024-03-13/2024-03-19", dt.date(2024, 3, 13), "week"),
+        ("13-13 March 2024", dt.date(2024, 3, 13), "day"),
+    ],
+)
+def test_a_date_range_of_up_to_a_week_is_its_first_day_with_week_precision(
+    tmp_path: Path, cell: str, date: dt.date, precision: str
+) -> None:
+    text = f'date,location\n"{cell}",Ryazan\n'
+    event = only_event(read(write_csv(tmp_path / "in.csv", text)))
+    assert (event.event_date, event.date_precision) == (date, precision)
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("10-20 March 2024", "spans 11 days: strikedb keeps a day, a week (a range of up to 7 days) or a month"),
+        ("14-13 March 2024", "ends before it starts"),
+        ("31/02/2024 - 01/03/2024", "2024-02 has no day 31"),
+        ("March 2024 - April 2024", "a range needs two full dates"),
+    ],
+)
+def test_a_date_range_that_cannot_be_kept_is_rejected_with_why(tmp_path: Path, cell: str, reason: str) -> None:
+    (rejected,) = read(write_csv(tmp_path / "in.csv", f'date,location\n"{cell}",Ryazan\n'))
+    assert isinstance(rejected, RejectedRecord) and reason in rejected.problems[0].reason
