@@ -261,8 +261,13 @@ def _id_column_used(
     if id_column:
         return id_column
     reader = readers.READERS[fmt]
-    if reader.id_column is not None or reader.container_of(path) != "csv":
+    if reader.id_column is not None:
         return reader.id_column
+    if reader.container_of(path) != "csv":  # GeoJSON: the first feature's properties are its header
+        for _, properties in readers.feature_properties(path):
+            names = [str(name) for name in properties]
+            return readers.id_column_of(readers.plan_columns(path, names, column_map, located=True))
+        return None
     source = readers.open_csv(path, encoding=encoding, delimiter=delimiter)
     try:
         return readers.id_column_of(readers.plan_columns(path, source.header, column_map))

@@ -361,6 +361,7 @@ __all__ = [
     "check_format",
     "check_keywords",
     "detect_format",
+    "feature_properties",
     "id_column_of",
     "identify",
     "looks_like_json",

@@ -38,9 +38,22 @@ def feature_properties(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]
     try:
         for index, feature in enumerate(features, start=1):
             properties = feature.get("properties") if isinstance(feature, dict) else None
-            yield index, properties if isinstance(properties, dict) else {}
+            yield index, with_feature_id(feature, properties if isinstance(properties, dict) else {})
     finally:
         features.close()  # type: ignore[attr-defined]
+
+
+def with_feature_id(feature: Any, properties: dict[str, Any]) -> dict[str, Any]:
+    """The properties, with the Feature's own ``id`` member (RFC 7946, 3.2) as an ``id`` property.
+
+    A publisher that numbers its features gives each one an ``id`` beside its properties; read as a
+    property, it identifies the feature like a CSV file's id column. An ``id`` property of the
+    feature's own wins (it comes first, and is kept).
+    """
+    feature_id = feature.get("id") if isinstance(feature, dict) else None
+    if isinstance(feature_id, bool) or not isinstance(feature_id, (str, int)) or "id" in properties:
+        return properties
+    return {**properties, "id": feature_id}
 
 
 def feature_raw(feature: Any) -> str:
@@ -119,7 +132,7 @@ def feature_parts(
     point, problem = point_of(feature.get("geometry"))
     if problem:
         return rejected(path, line, raw, "geometry", problem)
-    return raw, properties, point
+    return raw, with_feature_id(feature, properties), point
 
 
 class _JsonStream:

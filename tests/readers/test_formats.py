@@ -234,6 +234,23 @@ def test_geojson_single_feature_and_member_order(tmp_path: Path) -> None:
     assert len(list(read_events(write_csv(tmp_path / "b.geojson", later_type), fmt="geojson"))) == 1
 
 
+def test_geojson_feature_ids_identify_the_features(engine, tmp_path: Path) -> None:
+    """RFC 7946 puts a feature's id beside its properties; an ``id`` property still wins."""
+    from events.ingest import ingest_file
+
+    point = {"type": "Point", "coordinates": [39.7357, 54.5846]}
+    features = [
+        {**feature({"date": "2024-03-13", "name": "Ryazan refinery"}, point), "id": "GC-101"},
+        {**feature({"date": "2024-03-14", "name": "Ryazan refinery"}, point), "id": 102},
+        {**feature({"date": "2024-03-15", "name": "Ryazan refinery", "id": "own-7"}, point), "id": "GC-103"},
+    ]
+    path = write_csv(tmp_path / "gc.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    assert [e.external_id for e in read_events(path, fmt="geojson")] == ["GC-101", "102", "own-7"]
+    report = ingest_file(engine, path)
+    assert report.id_column == "id" and report.inserted == 3
+    assert ingest_file(engine, path).unchanged == 3
+
+
 def test_geojson_streams_big_features_across_chunks(tmp_path: Path) -> None:
     notes = "x" * 200_000
     features = [
