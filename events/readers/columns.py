@@ -86,7 +86,22 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "date": ("event_date", "data", "day", "date_reported", "incident_date", "дата"),
     "time": ("event_time", "time_utc", "ora", "время", "час"),
-    "location": ("location_text", "place", "place_name", "luogo", "locality", "city", "town", "where", "место"),
+    "location": (
+        "location_text",
+        "place",
+        "place_name",
+        "luogo",
+        "locality",
+        "city",
+        "town",
+        "where",
+        "место",
+        "місце",
+        "населенный_пункт",
+        "населений_пункт",
+        "город",
+        "місто",
+    ),
     "latitude": ("lat", "y", "lat_dd", "latitudine", "широта"),
     "longitude": ("lon", "lng", "long", "x", "lon_dd", "longitudine", "долгота", "довгота"),
     "coordinates": ("coords", "coord", "latlon", "lat_lon", "lat_long", "latlong", "coordinate", "coordinate_s"),
@@ -113,11 +128,33 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "attack_type": ("type", "weapon", "weapon_type", "means", "tipo", "attack", "method", "attack_method"),
     "effect": ("effects", "outcome", "result", "consequence", "esito"),
     "damage_level": ("damage", "damage_assessment", "danni"),
-    "description": ("notes", "note", "details", "summary", "descrizione", "comment", "comments", "описание"),
+    "description": (
+        "notes",
+        "note",
+        "details",
+        "summary",
+        "descrizione",
+        "comment",
+        "comments",
+        "описание",
+        "опис",
+    ),
     "claim_status": ("verification", "verified", "status", "claim", "verification_status", "verifica"),
     "source_reliability": ("reliability", "admiralty", "admiralty_code", "admiralty_grade", "grade"),
     "info_credibility": ("information_credibility", "credibility"),
-    "source_url": ("source", "url", "link", "source_link", "sources", "source_urls", "fonte", "источник"),
+    "source_url": (
+        "source",
+        "url",
+        "link",
+        "source_link",
+        "sources",
+        "source_urls",
+        "fonte",
+        "источник",
+        "джерело",
+        "ссылка",
+        "посилання",
+    ),
     "publisher": ("outlet", "source_name", "source_publisher", "publisher_name", "media", "editore"),
     "source_title": ("headline", "article_title"),
     "source_date": ("published", "published_date", "publication_date", "date_published"),
@@ -237,6 +274,10 @@ class ColumnPlan:
     dates: DateRules | None = None
 
 
+#: Text fields whose exactly named column wins over columns that are only synonyms of them.
+_TEXT_FIELDS = frozenset({"description", "location", "facility"})
+
+
 def _target_of(normalised: str) -> tuple[str, int] | None:
     """Map a normalised header to (field, source group) or None for an unknown column."""
     if normalised in _HEADER_TO_FIELD:
@@ -280,8 +321,21 @@ def plan_columns(
     sources: dict[int, dict[str, int]] = {}
     extra: list[tuple[int, str]] = []
     extra_names: set[str] = set()  # a set kept in step: rebuilding it per column was quadratic (100k columns)
+    # A column named exactly as a text field ("description") holds it; another column that is only
+    # a synonym of it ("notes") is then kept as extra data, not a conflict. (Two columns for a date,
+    # a coordinate or a source stay a conflict: which one is right is not for the reader to choose.)
+    named = {norm: index for index, norm in enumerate(map(_norm_header, header)) if norm in _TEXT_FIELDS}
     for index, name in enumerate(header):
         target = overrides.get(index) or _target_of(_norm_header(name))
+        if (
+            target is not None
+            and index not in overrides
+            and target[1] == 0
+            and named.get(target[0], index) != index
+            and target[0] not in explicit
+        ):
+            extra.append((index, _extra_name(name, index, extra_names)))
+            continue
         if target == ("ignore", 0):
             continue
         if target is None or target == ("extra", 0):

@@ -154,6 +154,33 @@ def test_row_number_columns_are_id_columns(tmp_path: Path, header: str) -> None:
     assert only_event(read(write_csv(tmp_path / "in.csv", text))).external_id == "17"
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        # A column named as the field holds it; a synonym beside it is kept as extra data.
+        ("date,location,notes,description", "2025-01-01,Kyiv,a note,the text", ("the text", {"notes": "a note"})),
+        (
+            "date,title,facility",
+            "2025-01-01,Fire at the depot,Kyiv CHP-6",
+            ("Kyiv CHP-6", {"title": "Fire at the depot"}),
+        ),
+        # Ukrainian and Russian headers.
+        ("Дата;Місце;Опис;Джерело", "01.01.2025;Київ;Удар по ТЕЦ;https://t.me/x/1", ("Удар по ТЕЦ", {})),
+        (
+            "Дата;Населенный пункт;Описание;Ссылка",
+            "01.01.2025;Кириши;Атака на НПЗ;https://t.me/x/2",
+            ("Атака на НПЗ", {}),
+        ),
+    ],
+)
+def test_exactly_named_text_columns_win_and_slavic_headers(tmp_path: Path, header: str, row: str, expected) -> None:
+    event = only_event(read(write_csv(tmp_path / "in.csv", header + "\n" + row + "\n")))
+    field = "facility_name" if "facility" in header else "description"
+    assert (getattr(event, field), event.extra) == expected
+    if "Дата" in header:
+        assert event.location_text in ("Київ", "Кириши") and event.sources[0].url.startswith("https://t.me/x/")
+
+
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     event = only_event(read(write_csv(tmp_path / "in.csv", b"\xef\xbb\xbfdate,location\n2025-01-01,Ki\xc3\xafv\n")))
     assert event.location_text == "Kiïv"
