@@ -27,7 +27,7 @@ from events.cli.common import (
 from events.errors import InputError
 from events.ingest import DEFAULT_BATCH_SIZE, IngestReport, RunOptions, ingest_file
 from events.models import os_user
-from events.readers import FORMATS, PlanOptions, looks_like_json, parse_column_map, template_header
+from events.readers import FORMATS, PlanOptions, looks_like_json, open_binary, parse_column_map, template_header
 
 #: Problems printed after a run; the rest are in ``rejected_rows``.
 PROBLEMS_SHOWN = 20
@@ -36,9 +36,9 @@ PROBLEMS_SHOWN = 20
 def _count_lines(path: Path) -> int | None:
     """Count the lines of a file cheaply (a progress total; multi-line cells make it an estimate)."""
     try:
-        with path.open("rb") as fh:
+        with open_binary(path) as fh:  # a zipped CSV: the lines of the file inside
             return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
-    except OSError:
+    except (OSError, InputError):
         return None
 
 

@@ -365,6 +365,7 @@ __all__ = [
     "id_column_of",
     "identify",
     "looks_like_json",
+    "open_binary",
     "open_csv",
     "parse_column_map",
     "plan_columns",

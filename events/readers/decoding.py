@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -26,16 +27,64 @@ MAX_LINE_CHARS = 2 * FIELD_LIMIT
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 
 
+#: Suffixes of the one file of a ZIP archive that is read in its place (a dataset downloaded zipped,
+#: as UCDP ships GED).
+ARCHIVED_SUFFIXES = (".csv", ".tsv", ".txt", ".geojson", ".json")
+
+
 def open_binary(path: Path) -> BinaryIO:
-    """Open a file for binary reading; a missing file, a directory or an OS error is an InputError."""
+    """Open a file for binary reading; a missing file, a directory or an OS error is an InputError.
+
+    A ZIP archive that holds one CSV or GeoJSON file (besides folders and macOS ``__MACOSX``
+    entries) is read as that file. Any other archive (an ``.xlsx`` workbook, several files) is
+    opened as it is, and the reader refuses it with a hint.
+    """
     try:
-        return path.open("rb")
+        stream = path.open("rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stream.read(4) != b"PK\x03\x04":
+        stream.seek(0)
+        return stream
+    stream.seek(0)
+    member = _archived_file(path)
+    if member is None:
+        return stream
+    stream.close()
+    return member
+
+
+def archived_name(path: Path) -> str | None:
+    """The name of the one file a ZIP archive holds in its place (see :func:`open_binary`), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [
+                info.filename
+                for info in archive.infolist()
+                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            ]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    if len(names) == 1 and names[0].lower().endswith(ARCHIVED_SUFFIXES):
+        return names[0]
+    return None
+
+
+def _archived_file(path: Path) -> BinaryIO | None:
+    name = archived_name(path)
+    if name is None:
+        return None
+    try:
+        archive = zipfile.ZipFile(path)
+        member = archive.open(name)
+        archive.close()  # the member keeps the file open until it is closed itself
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+        raise InputError(f"{path}: {name} cannot be read from the archive ({exc})") from None
+    return member  # type: ignore[return-value]
 
 
 def _check_encoding_name(encoding: str) -> str:
@@ -51,8 +100,8 @@ def choose_encoding(path: Path, head: bytes, encoding: str | None) -> str:
         return "utf-16"
     if head.startswith(b"PK\x03\x04"):
         raise InputError(
-            f"{path}: this is a ZIP archive (an .xlsx workbook?), not a CSV file",
-            hint="export the sheet as 'CSV UTF-8 (comma delimited)'",
+            f"{path}: this is a ZIP archive (an .xlsx workbook, or several files), not a CSV file",
+            hint="export the sheet as 'CSV UTF-8 (comma delimited)', or unzip the archive and ingest its files",
         )
     if head.count(b"\x00") > max(8, len(head) // 10):
         raise InputError(

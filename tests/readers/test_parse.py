@@ -474,3 +474,32 @@ def test_a_date_range_of_up_to_a_week_is_its_first_day_with_week_precision(
 def test_a_date_range_that_cannot_be_kept_is_rejected_with_why(tmp_path: Path, cell: str, reason: str) -> None:
     (rejected,) = read(write_csv(tmp_path / "in.csv", f'date,location\n"{cell}",Ryazan\n'))
     assert isinstance(rejected, RejectedRecord) and reason in rejected.problems[0].reason
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_a_zipped_csv_is_read_as_the_csv_inside(tmp_path: Path) -> None:
+    """UCDP ships GED zipped: the archive's one CSV is read in its place (folders and __MACOSX aside)."""
+    text = "id,date,location\n1,2025-01-01,Kyiv\n2,2025-01-02,Кириши\n"
+    path = _zip(tmp_path / "ged.zip", {"data/": "", "data/events.csv": text, "__MACOSX/data/._events.csv": "x"})
+    assert [(r.external_id, r.location_text) for r in read(path)] == [("1", "Kyiv"), ("2", "Кириши")]
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"},  # an .xlsx workbook
+        {"a.csv": "date,location\n2025-01-01,Kyiv\n", "b.csv": "date,location\n2025-01-01,Kyiv\n"},
+    ],
+)
+def test_other_zip_archives_are_refused_with_a_hint(tmp_path: Path, members: dict[str, str]) -> None:
+    with pytest.raises(InputError, match="ZIP archive") as info:
+        read(_zip(tmp_path / "in.zip", members))
+    assert "unzip the archive" in (info.value.hint or "")
