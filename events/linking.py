@@ -184,9 +184,10 @@ def decide_link(
 def _text_link(match: Any, words: list[str]) -> Link:
     """The link to the one facility of a type the text says was hit that the text also names."""
     distance = match.distance_km or 0.0
+    article = "an" if match.facility_type[:1] in "aeiou" else "a"
     rule = (
-        f"the text names {match.name!r} and says a {match.facility_type} was hit, {distance:.1f} km from the "
-        f"point (limit {NAME_RADIUS_KM:g} km)"
+        f"the text names {match.name!r} and says {article} {match.facility_type} was hit, {distance:.1f} km "
+        f"from the point (limit {NAME_RADIUS_KM:g} km)"
     )
     return Link(match, "text", distance, _evidence("text", distance, words, rule, None))
 
