@@ -76,13 +76,21 @@ def run_report_sql(engine: Engine, sql: str, params: dict[str, Any]) -> tuple[li
         return list(result.keys()), [tuple(db_value(v) for v in row) for row in result]
 
 
+#: The events the strike reports count, as the strike views do (``strikes_monthly``...): strikes on
+#: energy and rail infrastructure. An event about something else (a battle at an airfield in a UCDP
+#: file) is no strike; ``strikes_monthly_all`` counts every event by category.
+STRIKE_FILTER = "target_category IN ('energy', 'rail')"
+
+
 def monthly_summary(engine: Engine, options: ReportOptions) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Strikes per month: total, per confidence level, facilities and countries hit.
 
     A report's ``run`` (see :class:`Report`), filtered by ``since``/``until`` (event date),
-    ``country`` and ``min_confidence``.
+    ``country`` and ``min_confidence``. Strikes on energy and rail infrastructure only
+    (:data:`STRIKE_FILTER`), as in the ``strikes_monthly`` view.
     """
     where, params = report_filters(options)
+    where = f"{STRIKE_FILTER} AND {where}"
     sql = f"""
         SELECT month,
                COUNT(*) AS strikes,
@@ -128,9 +136,11 @@ def confidence_breakdown(engine: Engine, options: ReportOptions) -> tuple[list[s
 
     A report's ``run`` (see :class:`Report`), filtered by ``since``/``until`` and ``country``
     (``min_confidence`` is ignored: every level is shown). One row per level, best first,
-    including levels with no strikes.
+    including levels with no strikes. Strikes on energy and rail infrastructure only
+    (:data:`STRIKE_FILTER`).
     """
     where, params = report_filters(ReportOptions(since=options.since, until=options.until, country=options.country))
+    where = f"{STRIKE_FILTER} AND {where}"
     sql = f"""
         WITH levels (confidence, confidence_rank) AS (
             VALUES ('confirmed', 0), ('likely', 1), ('possible', 2), ('unverified', 3)
@@ -180,11 +190,19 @@ def new_since(engine: Engine, options: ReportOptions) -> tuple[list[str], list[t
 REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
-        Report("monthly", "strikes per month by confidence level, facilities and countries hit", monthly_summary),
+        Report(
+            "monthly",
+            "energy and rail strikes per month by confidence level, facilities, countries",
+            monthly_summary,
+        ),
         Report(
             "top-facilities", "most frequently struck facilities with capacity and first/last strike", top_facilities
         ),
-        Report("confidence", "strikes per confidence level and how well they are sourced", confidence_breakdown),
+        Report(
+            "confidence",
+            "energy and rail strikes per confidence level and their sources",
+            confidence_breakdown,
+        ),
         Report("new-since", "events added to the database since --since (by created_at)", new_since),
     )
 }
@@ -215,4 +233,4 @@ def run_report(engine: Engine, name: str, options: ReportOptions | None = None) 
     return report.run(engine, options or ReportOptions())
 
 
-__all__ = ["REPORTS", "Report", "ReportOptions", "report_filters", "run_report", "run_report_sql"]
+__all__ = ["REPORTS", "STRIKE_FILTER", "Report", "ReportOptions", "report_filters", "run_report", "run_report_sql"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
-from events import duplicates
+from events import analysis, duplicates
 from events.cli import run
 from events.evidence import decide_category, says_rail, site_types_in_text
 from events.facilities import match_events
@@ -299,6 +299,10 @@ def test_a_cemetery_next_to_a_refinery_is_not_a_refinery_strike(engine: Engine, 
     # The text names the refinery ("Рязанском НПЗ"): linked by the name in the text, 0.6 km away.
     assert strike.link_evidence["method"] == "text" and strike.link_evidence["words"] == ["нпз"]
     assert monthly == 1 and everything == {"energy": 1, "other": 1}
+    # The canned reports count strikes as the views do: the cemetery is no strike.
+    for name in ("monthly", "confidence"):
+        columns, rows = analysis.run_report(engine, name)
+        assert sum(row[columns.index("strikes")] for row in rows) == 1, name
 
 
 def test_town_precise_points_are_never_linked_by_distance(engine: Engine, tmp_path: Path) -> None:
