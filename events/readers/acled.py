@@ -4,7 +4,7 @@ ACLED exports (31-column layout since 2023; older layouts work when the core col
 ``NA`` is missing, ``event_id_cnty`` is the external id (so a re-import updates), ``time_precision``
 1/2/3 → day/week/month, ``geo_precision`` 1/2/3 → near_town/near_town/region (code 1
 is the coordinates of the town the source names, not of the site: ACLED points are never
-site-precise; the code itself stays in ``extra``), ``source`` is split on
+site-precise; both precision codes stay in ``extra``, where grading reads them), ``source`` is split on
 ``;`` into sources named by publisher, ``notes`` is the description, ``fatalities`` the best
 estimate, the numeric ``iso`` gives the country, and the attack type comes from ``sub_event_type``
 (``Air/drone strike`` → drone, ``Shelling/artillery/missile attack`` → missile, anything else
@@ -46,7 +46,6 @@ _ACLED_MAPPED = frozenset(
     {
         "event_id_cnty",
         "event_date",
-        "time_precision",
         "iso",
         "iso3",
         "country",

@@ -167,6 +167,25 @@ def test_acled_source_scale_gives_credibility() -> None:
     assert credibility("National", geo="3") == 4
 
 
+def test_acled_precision_codes_from_an_export_lower_credibility(engine: Engine, tmp_path: Path) -> None:
+    """The reader keeps both codes in ``extra``; a month-dated or region-placed event is less credible."""
+    from events.readers.layouts import ACLED_COLUMNS
+
+    base = dict.fromkeys(ACLED_COLUMNS, "NA") | {
+        "event_date": "13 March 2024", "year": "2024", "iso": "643", "country": "Russia", "location": "Ryazan",
+        "latitude": "54.6269", "longitude": "39.6916", "source": "Kommersant", "source_scale": "National",
+        "notes": "Drones attacked Ryazan", "fatalities": "0", "sub_event_type": "Air/drone strike",
+    }  # fmt: skip
+    rows = [
+        base | {"event_id_cnty": "RUS1", "time_precision": "1", "geo_precision": "1"},
+        base | {"event_id_cnty": "RUS2", "time_precision": "3", "geo_precision": "1"},
+        base | {"event_id_cnty": "RUS3", "time_precision": "1", "geo_precision": "3"},
+    ]
+    ingest_file(engine, write_csv(tmp_path / "acled.csv", rows, list(ACLED_COLUMNS)))
+    credibility = {e["external_id"]: e["info_credibility"] for e in events_by(engine).values()}
+    assert credibility == {"RUS1": 3, "RUS2": 4, "RUS3": 4}
+
+
 def test_every_source_gets_a_publisher_and_kind(engine: Engine, tmp_path: Path) -> None:
     row = dict(
         RYAZAN, source_url="https://ryazan-news.example.ru/2025/10/23/pozhar", source_url_2="https://t.me/x_ch/1"

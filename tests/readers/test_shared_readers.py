@@ -63,6 +63,7 @@ def test_acled_benin_811_rows() -> None:
     # Codes 1 (the town's point) and 2 (a town nearby) are both town-precise; the code stays in extra.
     assert Counter(e.geo_precision for e in events) == {"near_town": 605 + 194, "region": 12}
     assert Counter(e.extra["geo_precision"] for e in events) == {"1": 605, "2": 194, "3": 12}
+    assert Counter(e.extra["time_precision"] for e in events) == {"1": 744, "2": 61, "3": 6}
     assert events[0].event_date == dt.date(2022, 12, 28) and events[0].description.startswith("Displacement")
     assert all(e.sources and all(s.publisher for s in e.sources) for e in events)
     assert all("event_type" in e.extra for e in events)
