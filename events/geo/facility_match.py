@@ -133,20 +133,28 @@ class TextWords:
 
     words: frozenset[str]
     kinds: frozenset[str]
-    #: Each word with the words just before and after it, in any of the texts.
-    neighbours: dict[str, frozenset[str]]
+    #: The words of each text in order (for :meth:`next_to`).
+    sequences: tuple[tuple[str, ...], ...]
 
     @classmethod
     def of(cls, texts: list[str]) -> TextWords:
         """Fold the texts (kind words mapped as in facility names)."""
-        neighbours: dict[str, set[str]] = {}
-        for text in texts:
-            tokens = [KIND_WORDS.get(w, w) for w in fold(text).split()]
+        kind = KIND_WORDS.get
+        sequences = tuple(tuple([kind(w, w) for w in fold(text).split()]) for text in texts)
+        words = frozenset().union(*sequences)
+        return cls(words, words & _KINDS, sequences)
+
+    def next_to(self, word: str, others: frozenset[str]) -> bool:
+        """The word stands just before or after one of ``others`` in one of the texts."""
+        if word not in self.words:
+            return False
+        for tokens in self.sequences:
             for i, token in enumerate(tokens):
-                around = neighbours.setdefault(token, set())
-                around.update(tokens[max(i - 1, 0) : i] + tokens[i + 1 : i + 2])
-        words = frozenset(neighbours)
-        return cls(words, words & _KINDS, {w: frozenset(n) for w, n in neighbours.items()})
+                if token == word and (
+                    (i > 0 and tokens[i - 1] in others) or (i + 1 < len(tokens) and tokens[i + 1] in others)
+                ):
+                    return True
+        return False
 
     def has_word(self, word: str) -> bool:
         """The word, or (for long words of letters) an inflected form of it, is in the texts."""
@@ -174,7 +182,7 @@ def names_in_text(spelling: NameWords, text: TextWords) -> bool:
         return False  # the text names another kind of plant ("ТЭЦ" is not "ГЭС")
     if not all(text.has_word(word) for word in spelling.words):
         return False
-    return all(text.neighbours.get(number, frozenset()) & spelling.tokens for number in spelling.numbers)
+    return all(text.next_to(number, spelling.tokens) for number in spelling.numbers)
 
 
 def digits_differ(a: str, b: str) -> bool:
