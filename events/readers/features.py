@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import shapely
+from shapely.geometry import shape
+
 from events.errors import InputError
 from events.readers.decoding import CHUNK_BYTES, FIELD_LIMIT, open_binary
 from events.readers.rows import rejected
@@ -86,8 +89,10 @@ def point_of(geometry: Any) -> tuple[tuple[float, float] | None, str | None]:
     if not isinstance(geometry, dict):
         return None, "geometry must be an object"
     kind = geometry.get("type")
+    if kind in ("Polygon", "MultiPolygon"):
+        return _site_outline_point(geometry)
     if kind != "Point":
-        return None, f"geometry type {kind!r} is not supported: only Point features are events"
+        return None, f"geometry type {kind!r} is not supported: only Point features (or a site's outline) are events"
     coords = geometry.get("coordinates")
     if not isinstance(coords, list) or len(coords) < 2:
         return None, "a Point needs coordinates [longitude, latitude]"
@@ -100,6 +105,33 @@ def point_of(geometry: Any) -> tuple[tuple[float, float] | None, str | None]:
         hint = " (GeoJSON order is [longitude, latitude])" if -90 <= lon <= 90 and -180 <= lat <= 180 else ""
         return None, f"Point [{lon}, {lat}] is out of range{hint}"
     return (float(lat), float(lon)), None
+
+
+#: A Polygon at most this wide (km, its bounding box's diagonal) is a site's outline: the event is at
+#: a point inside it. A wider one is an area (a district, a region), not a site.
+SITE_OUTLINE_MAX_KM = 5.0
+
+
+def _site_outline_point(geometry: dict[str, Any]) -> tuple[tuple[float, float] | None, str | None]:
+    """A point inside a site's outline (a Polygon drawn around a depot, a plant), or why not."""
+    try:
+        outline = shape(geometry)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
+        return None, f"{geometry.get('type')} coordinates are not a valid outline ({exc})"
+    if outline.is_empty or not outline.is_valid:
+        return None, f"{geometry.get('type')} is empty or not a valid outline (it crosses itself?)"
+    west, south, east, north = outline.bounds
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        return None, f"{geometry.get('type')} lies out of range (GeoJSON order is [longitude, latitude])"
+    middle = math.cos(math.radians((south + north) / 2))
+    across = math.hypot((north - south) * 111.2, (east - west) * 111.2 * middle)
+    if across > SITE_OUTLINE_MAX_KM:
+        return None, (
+            f"a {geometry.get('type')} {across:,.0f} km across is an area, not a site (an outline is read as the "
+            f"event's point only up to {SITE_OUTLINE_MAX_KM:g} km): give the event a Point"
+        )
+    inside = outline.representative_point()
+    return (round(inside.y, 6), round(inside.x, 6)), None
 
 
 def feature_parts(

@@ -1,8 +1,9 @@
 """The reader of GeoJSON files: a FeatureCollection of Point features, one event per feature.
 
 The properties are mapped like CSV columns (same synonyms and ``column_map``). The line number of
-a feature is its index + 1 and its raw text is the feature's JSON. Non-point geometries are
-rejected. The file is parsed incrementally, one feature at a time (:mod:`events.readers.features`).
+a feature is its index + 1 and its raw text is the feature's JSON. A site's outline (a Polygon up
+to :data:`events.readers.features.SITE_OUTLINE_MAX_KM` across) gives a point inside it; other
+geometries are rejected. The file is parsed incrementally, one feature at a time (:mod:`events.readers.features`).
 """
 
 from __future__ import annotations

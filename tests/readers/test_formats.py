@@ -234,6 +234,28 @@ def test_geojson_single_feature_and_member_order(tmp_path: Path) -> None:
     assert len(list(read_events(write_csv(tmp_path / "b.geojson", later_type), fmt="geojson"))) == 1
 
 
+def test_geojson_site_outlines_give_a_point_inside(tmp_path: Path) -> None:
+    """A Polygon drawn around a depot (2 x 1.3 km) is the event's point; a district-sized one is refused."""
+    depot = [[[37.0, 54.9], [37.02, 54.9], [37.02, 54.91], [37.0, 54.91], [37.0, 54.9]]]
+    district = [[[37.0, 54.9], [37.5, 54.9], [37.5, 55.2], [37.0, 55.2], [37.0, 54.9]]]
+    bowtie = [[[37.0, 54.9], [37.02, 54.91], [37.02, 54.9], [37.0, 54.91], [37.0, 54.9]]]
+    props = {"date": "2024-04-01", "description": "Tank farm burning"}
+    features = [
+        feature(props, {"type": "Polygon", "coordinates": depot}),
+        feature(props, {"type": "MultiPolygon", "coordinates": [depot]}),
+        feature(props, {"type": "Polygon", "coordinates": district}),
+        feature(props, {"type": "Polygon", "coordinates": bowtie}),
+        feature(props, {"type": "Polygon", "coordinates": [[[37.0]]]}),
+    ]
+    path = write_csv(tmp_path / "outlines.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    first, second, wide, crossed, broken = read_events(path, fmt="geojson")
+    assert isinstance(first, EventRecord) and 37.0 < first.longitude < 37.02 and 54.9 < first.latitude < 54.91
+    assert isinstance(second, EventRecord) and (second.latitude, second.longitude) == (first.latitude, first.longitude)
+    assert "km across is an area, not a site" in wide.problems[0].reason
+    assert "not a valid outline" in crossed.problems[0].reason
+    assert "not a valid outline" in broken.problems[0].reason
+
+
 def test_geojson_feature_ids_identify_the_features(engine, tmp_path: Path) -> None:
     """RFC 7946 puts a feature's id beside its properties; an ``id`` property still wins."""
     from events.ingest import ingest_file
