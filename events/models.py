@@ -342,7 +342,8 @@ class Event(TimestampMixin, Base):
     geocode_score: Mapped[float | None] = mapped_column(Float)
     location_text: Mapped[str | None] = mapped_column(Text)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="SET NULL"))
-    #: How the facility link was made: ``name``, ``alias``, ``fuzzy``, ``nearest``, ``manual``.
+    #: How the facility link was made: ``name``, ``alias``, ``fuzzy``, ``text`` (named in the text), ``nearest``,
+    #: ``rail``, ``manual`` (events.linking, events.rail).
     facility_match: Mapped[str | None] = mapped_column(String(20))
     facility_distance_km: Mapped[float | None] = mapped_column(Float)
     #: Facility type as reported, kept even when no facility record matches.
