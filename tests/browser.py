@@ -7,6 +7,7 @@ a :class:`LoadedPage`. Screenshots go to ``$STRIKEDB_ARTIFACTS`` (default ``test
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 FLAGS = [
@@ -79,6 +80,27 @@ class LoadedPage:
     def settle(self) -> None:
         """Wait until the layers have drawn what the last change asked for."""
         self.page.evaluate("StrikeDB.whenDrawn(StrikeDB.current).then(() => true)")
+
+    def still(self, timeout_s: float = 15.0) -> None:
+        """Wait until the map has stopped moving and the URL fragment says where it is.
+
+        An opened popup pans the map to fit (Leaflet's auto-pan, animated), and the fragment is
+        written 60 ms after each move ends: on a loaded machine a fixed wait can read the view
+        before the pan ends or the fragment before it is written.
+        """
+        probe = (
+            "[ctx.map.getZoom(), ctx.map.getCenter(), !!(ctx.map._panAnim && ctx.map._panAnim._inProgress),"
+            " location.hash === StrikeDB.stateHash(ctx)]"
+        )
+        deadline = time.monotonic() + timeout_s
+        last = None
+        while True:
+            now = self.js(probe)
+            if now == last and not now[2] and now[3]:
+                return
+            assert time.monotonic() < deadline, f"the map did not come to rest: {now}"
+            last = now
+            self.page.wait_for_timeout(150)
 
     def counts(self) -> dict:
         """What every part of the map says is shown now."""

@@ -252,7 +252,7 @@ def test_the_url_fragment_reopens_the_same_view(browser, offline_map):
         first.settle()
         first.js(f"StrikeDB.openEvent(ctx, {first.js('ctx.index.newestFirst.find(i => ctx.index.mask[i])')})")
         first.page.locator(".leaflet-popup-content").wait_for()
-        first.page.wait_for_timeout(200)
+        first.still()
         hash_ = first.page.evaluate("location.hash")
         before = first.counts()
         popup = first.page.locator(".leaflet-popup-content").inner_text()
@@ -266,6 +266,7 @@ def test_the_url_fragment_reopens_the_same_view(browser, offline_map):
     try:
         second.page.locator(".leaflet-popup-content").wait_for()
         second.settle()
+        second.still()
         assert second.counts() == before
         assert second.page.locator(".leaflet-popup-content").inner_text() == popup
         assert second.js("[ctx.map.getZoom(), ctx.map.getCenter()]") == view
