@@ -47,6 +47,8 @@ def open_binary(path: Path) -> BinaryIO:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not stream.seekable():  # a pipe: read as it comes, never as an archive
+        return stream
     if stream.read(4) != b"PK\x03\x04":
         stream.seek(0)
         return stream
