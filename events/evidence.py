@@ -128,7 +128,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         r"(?<![^\W_])тягов[^\W_]*\s+(?:подстанц|підстанц)",
     ),
     "port": (
-        r"\b(?:sea ?)?ports?\b", r"\bharbou?rs?\b", r"(?<![^\W_])(?:морск|морськ)[^\W_]*\s+порт",
+        # "the port city of Izmail" describes the town, it does not say the port was hit.
+        r"\b(?:sea ?)?ports?\b(?!\s+(?:city|cities|town|towns)\b)", r"\bharbou?rs?\b(?!\s+(?:city|town)\b)",
+        r"(?<![^\W_])(?:морск|морськ)[^\W_]*\s+порт",
         _word("порт"), _word("порту"), _word("порта"), _word("порті")
     ),
 }  # fmt: skip

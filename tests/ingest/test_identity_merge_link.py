@@ -378,7 +378,8 @@ def test_vocabulary_names_sites_in_three_languages(text: str, types: set[str]) -
 @pytest.mark.parametrize(
     "text",
     ["A cemetery in Ryazan with new graves", "monument to Lenin is being erected",
-     "shots fired at a party activist's car", "report of a training flight", "airport closed", ""],
+     "shots fired at a party activist's car", "report of a training flight", "airport closed", "",
+     "drones hit houses in the port city of Izmail", "a harbour town on the Black Sea"],
 )  # fmt: skip
 def test_vocabulary_finds_nothing_where_no_site_is_named(text: str) -> None:
     assert site_types_in_text(text) == {}

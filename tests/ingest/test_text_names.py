@@ -174,3 +174,20 @@ def test_a_russian_log_numbered_with_no_sign_and_placeholders(engine: Engine, tm
         names = dict(conn.execute(select(Event.external_id, Event.facility_name_reported)).all())
         regions = set(conn.execute(select(Event.admin1_code)).scalars())
     assert names["2"] is None and regions == {"RU-RYA", "RU-NIZ", "RU-LEN"}
+
+
+def test_a_port_city_is_no_port_strike(engine: Engine, tmp_path: Path) -> None:
+    """ACLED notes call Izmail "the port city": that names the town, not a strike on its port."""
+    add_bundled_facilities(engine)
+    izmail = ("45.3516", "28.8365")
+    path = _acled_file(
+        tmp_path,
+        [
+            _acled_row("UKR1", izmail, "On 13 March 2024, Russian drones hit houses in the port city of Izmail."),
+            _acled_row("UKR2", izmail, "On 13 March 2024, Russian drones hit the port of Izmail; grain silos burned."),
+        ],
+    )
+    ingest_file(engine, path)
+    links = _links(engine)
+    assert links["UKR1"][:2] == (None, None) and links["UKR1"][4] == "other"
+    assert links["UKR2"][:2] == ("ua-izmail-port", "text") and links["UKR2"][4] == "energy"
