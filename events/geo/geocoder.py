@@ -269,12 +269,19 @@ class Geocoder:
 
     def facilities_within(self, latitude: float, longitude: float, km: float) -> list[int]:
         """Ids of the facilities (with a point) within ``km`` of a point."""
-        found = []
+        return [facility.facility_id for _, facility in self._within(latitude, longitude, km)]
+
+    def _within(
+        self, latitude: float, longitude: float, km: float, types: frozenset[str] | None = None
+    ) -> Iterator[tuple[float, _FacilityRow]]:
+        """``(distance, facility)`` of the facilities (of ``types``, when given) within ``km`` of a point,
+        in the order :meth:`_in_cells_near` gives them."""
         for facility in self._in_cells_near(latitude, longitude, km):
+            if types is not None and facility.facility_type not in types:
+                continue
             distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
             if distance is not None and distance <= km:
-                found.append(facility.facility_id)
-        return found
+                yield distance, facility
 
     def facilities_named_in(
         self, texts: list[str], latitude: float, longitude: float, km: float, types: Iterable[str]
@@ -286,15 +293,9 @@ class Geocoder:
         (:func:`events.geo.facility_match.names_in_text`): "the Ryazan oil refinery", "Рязанском
         НПЗ", "Kharkiv CHP-5". Nearest first; ``method="text"``, ``distance_km`` set.
         """
-        wanted = frozenset(types)
         words: TextWords | None = None  # folded only when a facility of those types is near
         found: list[tuple[float, _FacilityRow]] = []
-        for facility in self._in_cells_near(latitude, longitude, km):
-            if facility.facility_type not in wanted:
-                continue
-            distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
-            if distance is None or distance > km:
-                continue
+        for distance, facility in self._within(latitude, longitude, km, frozenset(types)):
             words = TextWords.of(texts) if words is None else words
             if any(names_in_text(spelling, words) for spelling in self._spellings_of(facility.facility_id)):
                 found.append((distance, facility))
@@ -349,13 +350,11 @@ class Geocoder:
         if not self._grid:
             return None
         radius = self.radius_km if radius_km is None else radius_km
+        types = frozenset({facility_type}) if facility_type else None
         best: tuple[float, _FacilityRow] | None = None
-        for facility in self._in_cells_near(latitude, longitude, radius):
-            if facility_type and facility.facility_type != facility_type:
-                continue
-            distance = distance_km(latitude, longitude, facility.latitude, facility.longitude)
-            if distance is not None and distance <= radius and (best is None or distance < best[0]):
-                best = (distance, facility)
+        for found in self._within(latitude, longitude, radius, types):
+            if best is None or found[0] < best[0]:  # the first of equally near ones stays
+                best = found
         if best is None:
             return None
         distance, facility = best
