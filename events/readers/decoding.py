@@ -60,33 +60,20 @@ def open_binary(path: Path) -> BinaryIO:
     return member
 
 
-def archived_name(path: Path) -> str | None:
-    """The name of the one file a ZIP archive holds in its place (see :func:`open_binary`), or None."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = [
-                info.filename
-                for info in archive.infolist()
-                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
-            ]
-    except (zipfile.BadZipFile, OSError):
-        return None
-    if len(names) == 1 and names[0].lower().endswith(ARCHIVED_SUFFIXES):
-        return names[0]
-    return None
-
-
 def _archived_file(path: Path) -> BinaryIO | None:
-    name = archived_name(path)
-    if name is None:
-        return None
+    """The one CSV or GeoJSON file of a ZIP archive, opened (see :func:`open_binary`), or None."""
     try:
         archive = zipfile.ZipFile(path)
-        member = archive.open(name)
-        archive.close()  # the member keeps the file open until it is closed itself
-    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
-        raise InputError(f"{path}: {name} cannot be read from the archive ({exc})") from None
-    return member  # type: ignore[return-value]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    with archive:  # the member keeps the file open until it is closed itself
+        names = [i.filename for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+        if len(names) != 1 or not names[0].lower().endswith(ARCHIVED_SUFFIXES):
+            return None
+        try:
+            return archive.open(names[0])  # type: ignore[return-value]
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+            raise InputError(f"{path}: {names[0]} cannot be read from the archive ({exc})") from None
 
 
 def _check_encoding_name(encoding: str) -> str:
