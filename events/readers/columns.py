@@ -324,9 +324,10 @@ def plan_columns(
     # A column named exactly as a text field ("description") holds it; another column that is only
     # a synonym of it ("notes") is then kept as extra data, not a conflict. (Two columns for a date,
     # a coordinate or a source stay a conflict: which one is right is not for the reader to choose.)
-    named = {norm: index for index, norm in enumerate(map(_norm_header, header)) if norm in _TEXT_FIELDS}
+    norms = [_norm_header(name) for name in header]
+    named = {norm: index for index, norm in enumerate(norms) if norm in _TEXT_FIELDS}
     for index, name in enumerate(header):
-        target = overrides.get(index) or _target_of(_norm_header(name))
+        target = overrides.get(index) or _target_of(norms[index])
         if (
             target is not None
             and index not in overrides
